@@ -1,0 +1,23 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'reports/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // The simulation must be a pure function of (scenario, options, seed): no ambient time or randomness.
+      'no-restricted-properties': ['error',
+        { object: 'Math', property: 'random', message: 'Use a named seeded stream (sim/core/random.ts).' },
+        { object: 'Date', property: 'now', message: 'Use virtual time (sim.nowUs).' },
+        { object: 'performance', property: 'now', message: 'Use virtual time (sim.nowUs).' }],
+    },
+  },
+  {
+    files: ['bench/**', 'bin/**'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

@@ -1,0 +1,101 @@
+// History format v1: the checker's only input (docs/history-format.md is the contract). One JSON Lines
+// file: a header line, operation lines, then optional final lines. This module holds the types (parse.ts
+// validates and serialises them); it imports nothing from the model, so other harnesses can produce the same.
+
+export const HISTORY_VERSION = 1;
+
+export type OpType = 'invoke' | 'ok' | 'fail' | 'info';
+export type OpF = 'send' | 'poll' | 'txn' | 'commit' | 'assign' | 'subscribe' | 'crash' | 'apply' | 'fault';
+export const OP_TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
+export const OP_FS: readonly OpF[] = ['send', 'poll', 'txn', 'commit', 'assign', 'subscribe', 'crash', 'apply'];
+/** How an operation ended: an invoke that never completes counts as info (its effect is unknown). */
+export type Outcome = Exclude<OpType, 'invoke'>;
+
+/** "topic/partition", e.g. "payments/0". */
+export type Key = string;
+
+export type SendMop = ['send', Key, string] | ['send', Key, [number | null, string]];
+export type PollMop = ['poll'] | ['poll', Record<Key, [number, string][]>];
+export type CommitMop = ['commit', string, Record<Key, number>];
+export type ApplyMop = ['apply', string, string];
+export type Mop = SendMop | PollMop | CommitMop | ApplyMop;
+
+export type Isolation = 'read_committed' | 'read_uncommitted';
+export const ISOLATIONS: readonly Isolation[] = ['read_committed', 'read_uncommitted'];
+export const ACKS: readonly ProducerDescription['acks'][] = ['0', '1', 'all'];
+
+export interface ProducerDescription {
+  acks: '0' | '1' | 'all';
+  idempotence: boolean;
+  maxInFlight: number;
+  retries: number;
+  transactional: boolean;
+}
+
+export interface SinkDescription {
+  /** Sink name used in apply micro-ops and the final sink line. */
+  name: string;
+  /** Every committed record of these topics must be applied to this sink exactly once. */
+  topics: string[];
+}
+
+export interface HistoryHeader {
+  history: 'eos-sim';
+  version: 1;
+  scenario: string;
+  mode: string;
+  seed: number;
+  bugs: string[];
+  isolation: Isolation;
+  /** Producer settings that change what is legal (order is promised with idempotence or maxInFlight 1). */
+  producer?: ProducerDescription;
+  sinks?: SinkDescription[];
+}
+
+export interface Op {
+  index: number;
+  id: number;
+  time: number;
+  process: string;
+  type: OpType;
+  f: OpF;
+  /**
+   * A list of micro-ops for send/poll/txn/commit/apply; a list of keys/topics for assign/subscribe; null
+   * for crash; for fault (process "nemesis", type info) a one-element list describing the fault.
+   */
+  value: Mop[] | string[] | null;
+  error?: string;
+}
+
+export interface RecordMeta {
+  pid: number | null;
+  epoch: number | null;
+  seq: number | null;
+  /** Outcome of the record's transaction; null for a non-transactional record. */
+  txn: TxnOutcome | null;
+}
+export type TxnOutcome = 'committed' | 'aborted';
+export const TXN_OUTCOMES: readonly TxnOutcome[] = ['committed', 'aborted'];
+
+export interface FinalLog {
+  final: 'log';
+  key: Key;
+  hw: number;
+  lso: number;
+  /** Data records below hw, in offset order; control records are omitted, their offsets left as gaps. */
+  records: [number, string, RecordMeta][];
+}
+export interface FinalOffsets { final: 'offsets'; group: string; offsets: Record<Key, number> }
+export interface FinalSink { final: 'sink'; name: string; applied: [string, string, number][] }
+export type FinalLine = FinalLog | FinalOffsets | FinalSink;
+
+export interface History {
+  header: HistoryHeader;
+  ops: Op[];
+  finals: FinalLine[];
+}
+
+/** The topic of a key: everything before the last "/" ("payments/0" → "payments"). */
+export function topicOf(key: Key): string {
+  return key.slice(0, key.lastIndexOf('/'));
+}

@@ -1,0 +1,73 @@
+// The run loop and the virtual clock. Time is an integer number of microseconds; nothing inside the
+// simulation reads the wall clock or an unseeded random source, so a run is a pure function of its
+// inputs and seed.
+import { EventQueue, type Action } from './event-queue.ts';
+import { RandomStreams, type RandomStream } from './random.ts';
+import { Trace } from './trace.ts';
+
+export const US_PER_MS = 1000;
+
+export interface SimulationOptions {
+  seed: number;
+  /** Keep the trace records in memory (for --trace); the hash is computed either way. */
+  keepTrace: boolean;
+}
+
+export class Simulation {
+  nowUs = 0;
+  /** Events executed so far. */
+  events = 0;
+  readonly queue = new EventQueue();
+  readonly random: RandomStreams;
+  readonly trace: Trace;
+  private stopped = false;
+
+  constructor(readonly options: SimulationOptions) {
+    this.random = new RandomStreams(options.seed);
+    this.trace = new Trace(options.keepTrace);
+  }
+
+  stream(name: string): RandomStream {
+    return this.random.stream(name);
+  }
+
+  /** Schedules an action delayUs from now (delayUs >= 0; fractional delays are rounded up). */
+  after(delayUs: number, action: Action): void {
+    if (!(delayUs >= 0)) throw new Error(`Simulation.after: negative or NaN delay ${delayUs}`);
+    this.queue.push(this.nowUs + Math.ceil(delayUs), action);
+  }
+
+  afterMs(delayMs: number, action: Action): void {
+    this.after(delayMs * US_PER_MS, action);
+  }
+
+  at(timeUs: number, action: Action): void {
+    if (timeUs < this.nowUs) throw new Error(`Simulation.at: ${timeUs} is in the past (now ${this.nowUs})`);
+    this.queue.push(timeUs, action);
+  }
+
+  /** Writes a canonical trace record stamped with the current virtual time. */
+  log(text: string): void {
+    this.trace.record(`${this.nowUs} ${text}`);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Runs events in (time, seq) order until the queue empties, stop() is called or time passes limitUs. */
+  run(limitUs: number): void {
+    const queue = this.queue;
+    while (!this.stopped && queue.size > 0) {
+      const t = queue.peekTime();
+      if (t > limitUs) {
+        this.nowUs = limitUs;
+        return;
+      }
+      const action = queue.pop();
+      this.nowUs = t;
+      this.events++;
+      action();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// The nemesis applies a fault schedule to a running cluster at the scheduled virtual times, and at the end
+// of the fault window heals everything (network healed, crashed nodes restarted) so the run can quiesce.
+// Each applied fault is written to the trace and, as a "nemesis" fault op, to the history.
+import type { Simulation } from '../core/simulation.ts';
+import type { Network } from '../net/network.ts';
+import type { Recorder } from '../workload/recorder.ts';
+import type { BrokerTarget, CrashKind, FaultEvent, FaultSchedule } from './schedule.ts';
+
+/** What the nemesis needs from the system under test. */
+export interface FaultTarget {
+  network: Network;
+  brokerIds: number[];
+  crashBroker(id: number, kind: CrashKind): void;
+  restartBroker(id: number): void;
+  /** Current leader of "topic/partition" as the controller sees it, or -1. */
+  leaderOf(key: string): number;
+  crashClient(name: string): void;
+  restartClient(name: string): void;
+}
+
+/** Renders a fault as one short line (history, trace, reports). */
+export function describeFault(e: FaultEvent): string {
+  const { atMs: _at, fault, ...rest } = e;
+  const args = Object.entries(rest).map(([k, v]) => `${k}=${Array.isArray(v) ? JSON.stringify(v) : v}`);
+  return [fault, ...args].join(' ');
+}
+
+/** How long after the last scheduled fault (or restart) the nemesis heals everything. */
+export const HEAL_ALL_AFTER_MS = 1000;
+
+/** Virtual time (ms) at which the nemesis heals everything: a while after the schedule's last action. */
+export function healAllAtMs(schedule: FaultSchedule): number {
+  if (schedule.length === 0) return 0;
+  let end = 0;
+  for (const e of schedule) {
+    const restart = 'restartAfterMs' in e && e.restartAfterMs !== undefined ? e.restartAfterMs : 0;
+    end = Math.max(end, e.atMs + restart);
+  }
+  return end + HEAL_ALL_AFTER_MS;
+}
+
+export class Nemesis {
+  private readonly crashedBrokers = new Set<number>();
+  private readonly crashedClients = new Set<string>();
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly target: FaultTarget,
+    private readonly recorder: Recorder,
+  ) {}
+
+  install(schedule: FaultSchedule, healAtMs: number): void {
+    for (const e of schedule) this.sim.at(e.atMs * 1000, () => this.apply(e));
+    this.sim.at(healAtMs * 1000, () => this.healAll());
+  }
+
+  private note(text: string): void {
+    this.sim.log(`nemesis ${text}`);
+    this.recorder.instant('nemesis', 'fault', [text], [text]);
+  }
+
+  private resolveBroker(b: BrokerTarget): number {
+    if (typeof b === 'number') return b;
+    return this.target.leaderOf(b.slice('leader:'.length));
+  }
+
+  private apply(e: FaultEvent): void {
+    const net = this.target.network;
+    switch (e.fault) {
+      case 'crash-broker': {
+        const id = this.resolveBroker(e.broker);
+        if (id < 0) return this.note(`${describeFault(e)} (no leader: skipped)`);
+        this.note(`${describeFault(e)} -> broker-${id}`);
+        this.crashedBrokers.add(id);
+        this.target.crashBroker(id, e.crash);
+        if (e.restartAfterMs !== undefined) this.sim.afterMs(e.restartAfterMs, () => this.restartBroker(id));
+        return;
+      }
+      case 'restart-broker':
+        return this.restartBroker(e.broker);
+      case 'drop':
+      case 'delay':
+        this.note(describeFault(e));
+        net.addRule({ action: e.fault, api: e.api, message: e.message, node: e.node, remaining: e.count, delayUs: e.fault === 'delay' ? e.delayMs * 1000 : 0 });
+        return;
+      case 'isolate':
+        this.note(describeFault(e));
+        return net.isolate(e.node);
+      case 'split':
+        this.note(describeFault(e));
+        return net.split(e.groups);
+      case 'one-way':
+        this.note(describeFault(e));
+        return net.cutLink(e.from, e.to);
+      case 'heal':
+        this.note('heal');
+        return net.heal();
+      case 'crash-client':
+        this.note(describeFault(e));
+        this.crashedClients.add(e.client);
+        this.target.crashClient(e.client);
+        if (e.restartAfterMs !== undefined) this.sim.afterMs(e.restartAfterMs, () => this.restartClient(e.client));
+        return;
+      case 'restart-client':
+        return this.restartClient(e.client);
+    }
+  }
+
+  private restartBroker(id: number): void {
+    if (!this.crashedBrokers.delete(id)) return;
+    this.note(`restart-broker broker=${id}`);
+    this.target.restartBroker(id);
+  }
+
+  private restartClient(name: string): void {
+    if (!this.crashedClients.delete(name)) return;
+    this.note(`restart-client client=${name}`);
+    this.target.restartClient(name);
+  }
+
+  /**
+   * End of the fault window: heal partitions and bring every crashed node back. Message rules are left to
+   * run out by their counts, so a drop scheduled near the end still strikes.
+   */
+  private healAll(): void {
+    this.note('heal-all');
+    this.target.network.healPartitions();
+    for (const id of [...this.crashedBrokers].sort((a, b) => a - b)) this.restartBroker(id);
+    for (const name of [...this.crashedClients].sort()) this.restartClient(name);
+  }
+}

@@ -1,0 +1,75 @@
+// Random fault schedules: drawn once, before the run, from the `faults` stream, into an explicit
+// FaultSchedule value. The run then executes that value like a scripted one, so a random failure can be
+// printed, replayed and shrunk like any other.
+import type { RandomStream } from '../core/random.ts';
+import type { ApiName, FaultEvent, FaultKind, FaultSchedule, RandomFaults } from './schedule.ts';
+
+export interface ClusterShape {
+  brokerIds: number[];
+  clients: string[];
+  /** Data partition keys, for "leader:<key>" targets. */
+  keys: string[];
+}
+
+const MESSAGE_APIS: ApiName[] = ['Produce', 'Fetch', 'OffsetCommit'];
+
+function round(ms: number): number {
+  return Math.round(ms);
+}
+
+function drawEvent(kind: FaultKind, atMs: number, rng: RandomStream, shape: ClusterShape): FaultEvent[] {
+  const broker = () => rng.pick(shape.brokerIds);
+  const node = () => `broker-${broker()}`;
+  const shortMs = () => round(200 + rng.float() * 1800);
+  switch (kind) {
+    case 'crash-broker':
+      return [{
+        atMs, fault: 'crash-broker', broker: rng.chance(0.5) ? `leader:${rng.pick(shape.keys)}` : broker(),
+        crash: rng.chance(0.3) ? 'power-loss' : 'process', restartAfterMs: shortMs(),
+      }];
+    case 'restart-broker':
+      return [{ atMs, fault: 'restart-broker', broker: broker() }];
+    case 'drop':
+      return [{ atMs, fault: 'drop', api: rng.pick(MESSAGE_APIS), message: rng.chance(0.5) ? 'request' : 'response', count: rng.between(1, 3) }];
+    case 'delay':
+      return [{ atMs, fault: 'delay', api: rng.pick(MESSAGE_APIS), message: 'request', count: 1, delayMs: shortMs() }];
+    case 'isolate':
+      return [{ atMs, fault: 'isolate', node: node() }, { atMs: atMs + shortMs(), fault: 'heal' }];
+    case 'split': {
+      const ids = [...shape.brokerIds];
+      const cut = rng.between(1, ids.length - 1);
+      return [{ atMs, fault: 'split', groups: [ids.slice(0, cut).map((i) => `broker-${i}`), ids.slice(cut).map((i) => `broker-${i}`)] },
+        { atMs: atMs + shortMs(), fault: 'heal' }];
+    }
+    case 'one-way': {
+      const from = broker();
+      const others = shape.brokerIds.filter((b) => b !== from);
+      if (others.length === 0) return [];
+      return [{ atMs, fault: 'one-way', from: `broker-${from}`, to: `broker-${rng.pick(others)}` }, { atMs: atMs + shortMs(), fault: 'heal' }];
+    }
+    case 'heal':
+      return [{ atMs, fault: 'heal' }];
+    case 'crash-client':
+      if (shape.clients.length === 0) return [];
+      return [{ atMs, fault: 'crash-client', client: rng.pick(shape.clients), restartAfterMs: shortMs() }];
+    case 'restart-client':
+      if (shape.clients.length === 0) return [];
+      return [{ atMs, fault: 'restart-client', client: rng.pick(shape.clients) }];
+  }
+}
+
+export function randomSchedule(spec: RandomFaults, rng: RandomStream, shape: ClusterShape): FaultSchedule {
+  const out: FaultSchedule = [];
+  let t = spec.fromMs;
+  for (;;) {
+    t += rng.exponential(spec.meanIntervalMs);
+    if (t >= spec.untilMs) break;
+    out.push(...drawEvent(rng.pick(spec.kinds), round(t), rng, shape));
+  }
+  return out;
+}
+
+/** Scripted and drawn events in time order (stable: equal times keep their order). */
+export function mergeSchedules(a: FaultSchedule, b: FaultSchedule): FaultSchedule {
+  return [...a, ...b].map((e, i) => ({ e, i })).sort((x, y) => x.e.atMs - y.e.atMs || x.i - y.i).map((x) => x.e);
+}

@@ -1,0 +1,374 @@
+// A Kafka broker: serves Produce, Fetch and Metadata for the partitions it leads, replicates the ones it
+// follows by fetching from their leaders, proposes ISR changes to the controller, heartbeats, and hosts
+// the group coordinator for the __consumer_offsets partitions it leads. It crashes in two ways: a
+// process crash keeps the page cache (the whole log survives), a power loss keeps only what was flushed.
+import type { Simulation } from '../core/simulation.ts';
+import type { CrashKind } from '../faults/schedule.ts';
+import type { Envelope, NetNode, Network } from '../net/network.ts';
+import { RpcClient, reply } from '../net/rpc.ts';
+import type { BrokerConfig } from './config.ts';
+import { CONTROLLER_ID } from './controller.ts';
+import { GroupCoordinator } from './group-coordinator.ts';
+import { Partition } from './partition.ts';
+import { coordinatorPartitionFor } from './partitioner.ts';
+import {
+  partitionKey,
+  type AlterPartitionRequest, type AlterPartitionResponse, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse,
+  type ErrorCode, type FetchRequest, type FetchResponse, type FindCoordinatorRequest, type FindCoordinatorResponse,
+  type InitProducerIdRequest, type InitProducerIdResponse, type MetadataImage, type MetadataResponse,
+  type OffsetCommitRequest, type OffsetFetchRequest, type PartitionRegistration, type ProduceRequest,
+  type ProduceResponse, type ProducerBatch, type RecordBatch,
+} from './protocol.ts';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+
+export interface BrokerOptions {
+  config: BrokerConfig;
+  /** Bug mode no-seq-dedup switches the broker's sequence checks off. */
+  sequenceChecks: boolean;
+  offsetsTopicPartitions: number;
+  /** Producer id allocation (Kafka: blocks from the controller; here a direct call, see docs/model.md). */
+  allocateProducerId: () => number;
+}
+
+export function brokerNodeId(id: number): string {
+  return `broker-${id}`;
+}
+
+export class Broker implements NetNode {
+  readonly id: string;
+  incarnation = 0;
+  private up = true;
+  private readonly rpc: RpcClient;
+  readonly partitions = new Map<string, Partition>();
+  private image: MetadataImage | null = null;
+  private readonly fetchSessions = new Map<string, number>();
+  private nextFetchSession = 1;
+  readonly groupCoordinator: GroupCoordinator;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly net: Network,
+    readonly brokerId: number,
+    readonly options: BrokerOptions,
+  ) {
+    this.id = brokerNodeId(brokerId);
+    this.rpc = new RpcClient(sim, net, this.id);
+    this.groupCoordinator = new GroupCoordinator(this);
+    this.startTimers();
+  }
+
+  isUp(): boolean {
+    return this.up;
+  }
+
+  get config(): BrokerConfig {
+    return this.options.config;
+  }
+
+  metadataImage(): MetadataImage | null {
+    return this.image;
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  /** Runs `fn` every `intervalMs` for as long as this incarnation lives. */
+  private every(intervalMs: number, fn: () => void): void {
+    const inc = this.incarnation;
+    const tick = () => {
+      if (!this.up || this.incarnation !== inc) return;
+      fn();
+      this.sim.afterMs(intervalMs, tick);
+    };
+    this.sim.afterMs(0, tick);
+  }
+
+  private startTimers(): void {
+    const c = this.options.config;
+    this.every(c.brokerHeartbeatIntervalMs, () => this.heartbeat());
+    this.every(Math.max(1, c.replicaLagTimeMaxMs / 2), () => this.maybeShrinkIsr());
+    this.every(c.flushIntervalMs, () => {
+      for (const p of this.partitions.values()) p.log.flush();
+    });
+  }
+
+  crash(kind: CrashKind): void {
+    if (!this.up) return;
+    this.sim.log(`${this.id} crash ${kind}`);
+    this.up = false;
+    this.incarnation++;
+    this.rpc.clear();
+    this.fetchSessions.clear();
+    this.groupCoordinator.clear();
+    for (const p of this.partitions.values()) {
+      p.delayedProduces = [];
+      p.waitingFetches = [];
+      p.role = 'none';
+      p.pendingIsr = null;
+      if (kind === 'power-loss') p.truncateTo(p.log.flushedOffset);
+    }
+    this.image = null;
+    this.net.nodeCrashed(this.id, kind === 'process');
+  }
+
+  restart(): void {
+    if (this.up) return;
+    this.up = true;
+    this.sim.log(`${this.id} restart`);
+    for (const p of this.partitions.values()) {
+      p.producerState.rebuild(p.log.batches);
+      p.leaderEpoch = -1;
+      p.leaderId = -1;
+    }
+    this.startTimers();
+  }
+
+  peerDisconnected(peer: string): void {
+    this.rpc.failAll(peer);
+  }
+
+  // ---- controller link ---------------------------------------------------------------------------
+
+  private heartbeat(): void {
+    const req: BrokerHeartbeatRequest = { brokerId: this.brokerId, incarnation: this.incarnation, metadataVersion: this.image?.version ?? 0 };
+    const inc = this.incarnation;
+    this.rpc.request<BrokerHeartbeatRequest, BrokerHeartbeatResponse>(CONTROLLER_ID, 'BrokerHeartbeat', req, this.options.config.brokerHeartbeatIntervalMs * 2, (err, resp) => {
+      if (err || inc !== this.incarnation || !resp?.image) return;
+      this.applyImage(resp.image);
+    });
+  }
+
+  private applyImage(image: MetadataImage): void {
+    if (this.image && image.version <= this.image.version) return;
+    this.image = image;
+    for (const reg of image.partitions) {
+      if (!reg.replicas.includes(this.brokerId)) continue;
+      this.applyRegistration(reg);
+    }
+  }
+
+  private applyRegistration(reg: PartitionRegistration): void {
+    let p = this.partitions.get(reg.key);
+    if (!p) {
+      p = new Partition(this.sim, this.brokerId, reg.key, reg.topic, reg.partition, this.options.config.minInsyncReplicas, { sequenceChecks: this.options.sequenceChecks });
+      this.partitions.set(reg.key, p);
+    }
+    const wasLeader = p.role === 'leader';
+    const change = p.applyRegistration(reg);
+    if (change === 'became-follower') this.startFetcher(p);
+    if (p.topic === OFFSETS_TOPIC) {
+      if (change === 'became-leader') this.groupCoordinator.load(p);
+      else if (wasLeader && p.role !== 'leader') this.groupCoordinator.unload(p);
+    }
+  }
+
+  private alterIsr(p: Partition, newIsr: number[]): void {
+    if (p.pendingIsr || p.role !== 'leader') return;
+    p.pendingIsr = newIsr;
+    const inc = this.incarnation;
+    const epoch = p.leaderEpoch;
+    const req: AlterPartitionRequest = { brokerId: this.brokerId, key: p.key, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr };
+    this.sim.log(`${this.id} alter-isr ${p.key} [${newIsr.join(',')}]`);
+    this.rpc.request<AlterPartitionRequest, AlterPartitionResponse>(CONTROLLER_ID, 'AlterPartition', req, 1000, (err, resp) => {
+      if (inc !== this.incarnation || p.leaderEpoch !== epoch) return;
+      p.pendingIsr = null;
+      if (!err && resp?.registration && resp.registration.partitionEpoch > p.partitionEpoch) {
+        this.applyRegistration(resp.registration);
+        p.completeDelayedProduces();
+      }
+    });
+  }
+
+  private maybeShrinkIsr(): void {
+    const maxLagUs = this.options.config.replicaLagTimeMaxMs * 1000;
+    for (const p of this.partitions.values()) {
+      if (p.role !== 'leader') continue;
+      const lagging = p.laggingFollowers(maxLagUs);
+      if (lagging.length > 0) this.alterIsr(p, p.isr.filter((id) => !lagging.includes(id)));
+    }
+  }
+
+  // ---- replica fetcher ------------------------------------------------------------------------------
+
+  private startFetcher(p: Partition): void {
+    const session = this.nextFetchSession++;
+    this.fetchSessions.set(p.key, session);
+    this.fetchFromLeader(p, session);
+  }
+
+  private fetchFromLeader(p: Partition, session: number): void {
+    if (!this.up || this.fetchSessions.get(p.key) !== session || p.role !== 'follower') return;
+    const c = this.options.config;
+    const epoch = p.leaderEpoch;
+    const req: FetchRequest = {
+      key: p.key, fetchOffset: p.log.logEndOffset, replicaId: this.brokerId, currentLeaderEpoch: epoch,
+      lastFetchedEpoch: p.log.latestEpoch(), isolationLevel: 'read_uncommitted', maxWaitMs: c.replicaFetchWaitMaxMs, maxRecords: 500,
+    };
+    this.rpc.request<FetchRequest, FetchResponse>(brokerNodeId(p.leaderId), 'Fetch', req, c.replicaFetchWaitMaxMs + 1000, (err, resp) => {
+      if (this.fetchSessions.get(p.key) !== session || p.role !== 'follower' || p.leaderEpoch !== epoch) return;
+      const again = (delayMs: number) => this.sim.afterMs(delayMs, () => this.fetchFromLeader(p, session));
+      if (err || !resp || resp.error !== 'NONE') return again(50);
+      if (resp.divergingEpoch) {
+        const local = p.log.endOffsetForEpoch(resp.divergingEpoch.epoch);
+        p.truncateTo(Math.min(resp.divergingEpoch.endOffset, local.endOffset));
+        return again(0);
+      }
+      for (const b of resp.batches) p.appendAsFollower(b);
+      p.log.highWatermark = Math.min(resp.highWatermark, p.log.logEndOffset);
+      again(0);
+    });
+  }
+
+  // ---- requests ------------------------------------------------------------------------------------
+
+  deliver(env: Envelope): void {
+    if (env.kind === 'response') {
+      this.rpc.onResponse(env);
+      return;
+    }
+    switch (env.api) {
+      case 'Produce': return this.onProduce(env as Envelope<ProduceRequest>);
+      case 'Fetch': return this.onFetch(env as Envelope<FetchRequest>);
+      case 'Metadata': return this.answer<MetadataResponse>(env, { image: this.image ?? { version: 0, liveBrokers: [], partitions: [] } });
+      case 'InitProducerId': return this.onInitProducerId(env as Envelope<InitProducerIdRequest>);
+      case 'FindCoordinator': return this.onFindCoordinator(env as Envelope<FindCoordinatorRequest>);
+      case 'OffsetCommit': return this.groupCoordinator.onOffsetCommit(env as Envelope<OffsetCommitRequest>);
+      case 'OffsetFetch': return this.groupCoordinator.onOffsetFetch(env as Envelope<OffsetFetchRequest>);
+      default: throw new Error(`${this.id}: no handler for ${env.api}`);
+    }
+  }
+
+  /** Replies unless this incarnation died in between (a crashed broker answers nothing). */
+  answer<B>(env: Envelope, body: B, inc = this.incarnation): void {
+    if (this.up && inc === this.incarnation) reply(this.net, env, body);
+  }
+
+  leaderPartition(key: string): Partition | null {
+    const p = this.partitions.get(key);
+    return p && p.role === 'leader' ? p : null;
+  }
+
+  /**
+   * Appends a batch as leader and calls `done` when the acks are satisfied: at once for acks 0 and 1,
+   * once the high watermark passes it for acks=all (Kafka's DelayedProduce), or with an error.
+   */
+  appendRecords(p: Partition, batch: ProducerBatch, acks: ProduceRequest['acks'], timeoutMs: number,
+    done: (error: ErrorCode, baseOffset: number) => void): void {
+    if (acks === 'all' && p.isr.length < this.options.config.minInsyncReplicas) return done('NOT_ENOUGH_REPLICAS', -1);
+    const check = p.producerState.check(batch);
+    if (check.kind === 'error') return done(check.error, -1);
+    let appended: RecordBatch | null = null;
+    let baseOffset: number;
+    let lastOffset: number;
+    if (check.kind === 'duplicate') {
+      baseOffset = check.firstOffset;
+      lastOffset = check.lastOffset;
+      this.sim.log(`${this.id} ${p.key} duplicate pid=${batch.producerId} seq=${batch.baseSequence} at ${baseOffset}`);
+    } else {
+      appended = p.appendAsLeader(batch, null);
+      baseOffset = appended.baseOffset;
+      lastOffset = appended.lastOffset;
+      this.sim.log(`${this.id} ${p.key} append ${baseOffset}..${lastOffset} pid=${batch.producerId} e=${batch.producerEpoch} seq=${batch.baseSequence}`);
+    }
+    if (acks !== 'all') return done('NONE', baseOffset);
+    if (lastOffset < p.log.highWatermark) return done('NONE', baseOffset);
+    let finished = false;
+    const delayed = {
+      requiredOffset: lastOffset + 1,
+      complete: (error: ErrorCode) => {
+        if (finished) return;
+        finished = true;
+        done(error, error === 'NONE' ? baseOffset : -1);
+      },
+    };
+    p.delayedProduces.push(delayed);
+    const inc = this.incarnation;
+    this.sim.afterMs(timeoutMs, () => {
+      if (finished || inc !== this.incarnation) return;
+      p.delayedProduces = p.delayedProduces.filter((d) => d !== delayed);
+      delayed.complete('REQUEST_TIMED_OUT');
+    });
+  }
+
+  private onProduce(env: Envelope<ProduceRequest>): void {
+    const req = env.body;
+    const p = this.leaderPartition(req.key);
+    const inc = this.incarnation;
+    if (!p) return this.answer<ProduceResponse>(env, { error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1 });
+    this.appendRecords(p, req.batch, req.acks, req.timeoutMs, (error, baseOffset) => {
+      // acks=0: the broker sends no response at all.
+      if (req.acks !== 0) this.answer<ProduceResponse>(env, { error, baseOffset }, inc);
+    });
+  }
+
+  private onFetch(env: Envelope<FetchRequest>): void {
+    const req = env.body;
+    const p = this.leaderPartition(req.key);
+    const fail = (error: ErrorCode) => this.answer<FetchResponse>(env, {
+      error, highWatermark: -1, lastStableOffset: -1, logStartOffset: 0, batches: [], abortedTransactions: [], divergingEpoch: null,
+    });
+    if (!p) return fail('NOT_LEADER_OR_FOLLOWER');
+    const isReplica = req.replicaId >= 0;
+    if (isReplica) {
+      if (req.currentLeaderEpoch < p.leaderEpoch) return fail('FENCED_LEADER_EPOCH');
+      if (req.currentLeaderEpoch > p.leaderEpoch) return fail('UNKNOWN_LEADER_EPOCH');
+      if (req.lastFetchedEpoch >= 0) {
+        const end = p.log.endOffsetForEpoch(req.lastFetchedEpoch);
+        if (end.epoch !== req.lastFetchedEpoch || end.endOffset < req.fetchOffset) {
+          return this.answer<FetchResponse>(env, {
+            error: 'NONE', highWatermark: p.log.highWatermark, lastStableOffset: p.lastStableOffset(), logStartOffset: 0,
+            batches: [], abortedTransactions: [], divergingEpoch: end,
+          });
+        }
+      }
+      if (req.fetchOffset > p.log.logEndOffset) return fail('OFFSET_OUT_OF_RANGE');
+      p.updateFollower(req.replicaId, req.fetchOffset);
+      const add = p.isrCandidatesToAdd();
+      if (add.length > 0) this.alterIsr(p, [...p.isr, ...add]);
+    } else if (req.fetchOffset > p.log.logEndOffset) {
+      return fail('OFFSET_OUT_OF_RANGE');
+    }
+    const inc = this.incarnation;
+    const epoch = p.leaderEpoch;
+    const tryAnswer = (force: boolean): boolean => {
+      if (inc !== this.incarnation) return true;
+      if (p.role !== 'leader' || p.leaderEpoch !== epoch) {
+        fail('NOT_LEADER_OR_FOLLOWER');
+        return true;
+      }
+      const maxOffset = isReplica ? p.log.logEndOffset : req.isolationLevel === 'read_committed' ? p.lastStableOffset() : p.log.highWatermark;
+      const batches = p.log.read(req.fetchOffset, maxOffset, req.maxRecords);
+      if (batches.length === 0 && !force) return false;
+      this.answer<FetchResponse>(env, {
+        error: 'NONE', highWatermark: p.log.highWatermark, lastStableOffset: p.lastStableOffset(), logStartOffset: 0,
+        batches, abortedTransactions: [], divergingEpoch: null,
+      });
+      return true;
+    };
+    if (tryAnswer(req.maxWaitMs <= 0)) return;
+    // Long poll: park until data arrives or maxWaitMs passes (Kafka's DelayedFetch).
+    let answered = false;
+    p.waitingFetches.push(() => (answered = answered || tryAnswer(false)));
+    this.sim.afterMs(req.maxWaitMs, () => {
+      if (answered) return;
+      answered = true;
+      tryAnswer(true);
+    });
+  }
+
+  private onInitProducerId(env: Envelope<InitProducerIdRequest>): void {
+    const req = env.body;
+    const resp: InitProducerIdResponse = req.producerId >= 0
+      ? { error: 'NONE', producerId: req.producerId, producerEpoch: req.producerEpoch + 1 }
+      : { error: 'NONE', producerId: this.options.allocateProducerId(), producerEpoch: 0 };
+    this.answer(env, resp);
+  }
+
+  private onFindCoordinator(env: Envelope<FindCoordinatorRequest>): void {
+    const req = env.body;
+    const key = partitionKey(OFFSETS_TOPIC, coordinatorPartitionFor(req.key, this.options.offsetsTopicPartitions));
+    const reg = this.image?.partitions.find((p) => p.key === key);
+    const resp: FindCoordinatorResponse = reg && reg.leader >= 0 ? { error: 'NONE', nodeId: reg.leader } : { error: 'COORDINATOR_NOT_AVAILABLE', nodeId: -1 };
+    this.answer(env, resp);
+  }
+}

@@ -1,0 +1,200 @@
+// One broker's replica of one partition (Kafka's Partition): its log and producer state, its role, and
+// as leader the follower positions, the ISR, the high watermark and the produce requests waiting for
+// acks=all. The broker wires it to the network; this file holds the replication rules.
+import type { Simulation } from '../core/simulation.ts';
+import { Log } from './log.ts';
+import { ProducerStateManager, type ProducerStateOptions } from './producer-state-manager.ts';
+import type { ErrorCode, PartitionRegistration, ProducerBatch, RecordBatch } from './protocol.ts';
+
+export interface FollowerState {
+  logEndOffset: number;
+  /** Last time the follower's fetch reached the leader's log end (Kafka's lastCaughtUpTimeMs). */
+  lastCaughtUpUs: number;
+}
+
+export interface DelayedProduce {
+  requiredOffset: number;
+  complete(error: ErrorCode): void;
+}
+
+export class Partition {
+  readonly log = new Log();
+  readonly producerState: ProducerStateManager;
+  role: 'leader' | 'follower' | 'none' = 'none';
+  leaderId = -1;
+  leaderEpoch = -1;
+  partitionEpoch = -1;
+  isr: number[] = [];
+  replicas: number[] = [];
+  /** ISR change sent to the controller and not yet answered. */
+  pendingIsr: number[] | null = null;
+  readonly followers = new Map<number, FollowerState>();
+  /** Log end offset when this replica became leader: a follower joins the ISR only once it has that much. */
+  leaderEpochStartOffset = 0;
+  delayedProduces: DelayedProduce[] = [];
+  /** Fetches parked until data arrives (long poll); each returns true once it has answered. */
+  waitingFetches: (() => boolean)[] = [];
+
+  constructor(
+    private readonly sim: Simulation,
+    readonly brokerId: number,
+    readonly key: string,
+    readonly topic: string,
+    readonly index: number,
+    private readonly minInsyncReplicas: number,
+    producerStateOptions: ProducerStateOptions,
+  ) {
+    this.producerState = new ProducerStateManager(producerStateOptions);
+  }
+
+  /** LSO: nothing at or beyond the first offset of an open transaction is stable. */
+  lastStableOffset(): number {
+    const first = this.producerState.firstUnstableOffset();
+    return first >= 0 ? Math.min(first, this.log.highWatermark) : this.log.highWatermark;
+  }
+
+  /** Applies the controller's registration; returns what changed for the broker to act on. */
+  applyRegistration(reg: PartitionRegistration): 'became-leader' | 'became-follower' | 'isr-updated' | 'none' {
+    const newEpoch = reg.leaderEpoch !== this.leaderEpoch;
+    this.replicas = reg.replicas;
+    this.partitionEpoch = reg.partitionEpoch;
+    this.leaderId = reg.leader;
+    if (reg.leader === this.brokerId) {
+      this.isr = reg.isr;
+      this.pendingIsr = null;
+      if (newEpoch || this.role !== 'leader') {
+        this.leaderEpoch = reg.leaderEpoch;
+        this.becomeLeader();
+        return 'became-leader';
+      }
+      this.maybeAdvanceHighWatermark();
+      return 'isr-updated';
+    }
+    if (newEpoch || this.role === 'leader' || this.role === 'none') {
+      this.leaderEpoch = reg.leaderEpoch;
+      this.resign('NOT_LEADER_OR_FOLLOWER');
+      this.role = reg.leader === -1 ? 'none' : 'follower';
+      return this.role === 'follower' ? 'became-follower' : 'none';
+    }
+    return 'none';
+  }
+
+  private becomeLeader(): void {
+    this.role = 'leader';
+    this.leaderEpochStartOffset = this.log.logEndOffset;
+    this.followers.clear();
+    for (const id of this.replicas) {
+      if (id !== this.brokerId) this.followers.set(id, { logEndOffset: 0, lastCaughtUpUs: this.sim.nowUs });
+    }
+    this.sim.log(`broker-${this.brokerId} ${this.key} leader epoch=${this.leaderEpoch} leo=${this.log.logEndOffset} hw=${this.log.highWatermark}`);
+  }
+
+  /** Leaving leadership (or crashing): every waiting produce is answered, nothing is left parked. */
+  resign(error: ErrorCode): void {
+    if (this.role === 'leader') this.sim.log(`broker-${this.brokerId} ${this.key} resign epoch=${this.leaderEpoch}`);
+    this.role = 'none';
+    const delayed = this.delayedProduces;
+    this.delayedProduces = [];
+    for (const d of delayed) d.complete(error);
+    this.wakeFetches();
+    this.pendingIsr = null;
+  }
+
+  /** Appends a producer batch as leader, assigning offsets in this leader epoch. */
+  appendAsLeader(batch: ProducerBatch, control: RecordBatch['control']): RecordBatch {
+    const baseOffset = this.log.logEndOffset;
+    const full: RecordBatch = {
+      ...batch,
+      baseOffset,
+      lastOffset: baseOffset + Math.max(batch.records.length, 1) - 1,
+      partitionLeaderEpoch: this.leaderEpoch,
+      control,
+    };
+    this.log.append(full);
+    this.producerState.update(full);
+    this.maybeAdvanceHighWatermark();
+    this.wakeFetches();
+    return full;
+  }
+
+  appendAsFollower(batch: RecordBatch): void {
+    if (batch.lastOffset < this.log.logEndOffset) return; // already have it
+    this.log.append(batch);
+    this.producerState.update(batch);
+  }
+
+  truncateTo(offset: number): void {
+    if (offset >= this.log.logEndOffset) return;
+    this.sim.log(`broker-${this.brokerId} ${this.key} truncate ${this.log.logEndOffset}->${offset}`);
+    this.log.truncateTo(offset);
+    this.producerState.rebuild(this.log.batches);
+  }
+
+  /** ISR the high watermark must wait for: the committed ISR plus any member being added (KIP-497). */
+  private maximalIsr(): number[] {
+    if (!this.pendingIsr) return this.isr;
+    return [...new Set([...this.isr, ...this.pendingIsr])];
+  }
+
+  maybeAdvanceHighWatermark(): void {
+    if (this.role !== 'leader') return;
+    let hw = this.log.logEndOffset;
+    for (const id of this.maximalIsr()) {
+      if (id === this.brokerId) continue;
+      const f = this.followers.get(id);
+      hw = Math.min(hw, f ? f.logEndOffset : 0);
+    }
+    if (hw <= this.log.highWatermark) return;
+    this.log.highWatermark = hw;
+    this.completeDelayedProduces();
+    this.wakeFetches();
+  }
+
+  /** Answers produce requests whose records the whole ISR now has (DelayedProduce.tryComplete). */
+  completeDelayedProduces(): void {
+    if (this.delayedProduces.length === 0) return;
+    const hw = this.log.highWatermark;
+    const remaining: DelayedProduce[] = [];
+    const done: DelayedProduce[] = [];
+    for (const d of this.delayedProduces) (d.requiredOffset <= hw ? done : remaining).push(d);
+    this.delayedProduces = remaining;
+    for (const d of done) d.complete(this.isr.length < this.minInsyncReplicas ? 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' : 'NONE');
+  }
+
+  wakeFetches(): void {
+    if (this.waitingFetches.length === 0) return;
+    const waiting = this.waitingFetches;
+    this.waitingFetches = [];
+    for (const w of waiting) if (!w()) this.waitingFetches.push(w);
+  }
+
+  /** A follower fetched from `fetchOffset`: it has everything below it. */
+  updateFollower(id: number, fetchOffset: number): void {
+    const f = this.followers.get(id);
+    if (!f) return;
+    f.logEndOffset = fetchOffset;
+    if (fetchOffset >= this.log.logEndOffset) f.lastCaughtUpUs = this.sim.nowUs;
+    this.maybeAdvanceHighWatermark();
+  }
+
+  /** Followers that should join the ISR: caught up to the high watermark and alive. */
+  isrCandidatesToAdd(): number[] {
+    const out: number[] = [];
+    for (const [id, f] of this.followers) {
+      if (!this.isr.includes(id) && f.logEndOffset >= this.log.highWatermark && f.logEndOffset >= this.leaderEpochStartOffset) out.push(id);
+    }
+    return out;
+  }
+
+  /** Followers in the ISR that have not caught up within replica.lag.time.max.ms. */
+  laggingFollowers(maxLagUs: number): number[] {
+    const out: number[] = [];
+    for (const id of this.isr) {
+      if (id === this.brokerId) continue;
+      const f = this.followers.get(id);
+      if (!f || this.sim.nowUs - f.lastCaughtUpUs > maxLagUs) out.push(id);
+    }
+    return out;
+  }
+
+}

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { coordinatorPartitionFor, javaStringHashCode, murmur2 } from './partitioner.ts';
+
+describe('partitioner', () => {
+  it('matches Kafka murmur2 on the vectors of Kafka UtilsTest.testMurmur2', () => {
+    const cases: [string, number][] = [
+      ['21', -973932308],
+      ['foobar', -790332482],
+      ['a-little-bit-long-string', -985981536],
+      ['a-little-bit-longer-string', -1486304829],
+      ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
+    ];
+    for (const [s, want] of cases) expect(murmur2(new TextEncoder().encode(s))).toBe(want);
+  });
+
+  it('matches Java String.hashCode', () => {
+    expect(javaStringHashCode('')).toBe(0);
+    expect(javaStringHashCode('hello')).toBe(99162322);
+    expect(javaStringHashCode('payments-processor')).toBe(javaStringHashCode('payments-processor'));
+    expect(coordinatorPartitionFor('hello', 50)).toBe(99162322 % 50);
+  });
+});

@@ -1,0 +1,103 @@
+// Broker-side producer state of one partition (Kafka's ProducerStateManager / ProducerStateEntry /
+// ProducerAppendInfo): per producer id, its epoch and the metadata of its last 5 batches, so that a
+// retried batch is recognised and answered with its original offsets instead of being appended again.
+// Followers and restarted brokers rebuild the same state from the log, so it survives leader changes.
+import { NO_PRODUCER_EPOCH, type ErrorCode, type ProducerBatch, type RecordBatch } from './protocol.ts';
+
+/** Kafka keeps this many batches per producer (ProducerStateEntry.NUM_BATCHES_TO_RETAIN). */
+export const NUM_BATCHES_TO_RETAIN = 5;
+
+export interface BatchMetadata {
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: number;
+  lastOffset: number;
+}
+
+export interface ProducerStateEntry {
+  producerId: number;
+  producerEpoch: number;
+  batches: BatchMetadata[];
+  /** First offset of this producer's open transaction, or -1. */
+  currentTxnFirstOffset: number;
+}
+
+export type AppendCheck =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; firstOffset: number; lastOffset: number }
+  | { kind: 'error'; error: ErrorCode };
+
+export interface ProducerStateOptions {
+  /** Bug mode no-seq-dedup: accept every batch, duplicates and gaps included. */
+  sequenceChecks: boolean;
+}
+
+export class ProducerStateManager {
+  readonly producers = new Map<number, ProducerStateEntry>();
+
+  constructor(private readonly options: ProducerStateOptions) {}
+
+  /** Validates a producer batch against the state (UnifiedLog.analyzeAndValidateProducerState). */
+  check(batch: ProducerBatch): AppendCheck {
+    if (batch.producerId < 0) return { kind: 'append' };
+    const entry = this.producers.get(batch.producerId);
+    if (!entry) return { kind: 'append' }; // unknown producer: any sequence is accepted
+    if (batch.producerEpoch < entry.producerEpoch) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH' };
+    if (!this.options.sequenceChecks) return { kind: 'append' };
+    const firstSeq = batch.baseSequence;
+    const lastSeq = firstSeq + batch.records.length - 1;
+    if (batch.producerEpoch === entry.producerEpoch) {
+      for (const b of entry.batches) {
+        if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) {
+          return { kind: 'duplicate', firstOffset: b.firstOffset, lastOffset: b.lastOffset };
+        }
+      }
+      const last = entry.batches.length > 0 ? entry.batches[entry.batches.length - 1].lastSeq : -1;
+      if (entry.batches.length > 0 && firstSeq !== last + 1) return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+    } else if (firstSeq !== 0 && entry.producerEpoch !== NO_PRODUCER_EPOCH) {
+      // A new epoch must start its sequences at 0.
+      return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+    }
+    return { kind: 'append' };
+  }
+
+  /** Records an appended batch (leader, follower and rebuild all go through here). */
+  update(batch: RecordBatch): void {
+    if (batch.producerId < 0) return;
+    let entry = this.producers.get(batch.producerId);
+    if (!entry) {
+      entry = { producerId: batch.producerId, producerEpoch: batch.producerEpoch, batches: [], currentTxnFirstOffset: -1 };
+      this.producers.set(batch.producerId, entry);
+    }
+    if (batch.producerEpoch > entry.producerEpoch) {
+      entry.producerEpoch = batch.producerEpoch;
+      entry.batches = [];
+    }
+    if (batch.control !== null) {
+      entry.currentTxnFirstOffset = -1;
+      return;
+    }
+    if (batch.isTransactional && entry.currentTxnFirstOffset < 0) entry.currentTxnFirstOffset = batch.baseOffset;
+    entry.batches.push({
+      firstSeq: batch.baseSequence,
+      lastSeq: batch.baseSequence + batch.records.length - 1,
+      firstOffset: batch.baseOffset,
+      lastOffset: batch.lastOffset,
+    });
+    if (entry.batches.length > NUM_BATCHES_TO_RETAIN) entry.batches.shift();
+  }
+
+  /** First offset of the oldest open transaction, or -1: the last stable offset cannot pass it. */
+  firstUnstableOffset(): number {
+    let first = -1;
+    for (const e of this.producers.values()) {
+      if (e.currentTxnFirstOffset >= 0 && (first < 0 || e.currentTxnFirstOffset < first)) first = e.currentTxnFirstOffset;
+    }
+    return first;
+  }
+
+  rebuild(batches: readonly RecordBatch[]): void {
+    this.producers.clear();
+    for (const b of batches) this.update(b);
+  }
+}

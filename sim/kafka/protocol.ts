@@ -1,0 +1,193 @@
+// Kafka's error codes and the request/response bodies the model exchanges, named as in Kafka's protocol
+// (org.apache.kafka.common.protocol.Errors and the *Request/*Response classes). Bodies carry only the
+// fields the model needs.
+import type { Acks } from './config.ts';
+
+export type ErrorCode =
+  | 'NONE'
+  | 'NOT_LEADER_OR_FOLLOWER'
+  | 'UNKNOWN_TOPIC_OR_PARTITION'
+  | 'NOT_ENOUGH_REPLICAS'
+  | 'NOT_ENOUGH_REPLICAS_AFTER_APPEND'
+  | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+  | 'INVALID_PRODUCER_EPOCH'
+  | 'PRODUCER_FENCED'
+  | 'UNKNOWN_PRODUCER_ID'
+  | 'REQUEST_TIMED_OUT'
+  | 'NETWORK_EXCEPTION'
+  | 'FENCED_LEADER_EPOCH'
+  | 'UNKNOWN_LEADER_EPOCH'
+  | 'OFFSET_OUT_OF_RANGE'
+  | 'COORDINATOR_NOT_AVAILABLE'
+  | 'NOT_COORDINATOR'
+  | 'COORDINATOR_LOAD_IN_PROGRESS'
+  | 'INVALID_UPDATE_VERSION'
+  | 'STALE_BROKER_EPOCH';
+
+/** Errors after which a client may retry the same request (Kafka's RetriableException subclasses). */
+export const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'NOT_LEADER_OR_FOLLOWER', 'UNKNOWN_TOPIC_OR_PARTITION', 'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION', 'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH', 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS',
+]);
+
+/** Errors that mean the client's view of who leads is stale: refresh metadata before retrying. */
+export const STALE_METADATA: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'NOT_LEADER_OR_FOLLOWER', 'UNKNOWN_TOPIC_OR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH',
+  'REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE',
+]);
+
+export const NO_PRODUCER_ID = -1;
+export const NO_PRODUCER_EPOCH = -1;
+export const NO_SEQUENCE = -1;
+
+/** A record in an internal topic (__consumer_offsets): the offset commit of one group and partition. */
+export interface OffsetCommitValue {
+  type: 'offset';
+  group: string;
+  key: string;
+  offset: number;
+}
+export type RecordValue = string | OffsetCommitValue;
+
+/** A record batch as written by a producer (the broker assigns offsets). */
+export interface ProducerBatch {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  isTransactional: boolean;
+  records: RecordValue[];
+}
+
+/** A record batch in a log. Control batches (COMMIT/ABORT markers) hold no application records. */
+export interface RecordBatch extends ProducerBatch {
+  baseOffset: number;
+  lastOffset: number;
+  partitionLeaderEpoch: number;
+  control: 'COMMIT' | 'ABORT' | null;
+}
+
+export interface PartitionRegistration {
+  key: string;
+  topic: string;
+  partition: number;
+  replicas: number[];
+  isr: number[];
+  /** -1 when no replica can lead (offline). */
+  leader: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+}
+
+export interface MetadataImage {
+  version: number;
+  /** Brokers that are registered and not fenced. */
+  liveBrokers: number[];
+  partitions: PartitionRegistration[];
+}
+
+export interface ProduceRequest {
+  key: string;
+  acks: Acks;
+  timeoutMs: number;
+  batch: ProducerBatch;
+}
+export interface ProduceResponse {
+  error: ErrorCode;
+  baseOffset: number;
+}
+
+export interface FetchRequest {
+  key: string;
+  fetchOffset: number;
+  /** -1 for consumers; the broker id for followers. */
+  replicaId: number;
+  currentLeaderEpoch: number;
+  /** Followers: epoch of the last batch they hold, to detect divergence (KIP-595 style). */
+  lastFetchedEpoch: number;
+  isolationLevel: 'read_uncommitted' | 'read_committed';
+  maxWaitMs: number;
+  maxRecords: number;
+}
+export interface AbortedTransaction {
+  producerId: number;
+  firstOffset: number;
+}
+export interface FetchResponse {
+  error: ErrorCode;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  batches: RecordBatch[];
+  abortedTransactions: AbortedTransaction[];
+  /** Set when the follower's log diverged from the leader's: truncate to endOffset, then fetch again. */
+  divergingEpoch: { epoch: number; endOffset: number } | null;
+}
+
+export interface MetadataResponse {
+  image: MetadataImage;
+}
+
+export interface InitProducerIdRequest {
+  /** Existing id and epoch when the producer bumps its epoch after an unresolved sequence (KIP-360). */
+  producerId: number;
+  producerEpoch: number;
+}
+export interface InitProducerIdResponse {
+  error: ErrorCode;
+  producerId: number;
+  producerEpoch: number;
+}
+
+export interface FindCoordinatorRequest {
+  keyType: 'group' | 'transaction';
+  key: string;
+}
+export interface FindCoordinatorResponse {
+  error: ErrorCode;
+  nodeId: number;
+}
+
+export interface OffsetCommitRequest {
+  group: string;
+  offsets: Record<string, number>;
+}
+export interface OffsetCommitResponse {
+  error: ErrorCode;
+}
+export interface OffsetFetchRequest {
+  group: string;
+  keys: string[];
+}
+export interface OffsetFetchResponse {
+  error: ErrorCode;
+  /** -1 for a partition with no committed offset. */
+  offsets: Record<string, number>;
+}
+
+export interface BrokerHeartbeatRequest {
+  brokerId: number;
+  /** Changes on every restart (KRaft's incarnation id / broker epoch). */
+  incarnation: number;
+  metadataVersion: number;
+}
+export interface BrokerHeartbeatResponse {
+  error: ErrorCode;
+  image: MetadataImage | null;
+}
+
+export interface AlterPartitionRequest {
+  brokerId: number;
+  key: string;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  newIsr: number[];
+}
+export interface AlterPartitionResponse {
+  error: ErrorCode;
+  registration: PartitionRegistration | null;
+}
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}/${partition}`;
+}

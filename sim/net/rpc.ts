@@ -1,0 +1,79 @@
+// Request/response over the network with correlation ids and timeouts, as Kafka's NetworkClient does:
+// a request that times out fails with REQUEST_TIMED_OUT and closes the connection, which fails every
+// other request in flight on it with NETWORK_EXCEPTION; a reset from the peer does the same.
+import type { Simulation } from '../core/simulation.ts';
+import type { ApiName } from '../faults/schedule.ts';
+import type { Envelope, Network } from './network.ts';
+
+export type RpcError = 'REQUEST_TIMED_OUT' | 'NETWORK_EXCEPTION';
+export type RpcCallback<R> = (error: RpcError | null, response: R | null) => void;
+
+interface Pending {
+  to: string;
+  callback: RpcCallback<unknown>;
+}
+
+export class RpcClient {
+  private nextCorrelationId = 1;
+  private pending = new Map<number, Pending>();
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly net: Network,
+    private readonly self: string,
+  ) {}
+
+  request<Req, Resp>(to: string, api: ApiName, body: Req, timeoutMs: number, callback: RpcCallback<Resp>): void {
+    const correlationId = this.nextCorrelationId++;
+    this.pending.set(correlationId, { to, callback: callback as RpcCallback<unknown> });
+    this.net.send(this.self, to, 'request', api, correlationId, body);
+    this.sim.afterMs(timeoutMs, () => {
+      if (!this.pending.has(correlationId)) return;
+      this.pending.delete(correlationId);
+      this.net.disconnect(this.self, to);
+      callback('REQUEST_TIMED_OUT', null);
+      this.failAll(to);
+    });
+  }
+
+  /** Sends a request that expects no response (a produce with acks=0). */
+  sendOneWay<Req>(to: string, api: ApiName, body: Req): void {
+    this.net.send(this.self, to, 'request', api, this.nextCorrelationId++, body);
+  }
+
+  /** Number of requests awaiting a response from `to`. */
+  inFlightTo(to: string): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.to === to) n++;
+    return n;
+  }
+
+  onResponse(env: Envelope): void {
+    const p = this.pending.get(env.correlationId);
+    if (!p || p.to !== env.from) return; // late response to a request we gave up on
+    this.pending.delete(env.correlationId);
+    p.callback(null, env.body);
+  }
+
+  /** The connection to `peer` is gone: every request in flight on it fails. */
+  failAll(peer: string): void {
+    const failed: Pending[] = [];
+    for (const [id, p] of this.pending) {
+      if (p.to === peer) {
+        failed.push(p);
+        this.pending.delete(id);
+      }
+    }
+    for (const p of failed) p.callback('NETWORK_EXCEPTION', null);
+  }
+
+  /** The owner crashed: its in-memory requests vanish without callbacks. */
+  clear(): void {
+    this.pending.clear();
+  }
+}
+
+/** Server side: answer a request on the connection it came in on. */
+export function reply<B>(net: Network, request: Envelope, body: B): void {
+  net.send(request.to, request.from, 'response', request.api, request.correlationId, body);
+}

@@ -1,0 +1,71 @@
+// The validated, defaults-applied shape of a scenario file (see docs/scenarios.md). `load.ts` turns a
+// YAML/JSON file into this or into a ScenarioError naming the file, the field path and what is allowed.
+import type { BrokerConfig, ConsumerConfig, NetworkConfig, ProducerConfig } from '../kafka/config.ts';
+import type { FaultSchedule, RandomFaults } from '../faults/schedule.ts';
+
+// exactly-once joins with the transactional model (issue 3).
+export const MODES = ['at-most-once', 'at-least-once', 'idempotent'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Bug modes: each switches off one protection (issue 3 adds the transactional ones). */
+export const BUGS = ['no-seq-dedup', 'unclean-election'] as const;
+export type Bug = (typeof BUGS)[number];
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+export interface ClusterSpec {
+  brokers: number;
+  topics: TopicSpec[];
+  broker: Partial<BrokerConfig>;
+}
+
+export interface WorkloadSpec {
+  /** Number of payments producers (producer-1 …). */
+  producers: number;
+  /** Payments each producer sends. */
+  paymentsPerProducer: number;
+  /** Virtual time between two payments of one producer. */
+  sendIntervalMs: number;
+  /** Consumers (consumer-1 …) that apply payments to the ledger sink. */
+  consumers: number;
+  /** Topic the producers write and the consumers read. */
+  topic: string;
+}
+
+/** Client and broker options a case or the scenario sets on top of the mode preset. */
+export interface Overrides {
+  producer: Partial<ProducerConfig>;
+  consumer: Partial<ConsumerConfig>;
+}
+
+/** An expectation: running this mode (with these overrides/bugs) over the scenario's seeds finds exactly these anomaly kinds. */
+export interface ExpectCase extends Overrides {
+  mode: Mode;
+  bugs: Bug[];
+  /** Anomaly kinds that must each appear for at least one seed; nothing else may appear for any seed. */
+  anomalies: string[];
+  /** Kinds that may appear but need not (e.g. reordering that retries can but rarely do cause). */
+  mayAlsoFind: string[];
+  /** A short label for the suite table, e.g. "acks=1". */
+  label?: string;
+}
+
+export interface Scenario extends Overrides {
+  /** Path the scenario was loaded from (for messages and the reproduce command). */
+  file: string;
+  name: string;
+  description: string;
+  cluster: ClusterSpec;
+  network: Partial<NetworkConfig>;
+  workload: WorkloadSpec;
+  faults: { schedule: FaultSchedule; random?: RandomFaults };
+  /** Hard stop for the run's virtual time; a run that has not quiesced by then is a liveness failure. */
+  runLimitMs: number;
+  /** Seeds 1..seeds run by the suite and by npm test. */
+  seeds: number;
+  expect: ExpectCase[];
+}

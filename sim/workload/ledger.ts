@@ -1,0 +1,26 @@
+// The external sink: a ledger outside Kafka that the consumer applies payments to. Naive, it applies
+// whatever it is given, so a redelivered payment is booked twice. With idempotency keys it remembers
+// every key it applied, in the same store transaction as the write, and skips a repeat.
+
+export class Ledger {
+  /** value -> times applied, in first-applied order. */
+  private readonly applied = new Map<string, number>();
+  private readonly keys = new Set<string>();
+
+  constructor(readonly name: string, readonly idempotencyKeys: boolean) {}
+
+  /** Applies a payment; returns false when the idempotency key was already applied. */
+  apply(idempotencyKey: string, value: string): boolean {
+    if (this.idempotencyKeys) {
+      if (this.keys.has(idempotencyKey)) return false;
+      this.keys.add(idempotencyKey);
+    }
+    this.applied.set(value, (this.applied.get(value) ?? 0) + 1);
+    return true;
+  }
+
+  /** [sinkKey, value, times] rows for the history's final sink line. */
+  rows(): [string, string, number][] {
+    return [...this.applied].map(([value, times]) => [value, value, times]);
+  }
+}

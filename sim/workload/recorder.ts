@@ -1,0 +1,70 @@
+// Writes operations to the history (format v1, sim/check/history.ts) as the workload performs them. Each
+// invoke gets an id; its completion reuses it. When a process crashes, its open operations are completed
+// as info: nobody will ever learn their outcome from that process.
+import type { Simulation } from '../core/simulation.ts';
+import type { Mop, Op, OpF, OpType } from '../check/history.ts';
+
+export class Recorder {
+  readonly ops: Op[] = [];
+  private nextId = 1;
+  /** Open operation ids per process, in invoke order. */
+  private readonly open = new Map<string, Map<number, OpF>>();
+
+  constructor(private readonly sim: Simulation) {}
+
+  private push(process: string, type: OpType, f: OpF, value: Op['value'], id: number, error?: string): void {
+    const op: Op = { index: this.ops.length, id, time: this.sim.nowUs, process, type, f, value };
+    if (error !== undefined) op.error = error;
+    this.ops.push(op);
+  }
+
+  invoke(process: string, f: OpF, value: Op['value']): number {
+    const id = this.nextId++;
+    this.push(process, 'invoke', f, value, id);
+    let m = this.open.get(process);
+    if (!m) {
+      m = new Map();
+      this.open.set(process, m);
+    }
+    m.set(id, f);
+    return id;
+  }
+
+  complete(process: string, id: number, type: Exclude<OpType, 'invoke'>, value: Op['value'], error?: string): void {
+    const m = this.open.get(process);
+    const f = m?.get(id);
+    if (f === undefined) return; // already closed by a crash
+    m!.delete(id);
+    this.push(process, type, f, value, id, error);
+  }
+
+  /** An operation that happened at once (a poll that returned buffered records, a sink write). */
+  instant(process: string, f: OpF, invokeValue: Op['value'], okValue: Op['value']): void {
+    const id = this.invoke(process, f, invokeValue);
+    this.complete(process, id, 'ok', okValue);
+  }
+
+  /** The process crashed: its open operations end as info, then the crash itself is recorded. */
+  crash(process: string): void {
+    const m = this.open.get(process);
+    if (m) {
+      for (const [id, f] of [...m]) {
+        m.delete(id);
+        this.push(process, 'info', f, null, id, 'CRASHED');
+      }
+    }
+    const id = this.nextId++;
+    this.push(process, 'info', 'crash', null, id);
+  }
+
+  /** Operations still open (for a liveness report). */
+  openCount(): number {
+    let n = 0;
+    for (const m of this.open.values()) n += m.size;
+    return n;
+  }
+}
+
+export function sendMop(key: string, value: string): Mop {
+  return ['send', key, value];
+}
