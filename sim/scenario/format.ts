@@ -1,0 +1,328 @@
+// The scenario file format (docs/scenarios.md is its user-facing description; keep the two in step): what
+// every field accepts, its default, and the rules that span fields. Field names are the TypeScript names of
+// types.ts and sim/kafka/config.ts, so a file reads like the options it sets.
+import {
+  API_NAMES, CRASH_KINDS, FAULT_KINDS, type BrokerTarget,
+} from '../faults/schedule.ts';
+import {
+  DEFAULT_NETWORK,
+  type BrokerConfig, type ConsumerConfig, type NetworkConfig, type ProducerConfig,
+} from '../kafka/config.ts';
+import {
+  andThen, bool, deferred, discriminated, fail, formatPath, int, list, number, object, oneOf, show, str, withDefault,
+  type Path, type Spec, type StringRule,
+} from './schema.ts';
+import { BUGS, MODES, type Scenario, type TopicSpec } from './types.ts';
+
+const KEBAB_CASE: StringRule = {
+  pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/,
+  name: 'kebab-case',
+  allowed: 'lowercase letters and digits in words joined by "-", e.g. "lost-ack"',
+};
+
+// Kafka's own rule (Topic.validate); it also keeps "/" out, which the history uses in "topic/partition" keys.
+const TOPIC_NAME: StringRule = {
+  pattern: /^[a-zA-Z0-9._-]{1,249}$/,
+  name: 'a legal Kafka topic name',
+  allowed: 'up to 249 letters, digits, ".", "_" and "-"',
+};
+
+const MAX_BROKERS = 9;
+const MAX_CLIENTS = 16;
+
+// ---- overrides of sim/kafka/config.ts -----------------------------------------------------------------
+
+/** A section that overrides some fields of a config; the mapped type makes tsc demand a spec per field. */
+function overrides<C>(fields: { [K in keyof C]-?: Spec<C[K]> }): Spec<Partial<C>> {
+  // The parameter's mapped type is what ties each field to C; tsc cannot follow it through `object` for a
+  // generic C, hence the cast.
+  return withDefault(object({}, fields), {}) as Spec<Partial<C>>;
+}
+
+// Intervals and periods are > 0 because a periodic timer with period 0 would never let virtual time advance.
+const positiveMs = number({ greaterThan: 0 });
+const ms = number({ min: 0 });
+
+const producerOverrides = overrides<ProducerConfig>({
+  acks: oneOf([0, 1, 'all']),
+  enableIdempotence: bool(),
+  retries: int({ min: 0 }),
+  maxInFlightRequestsPerConnection: int({ min: 1 }),
+  requestTimeoutMs: positiveMs,
+  deliveryTimeoutMs: positiveMs,
+  retryBackoffMs: ms,
+  batchMaxRecords: int({ min: 1 }),
+  transactional: bool(),
+  transactionTimeoutMs: positiveMs,
+});
+
+const consumerOverrides = overrides<ConsumerConfig>({
+  isolationLevel: oneOf(['read_uncommitted', 'read_committed']),
+  enableAutoCommit: bool(),
+  autoCommitIntervalMs: positiveMs,
+  commitOrder: oneOf(['before-processing', 'after-processing']),
+  maxPollRecords: int({ min: 1 }),
+  fetchMaxWaitMs: ms,
+  requestTimeoutMs: positiveMs,
+  retryBackoffMs: ms,
+  processingTimeMs: ms,
+});
+
+const brokerOverrides = overrides<BrokerConfig>({
+  minInsyncReplicas: int({ min: 1, max: MAX_BROKERS }),
+  uncleanLeaderElectionEnable: bool(),
+  replicaLagTimeMaxMs: positiveMs,
+  replicaFetchWaitMaxMs: ms,
+  brokerHeartbeatIntervalMs: positiveMs,
+  brokerSessionTimeoutMs: positiveMs,
+  flushIntervalMs: positiveMs,
+  restartDelayMs: ms,
+});
+
+// The latency model is min + an exponential tail with the given mean, so the mean cannot be below the min;
+// the check runs on the effective values because one field alone can conflict with the other's default.
+const networkOverrides = andThen(
+  overrides<NetworkConfig>({ latencyUsMin: int({ min: 0 }), latencyUsMean: int({ min: 0 }) }),
+  (net, path) => {
+    const { latencyUsMin, latencyUsMean } = { ...DEFAULT_NETWORK, ...net };
+    if (latencyUsMean >= latencyUsMin) return net;
+    if (net.latencyUsMean === undefined) {
+      fail([...path, 'latencyUsMin'], `must be <= latencyUsMean (${latencyUsMean}, the default), got ${latencyUsMin}`);
+    }
+    return fail([...path, 'latencyUsMean'], `must be >= latencyUsMin (${latencyUsMin}), got ${latencyUsMean}`);
+  },
+);
+
+/**
+ * Combinations Kafka's KafkaProducer constructor rejects with a ConfigException. Both fields must be set
+ * explicitly (in the scenario's or a case's overrides): the defaults never conflict, and which protections
+ * a mode preset switches on is the preset's business.
+ */
+const PRODUCER_CONFLICTS: {
+  a: keyof ProducerConfig; b: keyof ProducerConfig;
+  conflict: (c: Partial<ProducerConfig>) => boolean; kafka: string;
+}[] = [
+  {
+    a: 'enableIdempotence', b: 'acks', conflict: (c) => c.enableIdempotence === true && c.acks !== 'all',
+    kafka: 'Must set acks to all in order to use the idempotent producer',
+  },
+  {
+    a: 'enableIdempotence', b: 'maxInFlightRequestsPerConnection',
+    conflict: (c) => c.enableIdempotence === true && (c.maxInFlightRequestsPerConnection ?? 0) > 5,
+    kafka: 'Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer',
+  },
+  {
+    a: 'transactional', b: 'enableIdempotence', conflict: (c) => c.transactional === true && c.enableIdempotence === false,
+    kafka: 'Cannot set a transactional.id without also enabling idempotence',
+  },
+];
+
+/** Producer overrides stacked in the order they apply (the scenario's, then a case's), each with its path. */
+type ProducerLayer = { path: Path; config: Partial<ProducerConfig> };
+
+function checkProducerConflicts(layers: ProducerLayer[]): void {
+  const effective: Partial<ProducerConfig> = Object.assign({}, ...layers.map((l) => l.config));
+  // The layer that set a field last, i.e. the one the effective value comes from.
+  const setIn = (field: keyof ProducerConfig) => layers.reduce((last, l, i) => (field in l.config ? i : last), -1);
+  for (const { a, b, conflict, kafka } of PRODUCER_CONFLICTS) {
+    const [layerA, layerB] = [setIn(a), setIn(b)];
+    if (layerA < 0 || layerB < 0 || !conflict(effective)) continue;
+    // Blame the field set in the later layer: adding it is what created the conflict.
+    const [blamed, blamedLayer, other, otherLayer] = layerA > layerB ? [a, layerA, b, layerB] : [b, layerB, a, layerA];
+    fail(
+      [...layers[blamedLayer].path, blamed],
+      `${show(effective[blamed])} conflicts with ${formatPath([...layers[otherLayer].path, other])}: `
+        + `${show(effective[other])}; Kafka's producer refuses this (ConfigException: "${kafka}")`,
+    );
+  }
+}
+
+// ---- cluster, workload, expectations ------------------------------------------------------------------
+
+const topic = object(
+  { name: str(TOPIC_NAME), partitions: withDefault(int({ min: 1 }), 3) },
+  // Its default and upper bound depend on the broker count; the cluster spec fills in and checks both.
+  { replicationFactor: int({ min: 1, max: MAX_BROKERS }) },
+);
+
+const cluster = andThen(
+  object({
+    brokers: withDefault(int({ min: 1, max: MAX_BROKERS }), 3),
+    topics: withDefault(list(topic, { minLength: 1 }), [{ name: 'payments' }]),
+    broker: brokerOverrides,
+  }),
+  (c, path) => {
+    const topics = c.topics.map((t, i): TopicSpec => {
+      const at = [...path, 'topics', i];
+      const first = c.topics.findIndex((u) => u.name === t.name);
+      if (first !== i) fail([...at, 'name'], `topic ${JSON.stringify(t.name)} is already defined at topics[${first}]`);
+      const replicationFactor = t.replicationFactor ?? Math.min(3, c.brokers);
+      if (replicationFactor > c.brokers) {
+        fail([...at, 'replicationFactor'], `must be <= cluster.brokers (${c.brokers}), got ${replicationFactor}`);
+      }
+      return { name: t.name, partitions: t.partitions, replicationFactor };
+    });
+    const maxRf = Math.max(...topics.map((t) => t.replicationFactor));
+    const minIsr = c.broker.minInsyncReplicas;
+    if (minIsr !== undefined && minIsr > maxRf) {
+      fail([...path, 'broker', 'minInsyncReplicas'],
+        `must be <= the largest replicationFactor (${maxRf}) or no acks=all write can succeed, got ${minIsr}`);
+    }
+    return { ...c, topics };
+  },
+);
+
+const workload = object({
+  producers: withDefault(int({ min: 1, max: MAX_CLIENTS }), 1),
+  paymentsPerProducer: withDefault(int({ min: 1 }), 200),
+  sendIntervalMs: withDefault(positiveMs, 5),
+  consumers: withDefault(int({ min: 0, max: MAX_CLIENTS }), 1),
+  // Must name one of cluster.topics; checked by the scenario spec, which sees both.
+  topic: withDefault(str(TOPIC_NAME), 'payments'),
+});
+
+const anomalyNames = withDefault(list(str(KEBAB_CASE), { unique: true }), []);
+
+const expectCase = object(
+  {
+    mode: oneOf(MODES),
+    bugs: withDefault(list(oneOf(BUGS), { unique: true }), []),
+    anomalies: anomalyNames,
+    mayAlsoFind: anomalyNames,
+    producer: producerOverrides,
+    consumer: consumerOverrides,
+  },
+  { label: str() },
+);
+
+// ---- faults ------------------------------------------------------------------------------------------
+
+/** What fault targets are checked against: the brokers and topics, and the clients the workload starts. */
+interface Topology {
+  brokers: number;
+  topics: TopicSpec[];
+  producers: number;
+  consumers: number;
+}
+
+/** `prefix-1`..`prefix-n` as names and as the message lists them. */
+function series(prefix: string, n: number): { names: string[]; text: string[] } {
+  const names = Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
+  return { names, text: n === 0 ? [] : [n === 1 ? names[0] : `${names[0]}..${names[n - 1]}`] };
+}
+
+const LEADER_FORM = '"leader:<topic>/<partition>"';
+
+function brokerId(t: Topology, allowed: string): Spec<number> {
+  return oneOf(Array.from({ length: t.brokers }, (_, i) => i + 1), { what: 'broker', allowed });
+}
+
+/** A broker id, or whoever leads a partition when the fault fires (the partition must exist). */
+function brokerTarget(t: Topology): Spec<BrokerTarget> {
+  const id = brokerId(t, `1..${t.brokers} or ${LEADER_FORM}`);
+  const topicName = oneOf(t.topics.map((x) => x.name), { what: 'topic' });
+  return {
+    parse(value, path) {
+      if (typeof value !== 'string' || !value.startsWith('leader:')) return id.parse(value, path);
+      const m = /^leader:(.+)\/(\d+)$/.exec(value);
+      if (m === null) return fail(path, `${show(value)} is not a leader target`, `${LEADER_FORM}, e.g. "leader:${t.topics[0].name}/0"`);
+      const name = topicName.parse(m[1], path);
+      const { partitions } = t.topics.find((x) => x.name === name)!;
+      const partition = Number(m[2]);
+      if (partition >= partitions) {
+        fail(path, `partition ${partition} of topic ${JSON.stringify(name)} does not exist`, `0..${partitions - 1}`);
+      }
+      return `leader:${name}/${partition}`;
+    },
+  };
+}
+
+/** The `faults` section, whose targets must exist in this topology. */
+function faultsSpec(t: Topology) {
+  const brokers = series('broker', t.brokers);
+  const producers = series('producer', t.producers);
+  const consumers = series('consumer', t.consumers);
+  const node = oneOf(['controller', ...brokers.names, ...producers.names, ...consumers.names], {
+    what: 'node', allowed: ['controller', ...brokers.text, ...producers.text, ...consumers.text].join(', '),
+  });
+  const client = oneOf([...producers.names, ...consumers.names], {
+    what: 'client', allowed: [...producers.text, ...consumers.text].join(', '),
+  });
+
+  const at = { atMs: ms };
+  const matchMessages = {
+    api: oneOf(API_NAMES),
+    message: oneOf(['request', 'response']),
+    count: withDefault(int({ min: 1 }), 1),
+  };
+  // A node may sit in one group only: a split is a partition of the nodes, not a set of overlapping links.
+  const groups = andThen(list(list(node, { minLength: 1 }), { minLength: 2 }), (gs, path) => {
+    const seen = new Map<string, number>();
+    gs.forEach((g, i) => g.forEach((n, j) => {
+      const other = seen.get(n);
+      if (other !== undefined) fail([...path, i, j], `node ${JSON.stringify(n)} is already in groups[${other}]`);
+      seen.set(n, i);
+    }));
+    return gs;
+  });
+
+  const event = discriminated('fault', {
+    'crash-broker': object(
+      { ...at, broker: brokerTarget(t), crash: withDefault(oneOf(CRASH_KINDS), 'process') },
+      { restartAfterMs: ms },
+    ),
+    'restart-broker': object({ ...at, broker: brokerId(t, `1..${t.brokers}`) }),
+    drop: object({ ...at, ...matchMessages }, { node }),
+    delay: object({ ...at, ...matchMessages, delayMs: positiveMs }, { node }),
+    isolate: object({ ...at, node }),
+    split: object({ ...at, groups }),
+    'one-way': object({ ...at, from: node, to: node }),
+    heal: object(at),
+    'crash-client': object({ ...at, client }, { restartAfterMs: ms }),
+    'restart-client': object({ ...at, client }),
+  });
+
+  const random = andThen(
+    object({
+      kinds: list(oneOf(FAULT_KINDS), { minLength: 1, unique: true }),
+      meanIntervalMs: positiveMs,
+      fromMs: ms,
+      untilMs: ms,
+    }),
+    (r, path) => {
+      if (r.untilMs <= r.fromMs) fail([...path, 'untilMs'], `must be > fromMs (${r.fromMs}), got ${r.untilMs}`);
+      return r;
+    },
+  );
+
+  return object({ schedule: withDefault(list(event), []) }, { random });
+}
+
+// ---- the whole file ----------------------------------------------------------------------------------
+
+/** A scenario file's content; `load.ts` adds the file it came from. */
+export const scenarioSpec: Spec<Omit<Scenario, 'file'>> = andThen(
+  object({
+    name: str(KEBAB_CASE),
+    description: str(),
+    cluster: withDefault(cluster, {}),
+    network: networkOverrides,
+    producer: producerOverrides,
+    consumer: consumerOverrides,
+    workload: withDefault(workload, {}),
+    faults: deferred(),
+    runLimitMs: withDefault(positiveMs, 60_000),
+    seeds: withDefault(int({ min: 1, max: 10_000 }), 20),
+    expect: withDefault(list(expectCase), []),
+  }),
+  (s, path) => {
+    oneOf(s.cluster.topics.map((t) => t.name), { what: 'topic' }).parse(s.workload.topic, [...path, 'workload', 'topic']);
+    const faults = faultsSpec({ ...s.cluster, ...s.workload }).parse(s.faults ?? {}, [...path, 'faults']);
+    const scenarioLayer = { path: [...path, 'producer'], config: s.producer };
+    checkProducerConflicts([scenarioLayer]);
+    s.expect.forEach((c, i) => {
+      checkProducerConflicts([scenarioLayer, { path: [...path, 'expect', i, 'producer'], config: c.producer }]);
+    });
+    return { ...s, faults };
+  },
+);
