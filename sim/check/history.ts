@@ -7,7 +7,7 @@ export const HISTORY_VERSION = 1;
 export type OpType = 'invoke' | 'ok' | 'fail' | 'info';
 export type OpF = 'send' | 'poll' | 'txn' | 'commit' | 'assign' | 'subscribe' | 'crash' | 'apply' | 'fault';
 export const OP_TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
-export const OP_FS: readonly OpF[] = ['send', 'poll', 'txn', 'commit', 'assign', 'subscribe', 'crash', 'apply'];
+export const OP_FS: readonly OpF[] = ['send', 'poll', 'txn', 'commit', 'assign', 'subscribe', 'crash', 'apply', 'fault'];
 /** How an operation ended: an invoke that never completes counts as info (its effect is unknown). */
 export type Outcome = Exclude<OpType, 'invoke'>;
 
@@ -61,7 +61,8 @@ export interface Op {
   f: OpF;
   /**
    * A list of micro-ops for send/poll/txn/commit/apply; a list of keys/topics for assign/subscribe; null
-   * for crash; for fault (process "nemesis", type info) a one-element list describing the fault.
+   * for crash, and for a fail/info completion that has nothing to add to its invoke; for fault (process
+   * "nemesis") a one-element list describing the fault.
    */
   value: Mop[] | string[] | null;
   error?: string;

@@ -21,6 +21,8 @@ export class Simulation {
   readonly random: RandomStreams;
   readonly trace: Trace;
   private stopped = false;
+  /** Armed failpoints: name -> handler, called once when the model reaches that step. */
+  private readonly failpoints = new Map<string, (node: string) => void>();
 
   constructor(readonly options: SimulationOptions) {
     this.random = new RandomStreams(options.seed);
@@ -49,6 +51,20 @@ export class Simulation {
   /** Writes a canonical trace record stamped with the current virtual time. */
   log(text: string): void {
     this.trace.record(`${this.nowUs} ${text}`);
+  }
+
+  /** Arms a failpoint: the next time the model reaches `name`, `handler` runs (once) with the node there. */
+  armFailpoint(name: string, handler: (node: string) => void): void {
+    this.failpoints.set(name, handler);
+  }
+
+  /** The model reached a named protocol step on `node`; an armed failpoint strikes here. */
+  failpoint(name: string, node: string): void {
+    const handler = this.failpoints.get(name);
+    if (!handler) return;
+    this.failpoints.delete(name);
+    this.log(`failpoint ${name} at ${node}`);
+    handler(node);
   }
 
   stop(): void {

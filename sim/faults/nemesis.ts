@@ -16,6 +16,9 @@ export interface FaultTarget {
   leaderOf(key: string): number;
   crashClient(name: string): void;
   restartClient(name: string): void;
+  pauseClient(name: string, forMs: number): void;
+  /** Starts a second instance of the client's application; returns false when that client cannot be replaced. */
+  replaceClient(name: string): boolean;
 }
 
 /** Renders a fault as one short line (history, trace, reports). */
@@ -34,7 +37,8 @@ export function healAllAtMs(schedule: FaultSchedule): number {
   let end = 0;
   for (const e of schedule) {
     const restart = 'restartAfterMs' in e && e.restartAfterMs !== undefined ? e.restartAfterMs : 0;
-    end = Math.max(end, e.atMs + restart);
+    const stall = e.fault === 'pause-client' ? e.forMs : 0;
+    end = Math.max(end, e.atMs + restart, e.atMs + stall);
   }
   return end + HEAL_ALL_AFTER_MS;
 }
@@ -103,6 +107,24 @@ export class Nemesis {
         return;
       case 'restart-client':
         return this.restartClient(e.client);
+      case 'pause-client':
+        this.note(describeFault(e));
+        return this.target.pauseClient(e.client, e.forMs);
+      case 'failpoint': {
+        this.note(`arm ${describeFault(e)}`);
+        this.sim.armFailpoint(e.point, (node) => {
+          const id = Number(node.replace('broker-', ''));
+          this.note(`${describeFault(e)} -> ${node}`);
+          this.crashedBrokers.add(id);
+          this.target.crashBroker(id, e.crash);
+          if (e.restartAfterMs !== undefined) this.sim.afterMs(e.restartAfterMs, () => this.restartBroker(id));
+        });
+        return;
+      }
+      case 'replace-client':
+        if (this.target.replaceClient(e.client)) this.note(describeFault(e));
+        else this.note(`${describeFault(e)} (only producers and processors can be replaced: skipped)`);
+        return;
     }
   }
 

@@ -2,7 +2,7 @@
 // FaultSchedule value. The run then executes that value like a scripted one, so a random failure can be
 // printed, replayed and shrunk like any other.
 import type { RandomStream } from '../core/random.ts';
-import type { ApiName, FaultEvent, FaultKind, FaultSchedule, RandomFaults } from './schedule.ts';
+import { FAILPOINTS, type ApiName, type FaultEvent, type FaultKind, type FaultSchedule, type RandomFaults } from './schedule.ts';
 
 export interface ClusterShape {
   brokerIds: number[];
@@ -55,6 +55,14 @@ function drawEvent(kind: FaultKind, atMs: number, rng: RandomStream, shape: Clus
     case 'restart-client':
       if (shape.clients.length === 0) return [];
       return [{ atMs, fault: 'restart-client', client: rng.pick(shape.clients) }];
+    case 'pause-client':
+      if (shape.clients.length === 0) return [];
+      return [{ atMs, fault: 'pause-client', client: rng.pick(shape.clients), forMs: shortMs() }];
+    case 'replace-client':
+      // A replacement is a deliberate story step, not noise: random schedules leave it out.
+      return [];
+    case 'failpoint':
+      return [{ atMs, fault: 'failpoint', point: rng.pick(FAILPOINTS), crash: rng.chance(0.3) ? 'power-loss' : 'process', restartAfterMs: shortMs() }];
   }
 }
 

@@ -8,7 +8,8 @@ export type BrokerTarget = number | `leader:${string}`;
 /** The RPCs a message fault can match (Kafka's ApiKeys names). */
 export const API_NAMES = [
   'Produce', 'Fetch', 'Metadata', 'InitProducerId', 'FindCoordinator', 'OffsetCommit', 'OffsetFetch',
-  'BrokerHeartbeat', 'AlterPartition', 'UpdateMetadata',
+  'BrokerHeartbeat', 'AlterPartition', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'TxnOffsetCommit',
+  'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers',
 ] as const;
 export type ApiName = (typeof API_NAMES)[number];
 
@@ -16,9 +17,18 @@ export const CRASH_KINDS = ['process', 'power-loss'] as const;
 /** process: the page cache survives, nothing written is lost. power-loss: the unflushed tail is lost. */
 export type CrashKind = (typeof CRASH_KINDS)[number];
 
+/**
+ * Protocol steps a `failpoint` fault can strike at; the broker where the step happened crashes right after it.
+ * after-prepare-commit / after-prepare-abort: the transaction coordinator has written PrepareCommit /
+ * PrepareAbort and answered the client, but sent no marker yet. after-commit-marker: a partition leader
+ * appended a COMMIT marker. after-offset-commit: a group coordinator appended a committed offset.
+ */
+export const FAILPOINTS = ['after-prepare-commit', 'after-prepare-abort', 'after-commit-marker', 'after-offset-commit'] as const;
+export type Failpoint = (typeof FAILPOINTS)[number];
+
 export const FAULT_KINDS = [
   'crash-broker', 'restart-broker', 'drop', 'delay', 'isolate', 'split', 'one-way', 'heal',
-  'crash-client', 'restart-client',
+  'crash-client', 'restart-client', 'pause-client', 'replace-client', 'failpoint',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -34,6 +44,9 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   heal: 'remove every partition and pending message rule',
   'crash-client': 'crash a client process (producer-N or consumer-N); it loses its in-memory state',
   'restart-client': 'start a crashed client again',
+  'pause-client': 'stall a client process for forMs (a GC or VM pause): it does nothing and its traffic waits, then it carries on as if nothing happened',
+  failpoint: 'from atMs on, crash the broker where a protocol step next happens (e.g. right after PrepareCommit is written)',
+  'replace-client': 'start a second instance of a client\'s application with the same transactional.id and group (named <client>.2); the first, if alive, becomes a zombie',
 };
 
 interface At { atMs: number }
@@ -47,7 +60,10 @@ export type FaultEvent =
   | (At & { fault: 'one-way'; from: string; to: string })
   | (At & { fault: 'heal' })
   | (At & { fault: 'crash-client'; client: string; restartAfterMs?: number })
-  | (At & { fault: 'restart-client'; client: string });
+  | (At & { fault: 'restart-client'; client: string })
+  | (At & { fault: 'pause-client'; client: string; forMs: number })
+  | (At & { fault: 'replace-client'; client: string })
+  | (At & { fault: 'failpoint'; point: Failpoint; crash: CrashKind; restartAfterMs?: number });
 
 /** Random schedule: kinds and rate; drawn once, before the run, from the `faults` stream. */
 export interface RandomFaults {

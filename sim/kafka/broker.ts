@@ -5,11 +5,14 @@
 import type { Simulation } from '../core/simulation.ts';
 import type { CrashKind } from '../faults/schedule.ts';
 import type { Envelope, NetNode, Network } from '../net/network.ts';
-import { RpcClient, reply } from '../net/rpc.ts';
+import { RpcClient, reply, type RpcCallback } from '../net/rpc.ts';
+import type { ApiName } from '../faults/schedule.ts';
 import type { BrokerConfig } from './config.ts';
 import { CONTROLLER_ID } from './controller.ts';
 import { GroupCoordinator } from './group-coordinator.ts';
+import { TransactionCoordinator } from './transaction-coordinator.ts';
 import { Partition } from './partition.ts';
+import type { AppendCheck } from './producer-state-manager.ts';
 import { coordinatorPartitionFor } from './partitioner.ts';
 import {
   partitionKey,
@@ -17,16 +20,23 @@ import {
   type ErrorCode, type FetchRequest, type FetchResponse, type FindCoordinatorRequest, type FindCoordinatorResponse,
   type InitProducerIdRequest, type InitProducerIdResponse, type MetadataImage, type MetadataResponse,
   type OffsetCommitRequest, type OffsetFetchRequest, type PartitionRegistration, type ProduceRequest,
-  type ProduceResponse, type ProducerBatch, type RecordBatch,
+  type ProduceResponse, type ProducerBatch, type ControlType, type AddPartitionsToTxnRequest, type AddOffsetsToTxnRequest,
+  type EndTxnRequest, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse, type TxnResponse,
 } from './protocol.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 export interface BrokerOptions {
   config: BrokerConfig;
   /** Bug mode no-seq-dedup switches the broker's sequence checks off. */
   sequenceChecks: boolean;
+  /** Bug mode no-fencing switches producer epoch checks off (partitions and transaction coordinator). */
+  epochChecks: boolean;
+  /** Transaction protocol after KIP-890 (epoch bump per transaction, verification of a partition's first write). */
+  kip890: boolean;
   offsetsTopicPartitions: number;
+  transactionStatePartitions: number;
   /** Producer id allocation (Kafka: blocks from the controller; here a direct call, see docs/model.md). */
   allocateProducerId: () => number;
 }
@@ -45,6 +55,7 @@ export class Broker implements NetNode {
   private readonly fetchSessions = new Map<string, number>();
   private nextFetchSession = 1;
   readonly groupCoordinator: GroupCoordinator;
+  readonly transactionCoordinator: TransactionCoordinator;
 
   constructor(
     private readonly sim: Simulation,
@@ -55,6 +66,7 @@ export class Broker implements NetNode {
     this.id = brokerNodeId(brokerId);
     this.rpc = new RpcClient(sim, net, this.id);
     this.groupCoordinator = new GroupCoordinator(this);
+    this.transactionCoordinator = new TransactionCoordinator(sim, this, { kip890: options.kip890, epochChecks: options.epochChecks });
     this.startTimers();
   }
 
@@ -100,6 +112,7 @@ export class Broker implements NetNode {
     this.rpc.clear();
     this.fetchSessions.clear();
     this.groupCoordinator.clear();
+    this.transactionCoordinator.clear();
     for (const p of this.partitions.values()) {
       p.delayedProduces = [];
       p.waitingFetches = [];
@@ -150,15 +163,17 @@ export class Broker implements NetNode {
   private applyRegistration(reg: PartitionRegistration): void {
     let p = this.partitions.get(reg.key);
     if (!p) {
-      p = new Partition(this.sim, this.brokerId, reg.key, reg.topic, reg.partition, this.options.config.minInsyncReplicas, { sequenceChecks: this.options.sequenceChecks });
+      p = new Partition(this.sim, this.brokerId, reg.key, reg.topic, reg.partition, this.options.config.minInsyncReplicas,
+        { sequenceChecks: this.options.sequenceChecks, epochChecks: this.options.epochChecks });
       this.partitions.set(reg.key, p);
     }
     const wasLeader = p.role === 'leader';
     const change = p.applyRegistration(reg);
     if (change === 'became-follower') this.startFetcher(p);
-    if (p.topic === OFFSETS_TOPIC) {
-      if (change === 'became-leader') this.groupCoordinator.load(p);
-      else if (wasLeader && p.role !== 'leader') this.groupCoordinator.unload(p);
+    const coordinator = p.topic === OFFSETS_TOPIC ? this.groupCoordinator : p.topic === TRANSACTION_STATE_TOPIC ? this.transactionCoordinator : null;
+    if (coordinator) {
+      if (change === 'became-leader') coordinator.load(p);
+      else if (wasLeader && p.role !== 'leader') coordinator.unload(p);
     }
   }
 
@@ -231,11 +246,22 @@ export class Broker implements NetNode {
       case 'Fetch': return this.onFetch(env as Envelope<FetchRequest>);
       case 'Metadata': return this.answer<MetadataResponse>(env, { image: this.image ?? { version: 0, liveBrokers: [], partitions: [] } });
       case 'InitProducerId': return this.onInitProducerId(env as Envelope<InitProducerIdRequest>);
+      case 'AddPartitionsToTxn': return this.transactionCoordinator.onAddPartitionsToTxn(env as Envelope<AddPartitionsToTxnRequest>);
+      case 'AddOffsetsToTxn': return this.transactionCoordinator.onAddOffsetsToTxn(env as Envelope<AddOffsetsToTxnRequest>);
+      case 'EndTxn': return this.transactionCoordinator.onEndTxn(env as Envelope<EndTxnRequest>);
+      case 'WriteTxnMarkers': return this.onWriteTxnMarkers(env as Envelope<WriteTxnMarkersRequest>);
       case 'FindCoordinator': return this.onFindCoordinator(env as Envelope<FindCoordinatorRequest>);
       case 'OffsetCommit': return this.groupCoordinator.onOffsetCommit(env as Envelope<OffsetCommitRequest>);
       case 'OffsetFetch': return this.groupCoordinator.onOffsetFetch(env as Envelope<OffsetFetchRequest>);
+      case 'JoinGroup': case 'SyncGroup': case 'Heartbeat': case 'LeaveGroup': case 'TxnOffsetCommit':
+        return this.groupCoordinator.deliver(env);
       default: throw new Error(`${this.id}: no handler for ${env.api}`);
     }
+  }
+
+  /** A request from this broker (coordinators use it for markers and verification). */
+  request<Req, Resp>(to: string, api: ApiName, body: Req, callback: RpcCallback<Resp>): void {
+    this.rpc.request<Req, Resp>(to, api, body, 1000, callback);
   }
 
   /** Replies unless this incarnation died in between (a crashed broker answers nothing). */
@@ -253,22 +279,23 @@ export class Broker implements NetNode {
    * once the high watermark passes it for acks=all (Kafka's DelayedProduce), or with an error.
    */
   appendRecords(p: Partition, batch: ProducerBatch, acks: ProduceRequest['acks'], timeoutMs: number,
-    done: (error: ErrorCode, baseOffset: number) => void): void {
+    done: (error: ErrorCode, baseOffset: number) => void, marker?: { control: ControlType; coordinatorEpoch: number }): void {
     if (acks === 'all' && p.isr.length < this.options.config.minInsyncReplicas) return done('NOT_ENOUGH_REPLICAS', -1);
-    const check = p.producerState.check(batch);
-    if (check.kind === 'error') return done(check.error, -1);
-    let appended: RecordBatch | null = null;
     let baseOffset: number;
     let lastOffset: number;
+    const check: AppendCheck = marker
+      ? ((error) => (error === 'NONE' ? { kind: 'append' } : { kind: 'error', error }) as AppendCheck)(p.producerState.checkMarker(batch.producerId, batch.producerEpoch, marker.coordinatorEpoch))
+      : p.producerState.check(batch);
+    if (check.kind === 'error') return done(check.error, -1);
     if (check.kind === 'duplicate') {
       baseOffset = check.firstOffset;
       lastOffset = check.lastOffset;
       this.sim.log(`${this.id} ${p.key} duplicate pid=${batch.producerId} seq=${batch.baseSequence} at ${baseOffset}`);
     } else {
-      appended = p.appendAsLeader(batch, null);
+      const appended = p.appendAsLeader(batch, marker?.control ?? null, marker?.coordinatorEpoch ?? -1);
       baseOffset = appended.baseOffset;
       lastOffset = appended.lastOffset;
-      this.sim.log(`${this.id} ${p.key} append ${baseOffset}..${lastOffset} pid=${batch.producerId} e=${batch.producerEpoch} seq=${batch.baseSequence}`);
+      this.sim.log(`${this.id} ${p.key} append ${marker ? marker.control + ' ' : ''}${baseOffset}..${lastOffset} pid=${batch.producerId} e=${batch.producerEpoch} seq=${batch.baseSequence}`);
     }
     if (acks !== 'all') return done('NONE', baseOffset);
     if (lastOffset < p.log.highWatermark) return done('NONE', baseOffset);
@@ -295,10 +322,55 @@ export class Broker implements NetNode {
     const p = this.leaderPartition(req.key);
     const inc = this.incarnation;
     if (!p) return this.answer<ProduceResponse>(env, { error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1 });
-    this.appendRecords(p, req.batch, req.acks, req.timeoutMs, (error, baseOffset) => {
+    const append = () => this.appendRecords(p, req.batch, req.acks, req.timeoutMs, (error, baseOffset) => {
       // acks=0: the broker sends no response at all.
       if (req.acks !== 0) this.answer<ProduceResponse>(env, { error, baseOffset }, inc);
     });
+    const b = req.batch;
+    const open = p.producerState.producers.get(b.producerId)?.currentTxnFirstOffset ?? -1;
+    if (!this.options.kip890 || !b.isTransactional || req.transactionalId === null || open >= 0) return append();
+    // KIP-890: the first write of a transaction to this partition must be one the coordinator knows of,
+    // so a produce that arrives after its transaction ended cannot open a transaction nobody will end.
+    this.verifyTransaction(req.transactionalId, b.producerId, b.producerEpoch, req.key, (error) => {
+      if (inc !== this.incarnation) return;
+      if (error === 'NONE') return append();
+      // Only the coordinator's own "not in the transaction" is a verdict; an unreachable coordinator is
+      // mapped to a retriable error, as Kafka's AddPartitionsToTxnManager maps it to NOT_ENOUGH_REPLICAS.
+      const verdict = error === 'INVALID_TXN_STATE' || error === 'PRODUCER_FENCED' || error === 'INVALID_PRODUCER_ID_MAPPING';
+      this.answer<ProduceResponse>(env, { error: verdict ? 'INVALID_TXN_STATE' : 'NOT_ENOUGH_REPLICAS', baseOffset: -1 }, inc);
+    });
+  }
+
+  private verifyTransaction(transactionalId: string, producerId: number, producerEpoch: number, key: string, done: (error: ErrorCode) => void): void {
+    const coordinator = this.coordinatorFor(TRANSACTION_STATE_TOPIC, transactionalId, this.options.transactionStatePartitions);
+    if (coordinator < 0) return done('COORDINATOR_NOT_AVAILABLE');
+    const req: AddPartitionsToTxnRequest = { transactionalId, producerId, producerEpoch, partitions: [key], verifyOnly: true };
+    this.request<AddPartitionsToTxnRequest, TxnResponse>(brokerNodeId(coordinator), 'AddPartitionsToTxn', req, (err, resp) => done(err ?? resp!.error));
+  }
+
+  private onWriteTxnMarkers(env: Envelope<WriteTxnMarkersRequest>): void {
+    const req = env.body;
+    const inc = this.incarnation;
+    const errors: Record<string, ErrorCode> = {};
+    let pending = req.partitions.length;
+    const oneDone = (key: string, error: ErrorCode) => {
+      errors[key] = error;
+      if (--pending === 0) this.answer<WriteTxnMarkersResponse>(env, { errors }, inc);
+    };
+    for (const key of req.partitions) {
+      const p = this.leaderPartition(key);
+      if (!p) {
+        oneDone(key, 'NOT_LEADER_OR_FOLLOWER');
+        continue;
+      }
+      const batch = { producerId: req.producerId, producerEpoch: req.producerEpoch, baseSequence: -1, isTransactional: true, records: [] };
+      this.appendRecords(p, batch, 'all', 5000, (error) => {
+        // Transactional offsets become committed (or are dropped) once the marker is replicated.
+        if (error === 'NONE' && p.topic === OFFSETS_TOPIC && p.role === 'leader') this.groupCoordinator.onTxnMarker(p, req.producerId, req.result);
+        if (error === 'NONE' && req.result === 'COMMIT') this.sim.failpoint('after-commit-marker', this.id);
+        oneDone(key, error);
+      }, { control: req.result, coordinatorEpoch: req.coordinatorEpoch });
+    }
   }
 
   private onFetch(env: Envelope<FetchRequest>): void {
@@ -339,9 +411,12 @@ export class Broker implements NetNode {
       const maxOffset = isReplica ? p.log.logEndOffset : req.isolationLevel === 'read_committed' ? p.lastStableOffset() : p.log.highWatermark;
       const batches = p.log.read(req.fetchOffset, maxOffset, req.maxRecords);
       if (batches.length === 0 && !force) return false;
+      const aborted = !isReplica && req.isolationLevel === 'read_committed'
+        ? p.producerState.abortedTransactions(req.fetchOffset, maxOffset).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }))
+        : [];
       this.answer<FetchResponse>(env, {
         error: 'NONE', highWatermark: p.log.highWatermark, lastStableOffset: p.lastStableOffset(), logStartOffset: 0,
-        batches, abortedTransactions: [], divergingEpoch: null,
+        batches, abortedTransactions: aborted, divergingEpoch: null,
       });
       return true;
     };
@@ -358,17 +433,25 @@ export class Broker implements NetNode {
 
   private onInitProducerId(env: Envelope<InitProducerIdRequest>): void {
     const req = env.body;
+    if (req.transactionalId !== null) return this.transactionCoordinator.onInitProducerId(env);
     const resp: InitProducerIdResponse = req.producerId >= 0
       ? { error: 'NONE', producerId: req.producerId, producerEpoch: req.producerEpoch + 1 }
       : { error: 'NONE', producerId: this.options.allocateProducerId(), producerEpoch: 0 };
     this.answer(env, resp);
   }
 
+  /** Leader of the internal partition that owns `id` (a group or a transactional id), or -1. */
+  private coordinatorFor(topic: string, id: string, partitions: number): number {
+    const key = partitionKey(topic, coordinatorPartitionFor(id, partitions));
+    return this.image?.partitions.find((p) => p.key === key)?.leader ?? -1;
+  }
+
   private onFindCoordinator(env: Envelope<FindCoordinatorRequest>): void {
     const req = env.body;
-    const key = partitionKey(OFFSETS_TOPIC, coordinatorPartitionFor(req.key, this.options.offsetsTopicPartitions));
-    const reg = this.image?.partitions.find((p) => p.key === key);
-    const resp: FindCoordinatorResponse = reg && reg.leader >= 0 ? { error: 'NONE', nodeId: reg.leader } : { error: 'COORDINATOR_NOT_AVAILABLE', nodeId: -1 };
+    const leader = req.keyType === 'group'
+      ? this.coordinatorFor(OFFSETS_TOPIC, req.key, this.options.offsetsTopicPartitions)
+      : this.coordinatorFor(TRANSACTION_STATE_TOPIC, req.key, this.options.transactionStatePartitions);
+    const resp: FindCoordinatorResponse = leader >= 0 ? { error: 'NONE', nodeId: leader } : { error: 'COORDINATOR_NOT_AVAILABLE', nodeId: -1 };
     this.answer(env, resp);
   }
 }

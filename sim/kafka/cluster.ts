@@ -3,7 +3,7 @@
 import type { Simulation } from '../core/simulation.ts';
 import type { CrashKind } from '../faults/schedule.ts';
 import type { Network } from '../net/network.ts';
-import { Broker, OFFSETS_TOPIC } from './broker.ts';
+import { Broker, OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './broker.ts';
 import type { BrokerConfig } from './config.ts';
 import { Controller } from './controller.ts';
 import type { Partition } from './partition.ts';
@@ -20,7 +20,10 @@ export interface ClusterOptions {
   topics: TopicConfig[];
   broker: BrokerConfig;
   sequenceChecks: boolean;
+  epochChecks: boolean;
+  kip890: boolean;
   offsetsTopicPartitions: number;
+  transactionStatePartitions: number;
 }
 
 export class Cluster {
@@ -35,6 +38,7 @@ export class Cluster {
     this.topics = [
       ...options.topics,
       { name: OFFSETS_TOPIC, partitions: options.offsetsTopicPartitions, replicationFactor: Math.min(3, options.brokers) },
+      { name: TRANSACTION_STATE_TOPIC, partitions: options.transactionStatePartitions, replicationFactor: Math.min(3, options.brokers) },
     ];
     const registrations: PartitionRegistration[] = [];
     this.topics.forEach((t, ti) => {
@@ -51,7 +55,8 @@ export class Cluster {
     net.add(this.controller);
     for (const id of this.brokerIds) {
       const b = new Broker(sim, net, id, {
-        config: options.broker, sequenceChecks: options.sequenceChecks, offsetsTopicPartitions: options.offsetsTopicPartitions,
+        config: options.broker, sequenceChecks: options.sequenceChecks, epochChecks: options.epochChecks, kip890: options.kip890,
+        offsetsTopicPartitions: options.offsetsTopicPartitions, transactionStatePartitions: options.transactionStatePartitions,
         allocateProducerId: () => this.controller.allocateProducerId(),
       });
       this.brokers.set(id, b);
@@ -83,6 +88,16 @@ export class Cluster {
     if (id < 0) return null;
     const b = this.broker(id);
     return b.isUp() ? b.leaderPartition(key) : null;
+  }
+
+  /** Committed offsets of a group as its current coordinator holds them (empty when none is up). */
+  committedOffsets(group: string): Map<string, number> {
+    for (const b of this.brokers.values()) {
+      if (!b.isUp()) continue;
+      const g = b.groupCoordinator.committed().get(group);
+      if (g) return g;
+    }
+    return new Map();
   }
 
   dataKeys(topic: string): string[] {

@@ -46,6 +46,17 @@ export interface ConsumerConfig {
   retryBackoffMs: number;
   /** Virtual time the application spends processing one record. */
   processingTimeMs: number;
+  /** session.timeout.ms: the coordinator removes a member not heard from for this long (Kafka: 45000; scaled down). */
+  sessionTimeoutMs: number;
+  /** heartbeat.interval.ms: how often a member heartbeats; it learns of a rebalance this way (Kafka: 3000). */
+  heartbeatIntervalMs: number;
+  /**
+   * The rebalance timeout the member sends in JoinGroup (Kafka: max.poll.interval.ms, 300000): how long the
+   * coordinator waits for the known members to rejoin before it drops the ones that did not.
+   */
+  rebalanceTimeoutMs: number;
+  /** partition.assignment.strategy: the assignor the group leader runs (Kafka's RangeAssignor or RoundRobinAssignor). */
+  partitionAssignmentStrategy: 'range' | 'roundrobin';
 }
 
 export interface BrokerConfig {
@@ -68,6 +79,11 @@ export interface BrokerConfig {
   flushIntervalMs: number;
   /** Time for a crashed broker's process to come back when a scenario restarts it without a delay. */
   restartDelayMs: number;
+  /**
+   * group.initial.rebalance.delay.ms: the first rebalance of an empty group waits this long (again while
+   * members keep arriving) so they form one generation (Kafka: 3000; scaled down).
+   */
+  groupInitialRebalanceDelayMs: number;
 }
 
 export interface NetworkConfig {
@@ -100,6 +116,10 @@ export const DEFAULT_CONSUMER: ConsumerConfig = {
   requestTimeoutMs: 1_000,
   retryBackoffMs: 100,
   processingTimeMs: 1,
+  sessionTimeoutMs: 1_500, // Kafka: 45000; kept at 1.5x the request timeout, as Kafka's 45000 : 30000
+  heartbeatIntervalMs: 300, // Kafka: 3000; below a third of the session timeout
+  rebalanceTimeoutMs: 3_000, // Kafka: max.poll.interval.ms = 300000
+  partitionAssignmentStrategy: 'range',
 };
 
 export const DEFAULT_BROKER: BrokerConfig = {
@@ -111,6 +131,7 @@ export const DEFAULT_BROKER: BrokerConfig = {
   brokerSessionTimeoutMs: 1_000,
   flushIntervalMs: 1_000,
   restartDelayMs: 0,
+  groupInitialRebalanceDelayMs: 100, // Kafka: 3000
 };
 
 export const DEFAULT_NETWORK: NetworkConfig = {

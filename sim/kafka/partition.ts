@@ -101,14 +101,16 @@ export class Partition {
   }
 
   /** Appends a producer batch as leader, assigning offsets in this leader epoch. */
-  appendAsLeader(batch: ProducerBatch, control: RecordBatch['control']): RecordBatch {
+  appendAsLeader(batch: ProducerBatch, control: RecordBatch['control'] = null, coordinatorEpoch = -1): RecordBatch {
     const baseOffset = this.log.logEndOffset;
     const full: RecordBatch = {
       ...batch,
       baseOffset,
+      // A control batch holds one (control) record.
       lastOffset: baseOffset + Math.max(batch.records.length, 1) - 1,
       partitionLeaderEpoch: this.leaderEpoch,
       control,
+      coordinatorEpoch,
     };
     this.log.append(full);
     this.producerState.update(full);

@@ -2,7 +2,7 @@
 // ProducerAppendInfo): per producer id, its epoch and the metadata of its last 5 batches, so that a
 // retried batch is recognised and answered with its original offsets instead of being appended again.
 // Followers and restarted brokers rebuild the same state from the log, so it survives leader changes.
-import { NO_PRODUCER_EPOCH, type ErrorCode, type ProducerBatch, type RecordBatch } from './protocol.ts';
+import { NO_PRODUCER_EPOCH, NO_SEQUENCE, type ErrorCode, type ProducerBatch, type RecordBatch } from './protocol.ts';
 
 /** Kafka keeps this many batches per producer (ProducerStateEntry.NUM_BATCHES_TO_RETAIN). */
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -20,6 +20,16 @@ export interface ProducerStateEntry {
   batches: BatchMetadata[];
   /** First offset of this producer's open transaction, or -1. */
   currentTxnFirstOffset: number;
+  /** Epoch of the transaction coordinator whose marker was written last (fences an older coordinator). */
+  coordinatorEpoch: number;
+}
+
+/** An aborted transaction on this partition (Kafka's AbortedTxn in the transaction index). */
+export interface AbortedTxn {
+  producerId: number;
+  firstOffset: number;
+  /** Offset of the ABORT marker. */
+  lastOffset: number;
 }
 
 export type AppendCheck =
@@ -30,10 +40,14 @@ export type AppendCheck =
 export interface ProducerStateOptions {
   /** Bug mode no-seq-dedup: accept every batch, duplicates and gaps included. */
   sequenceChecks: boolean;
+  /** Bug mode no-fencing: accept batches and markers of an older producer epoch. */
+  epochChecks: boolean;
 }
 
 export class ProducerStateManager {
   readonly producers = new Map<number, ProducerStateEntry>();
+  /** Aborted transactions in offset order: read_committed fetches hand them out so consumers can skip them. */
+  abortedIndex: AbortedTxn[] = [];
 
   constructor(private readonly options: ProducerStateOptions) {}
 
@@ -42,8 +56,13 @@ export class ProducerStateManager {
     if (batch.producerId < 0) return { kind: 'append' };
     const entry = this.producers.get(batch.producerId);
     if (!entry) return { kind: 'append' }; // unknown producer: any sequence is accepted
-    if (batch.producerEpoch < entry.producerEpoch) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH' };
-    if (!this.options.sequenceChecks) return { kind: 'append' };
+    if (batch.producerEpoch < entry.producerEpoch) {
+      if (this.options.epochChecks) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH' };
+      return { kind: 'append' }; // no-fencing: the zombie's batch goes in
+    }
+    // Coordinator appends (transactional offset commits) carry no sequence: only the epoch is checked,
+    // as for Kafka's AppendOrigin.COORDINATOR.
+    if (!this.options.sequenceChecks || batch.baseSequence === NO_SEQUENCE) return { kind: 'append' };
     const firstSeq = batch.baseSequence;
     const lastSeq = firstSeq + batch.records.length - 1;
     if (batch.producerEpoch === entry.producerEpoch) {
@@ -61,12 +80,21 @@ export class ProducerStateManager {
     return { kind: 'append' };
   }
 
+  /** Validates a transaction marker (ProducerAppendInfo.appendEndTxnMarker). */
+  checkMarker(producerId: number, producerEpoch: number, coordinatorEpoch: number): ErrorCode {
+    const entry = this.producers.get(producerId);
+    if (!entry) return 'NONE';
+    if (this.options.epochChecks && producerEpoch < entry.producerEpoch) return 'INVALID_PRODUCER_EPOCH';
+    if (coordinatorEpoch < entry.coordinatorEpoch) return 'TRANSACTION_COORDINATOR_FENCED';
+    return 'NONE';
+  }
+
   /** Records an appended batch (leader, follower and rebuild all go through here). */
   update(batch: RecordBatch): void {
     if (batch.producerId < 0) return;
     let entry = this.producers.get(batch.producerId);
     if (!entry) {
-      entry = { producerId: batch.producerId, producerEpoch: batch.producerEpoch, batches: [], currentTxnFirstOffset: -1 };
+      entry = { producerId: batch.producerId, producerEpoch: batch.producerEpoch, batches: [], currentTxnFirstOffset: -1, coordinatorEpoch: -1 };
       this.producers.set(batch.producerId, entry);
     }
     if (batch.producerEpoch > entry.producerEpoch) {
@@ -74,10 +102,15 @@ export class ProducerStateManager {
       entry.batches = [];
     }
     if (batch.control !== null) {
+      if (batch.control === 'ABORT' && entry.currentTxnFirstOffset >= 0) {
+        this.abortedIndex.push({ producerId: batch.producerId, firstOffset: entry.currentTxnFirstOffset, lastOffset: batch.baseOffset });
+      }
       entry.currentTxnFirstOffset = -1;
+      entry.coordinatorEpoch = Math.max(entry.coordinatorEpoch, batch.coordinatorEpoch);
       return;
     }
     if (batch.isTransactional && entry.currentTxnFirstOffset < 0) entry.currentTxnFirstOffset = batch.baseOffset;
+    if (batch.baseSequence === NO_SEQUENCE) return;
     entry.batches.push({
       firstSeq: batch.baseSequence,
       lastSeq: batch.baseSequence + batch.records.length - 1,
@@ -96,8 +129,14 @@ export class ProducerStateManager {
     return first;
   }
 
+  /** Aborted transactions overlapping [fromOffset, toOffset) (what a read_committed fetch returns). */
+  abortedTransactions(fromOffset: number, toOffset: number): AbortedTxn[] {
+    return this.abortedIndex.filter((a) => a.lastOffset >= fromOffset && a.firstOffset < toOffset);
+  }
+
   rebuild(batches: readonly RecordBatch[]): void {
     this.producers.clear();
+    this.abortedIndex = [];
     for (const b of batches) this.update(b);
   }
 }

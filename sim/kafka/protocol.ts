@@ -2,6 +2,7 @@
 // (org.apache.kafka.common.protocol.Errors and the *Request/*Response classes). Bodies carry only the
 // fields the model needs.
 import type { Acks } from './config.ts';
+import type { TransactionState } from './transaction-state.ts';
 
 export type ErrorCode =
   | 'NONE'
@@ -22,13 +23,18 @@ export type ErrorCode =
   | 'NOT_COORDINATOR'
   | 'COORDINATOR_LOAD_IN_PROGRESS'
   | 'INVALID_UPDATE_VERSION'
-  | 'STALE_BROKER_EPOCH';
+  | 'STALE_BROKER_EPOCH'
+  | 'CONCURRENT_TRANSACTIONS'
+  | 'INVALID_PRODUCER_ID_MAPPING'
+  | 'INVALID_TXN_STATE'
+  | 'TRANSACTION_COORDINATOR_FENCED';
 
 /** Errors after which a client may retry the same request (Kafka's RetriableException subclasses). */
 export const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'NOT_LEADER_OR_FOLLOWER', 'UNKNOWN_TOPIC_OR_PARTITION', 'NOT_ENOUGH_REPLICAS',
   'NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'REQUEST_TIMED_OUT', 'NETWORK_EXCEPTION', 'FENCED_LEADER_EPOCH',
   'UNKNOWN_LEADER_EPOCH', 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS',
+  'CONCURRENT_TRANSACTIONS',
 ]);
 
 /** Errors that mean the client's view of who leads is stale: refresh metadata before retrying. */
@@ -48,7 +54,21 @@ export interface OffsetCommitValue {
   key: string;
   offset: number;
 }
-export type RecordValue = string | OffsetCommitValue;
+/** A record in __transaction_state: the transaction coordinator's TransactionMetadata after a transition. */
+export interface TxnStateValue {
+  type: 'txn';
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  lastProducerEpoch: number;
+  state: TransactionState;
+  /** Partitions in the transaction, sorted. */
+  partitions: string[];
+  timeoutMs: number;
+  /** Virtual time the transaction started (its first partition was added). */
+  startUs: number;
+}
+export type RecordValue = string | OffsetCommitValue | TxnStateValue;
 
 /** A record batch as written by a producer (the broker assigns offsets). */
 export interface ProducerBatch {
@@ -59,12 +79,16 @@ export interface ProducerBatch {
   records: RecordValue[];
 }
 
+export type ControlType = 'COMMIT' | 'ABORT';
+
 /** A record batch in a log. Control batches (COMMIT/ABORT markers) hold no application records. */
 export interface RecordBatch extends ProducerBatch {
   baseOffset: number;
   lastOffset: number;
   partitionLeaderEpoch: number;
-  control: 'COMMIT' | 'ABORT' | null;
+  control: ControlType | null;
+  /** Control batches: the epoch of the transaction coordinator that wrote the marker. */
+  coordinatorEpoch: number;
 }
 
 export interface PartitionRegistration {
@@ -88,6 +112,8 @@ export interface MetadataImage {
 
 export interface ProduceRequest {
   key: string;
+  /** Set for transactional batches: the leader verifies the partition is in the transaction (KIP-890). */
+  transactionalId: string | null;
   acks: Acks;
   timeoutMs: number;
   batch: ProducerBatch;
@@ -129,6 +155,9 @@ export interface MetadataResponse {
 }
 
 export interface InitProducerIdRequest {
+  /** null for an idempotent producer without transactions. */
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
   /** Existing id and epoch when the producer bumps its epoch after an unresolved sequence (KIP-360). */
   producerId: number;
   producerEpoch: number;
@@ -190,4 +219,41 @@ export interface AlterPartitionResponse {
 
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}/${partition}`;
+}
+
+export interface AddPartitionsToTxnRequest {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  partitions: string[];
+  /** KIP-890: a partition leader asks whether the partitions are already in the ongoing transaction. */
+  verifyOnly: boolean;
+}
+export interface AddOffsetsToTxnRequest {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  group: string;
+}
+export interface EndTxnRequest {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  committed: boolean;
+}
+/** Transaction coordinator answers: an error, and the producer id/epoch to use next (KIP-890 bumps it). */
+export interface TxnResponse {
+  error: ErrorCode;
+  producerId: number;
+  producerEpoch: number;
+}
+export interface WriteTxnMarkersRequest {
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  result: ControlType;
+  partitions: string[];
+}
+export interface WriteTxnMarkersResponse {
+  errors: Record<string, ErrorCode>;
 }

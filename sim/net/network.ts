@@ -58,6 +58,8 @@ export class Network {
   private readonly connections = new Map<string, Connection>();
   private readonly cut = new Set<string>();
   private rules: MessageRule[] = [];
+  /** Nodes whose traffic waits (a stalled process reads and writes nothing): node -> until (µs). */
+  private readonly held = new Map<string, number>();
   private readonly rng: RandomStream;
   private nextConnectionId = 1;
   messagesSent = 0;
@@ -121,7 +123,12 @@ export class Network {
       return;
     }
     let arrival: number;
-    if (rule?.action === 'delay') {
+    const heldUntil = Math.max(this.held.get(from) ?? 0, this.held.get(to) ?? 0);
+    if (heldUntil > this.sim.nowUs) {
+      // A stalled process: its bytes sit in socket buffers and move when it wakes up.
+      env.lingering = true;
+      arrival = heldUntil + this.latencyUs();
+    } else if (rule?.action === 'delay') {
       env.lingering = true;
       arrival = this.sim.nowUs + rule.delayUs;
       this.sim.log(`delay ${from}>${to} ${api} ${kind} #${correlationId} by ${rule.delayUs}us`);
@@ -208,6 +215,11 @@ export class Network {
   addRule(rule: MessageRule): void {
     if (!(rule.remaining >= 1)) throw new Error(`network: rule count must be >= 1, got ${rule.remaining}`);
     this.rules.push(rule);
+  }
+
+  /** Holds every message to or from `node` until `untilUs` (a process stall). */
+  hold(node: string, untilUs: number): void {
+    this.held.set(node, Math.max(this.held.get(node) ?? 0, untilUs));
   }
 
   /** Cuts the directed link from -> to. */

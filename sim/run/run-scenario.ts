@@ -14,13 +14,15 @@ import {
 } from '../kafka/config.ts';
 import { KafkaConsumer } from '../kafka/consumer.ts';
 import { KafkaProducer } from '../kafka/producer.ts';
-import { NO_PRODUCER_ID } from '../kafka/protocol.ts';
+import type { Partition } from '../kafka/partition.ts';
+import { NO_PRODUCER_ID, type RecordBatch } from '../kafka/protocol.ts';
 import { Network } from '../net/network.ts';
 import type { Bug, Mode, Overrides, Scenario } from '../scenario/types.ts';
 import { Ledger } from '../workload/ledger.ts';
 import { MODE_PRESETS } from '../workload/modes.ts';
 import { PaymentsConsumer } from '../workload/payments-consumer.ts';
 import { PaymentsProducer } from '../workload/payments-producer.ts';
+import { Processor } from '../workload/processor.ts';
 import { Recorder } from '../workload/recorder.ts';
 
 export interface RunOptions {
@@ -39,6 +41,8 @@ export interface RunConfig {
   consumer: ConsumerConfig;
   broker: BrokerConfig;
   sequenceChecks: boolean;
+  epochChecks: boolean;
+  kip890: boolean;
 }
 
 export interface RunResult {
@@ -64,6 +68,7 @@ export interface RunResult {
 export class ConfigError extends Error {}
 
 export const GROUP = 'payments-ledger';
+export const PROCESSOR_GROUP = 'payments-processor';
 const QUIESCE_CHECK_MS = 50;
 
 /** Mode preset, then scenario, then case overrides, then bug modes. */
@@ -73,11 +78,16 @@ export function resolveConfig(scenario: Scenario, options: RunOptions): RunConfi
   const producer: ProducerConfig = { ...DEFAULT_PRODUCER, ...preset.producer, ...scenario.producer, ...options.overrides?.producer };
   const consumer: ConsumerConfig = { ...DEFAULT_CONSUMER, ...preset.consumer, ...scenario.consumer, ...options.overrides?.consumer };
   const broker: BrokerConfig = { ...DEFAULT_BROKER, ...scenario.cluster.broker };
-  if (options.bugs.includes('unclean-election')) broker.uncleanLeaderElectionEnable = true;
+  const bugs = new Set(options.bugs);
+  if (bugs.has('unclean-election')) broker.uncleanLeaderElectionEnable = true;
+  if (bugs.has('read-uncommitted')) consumer.isolationLevel = 'read_uncommitted';
   if (producer.enableIdempotence && producer.acks !== 'all') {
     throw new ConfigError(`mode ${options.mode}: enable.idempotence requires acks=all, but acks=${producer.acks} was set (Kafka rejects this with a ConfigException)`);
   }
-  return { producer, consumer, broker, sequenceChecks: !options.bugs.includes('no-seq-dedup') };
+  return {
+    producer, consumer, broker,
+    sequenceChecks: !bugs.has('no-seq-dedup'), epochChecks: !bugs.has('no-fencing'), kip890: !bugs.has('pre-kip-890'),
+  };
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions): RunResult {
@@ -87,7 +97,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   const net = new Network(sim, { ...DEFAULT_NETWORK, ...scenario.network });
   const cluster = new Cluster(sim, net, {
     brokers: scenario.cluster.brokers, topics: scenario.cluster.topics, broker: config.broker,
-    sequenceChecks: config.sequenceChecks, offsetsTopicPartitions: 3,
+    sequenceChecks: config.sequenceChecks, epochChecks: config.epochChecks, kip890: config.kip890,
+    offsetsTopicPartitions: 3, transactionStatePartitions: 3,
   });
   const recorder = new Recorder(sim);
   const w = scenario.workload;
@@ -95,33 +106,64 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   if (!topic) throw new ConfigError(`workload.topic ${w.topic} is not a topic of the cluster`);
   const keys = cluster.dataKeys(w.topic);
 
+  const txn = config.producer.transactional;
   const producers: PaymentsProducer[] = [];
   for (let i = 1; i <= w.producers; i++) {
-    const client = new KafkaProducer(sim, net, `producer-${i}`, config.producer, cluster.brokerIds);
+    const name = `producer-${i}`;
+    const client = new KafkaProducer(sim, net, name, config.producer, cluster.brokerIds, txn ? { transactionalId: name, kip890: config.kip890 } : null);
     net.add(client);
+    let reads = 0;
+    const reader = () => {
+      const c = new KafkaConsumer(sim, net, `${name}-reader-${++reads}`, `${name}-reader`, { ...config.consumer, isolationLevel: 'read_committed' }, cluster.brokerIds);
+      net.add(c);
+      return c;
+    };
     producers.push(new PaymentsProducer(sim, recorder, client, {
       index: i, count: w.paymentsPerProducer, sendIntervalMs: w.sendIntervalMs, topic: w.topic,
-      partitions: topic.partitions, resendUnknown: preset.resendUnknown,
+      partitions: topic.partitions, resendUnknown: preset.resendUnknown, transactionSize: txn ? w.transactionSize : 0,
+      reader: txn ? reader : undefined,
     }));
   }
+
+  const processors: Processor[] = [];
+  const outputTopic = scenario.cluster.topics.find((t) => t.name === w.outputTopic);
+  if (w.processors > 0 && !outputTopic) throw new ConfigError(`workload.outputTopic ${w.outputTopic} is not a topic of the cluster`);
+  const startProcessor = (index: number, process: string, transactionalId: string): Processor => {
+    const consumer = new KafkaConsumer(sim, net, process, PROCESSOR_GROUP, config.consumer, cluster.brokerIds);
+    const producer = new KafkaProducer(sim, net, `${process}-producer`, config.producer, cluster.brokerIds, txn ? { transactionalId, kip890: config.kip890 } : null);
+    net.add(consumer);
+    net.add(producer);
+    return new Processor(sim, recorder, consumer, producer, {
+      index, inputTopic: w.topic, outputTopic: w.outputTopic, outputPartitions: outputTopic!.partitions, transactional: txn,
+      offsetsInTransaction: !options.bugs.includes('offsets-outside-txn'), abortProbability: w.abortProbability,
+      // An application that picks a random transactional.id also predates KIP-447 (see docs/model.md).
+      groupMetadataInOffsets: !options.bugs.includes('random-txn-id'),
+    }, config.consumer, process);
+  };
+  for (let i = 1; i <= w.processors; i++) processors.push(startProcessor(i, `processor-${i}`, `processor-${i}`));
+
+  // The ledger consumers read the payments themselves, or the processors' output when there is a pipeline.
+  const sinkTopic = w.processors > 0 ? w.outputTopic : w.topic;
+  const sinkKeys = cluster.dataKeys(sinkTopic);
   const ledger = new Ledger('ledger', preset.sinkIdempotencyKeys);
   const consumers: PaymentsConsumer[] = [];
   for (let i = 1; i <= w.consumers; i++) {
     const client = new KafkaConsumer(sim, net, `consumer-${i}`, GROUP, config.consumer, cluster.brokerIds);
     net.add(client);
-    // Static assignment (round-robin over consumers); group membership and rebalancing come with the group protocol.
-    const assigned = keys.filter((_, k) => k % w.consumers === i - 1);
-    consumers.push(new PaymentsConsumer(sim, recorder, client, ledger, assigned, config.consumer, i));
+    // Members of group GROUP subscribed to the sink topic: the group leader assigns the partitions.
+    consumers.push(new PaymentsConsumer(sim, recorder, client, ledger, sinkTopic, config.consumer, i, consumers));
   }
 
-  const clients = new Map<string, PaymentsProducer | PaymentsConsumer>();
+  const clients = new Map<string, PaymentsProducer | PaymentsConsumer | Processor>();
   for (const p of producers) clients.set(p.process, p);
   for (const c of consumers) clients.set(c.process, c);
+  for (const p of processors) clients.set(p.process, p);
   const drawn = scenario.faults.random
     ? randomSchedule(scenario.faults.random, sim.stream('faults'), { brokerIds: cluster.brokerIds, clients: [...clients.keys()], keys })
     : [];
   const schedule = options.schedule ?? mergeSchedules(scenario.faults.schedule, drawn);
   const healAtMs = Math.max(healAllAtMs(schedule), scenario.faults.random?.untilMs ?? 0);
+  const restarts = new Map<string, number>();
   const nemesis = new Nemesis(sim, {
     network: net,
     brokerIds: cluster.brokerIds,
@@ -129,7 +171,42 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     restartBroker: (id) => cluster.restartBroker(id),
     leaderOf: (key) => cluster.leaderOf(key),
     crashClient: (name) => clients.get(name)?.crash(),
-    restartClient: (name) => clients.get(name)?.restart(),
+    restartClient: (name) => {
+      const c = clients.get(name);
+      if (c instanceof Processor && options.bugs.includes('random-txn-id')) {
+        // The bug: every start picks a fresh transactional.id, so the previous instance is never fenced.
+        const n = (restarts.get(name) ?? 0) + 1;
+        restarts.set(name, n);
+        c.setTransactionalId(`${name}-${n}`);
+      }
+      c?.restart();
+    },
+    pauseClient: (name, forMs) => {
+      const c = clients.get(name);
+      if (!c) return;
+      c.pause(forMs);
+      for (const node of c.nodes()) net.hold(node, sim.nowUs + forMs * 1000);
+    },
+    replaceClient: (name) => {
+      const c = clients.get(name);
+      if (c instanceof PaymentsProducer) {
+        const process = `${name}.2`;
+        const transactionalId = options.bugs.includes('random-txn-id') ? process : name;
+        const client = new KafkaProducer(sim, net, process, config.producer, cluster.brokerIds, txn ? { transactionalId, kip890: config.kip890 } : null);
+        net.add(client);
+        const replacement = c.replacement(client);
+        producers.push(replacement);
+        clients.set(replacement.process, replacement);
+        return true;
+      }
+      if (!(c instanceof Processor)) return false;
+      const id = options.bugs.includes('random-txn-id') ? `${name}.2` : c.transactionalId();
+      const replacement = startProcessor(c.index, `${name}.2`, id);
+      c.restartOnFence = false;
+      processors.push(replacement);
+      clients.set(replacement.process, replacement);
+      return true;
+    },
   }, recorder);
   nemesis.install(schedule, healAtMs);
 
@@ -140,12 +217,20 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     if (sim.nowUs < healAtMs * 1000) why.push('fault window still open');
     for (const p of producers) if (!p.done()) why.push(`${p.process} has unacknowledged payments`);
     const ends: Record<string, number> = {};
-    for (const key of keys) {
+    for (const key of [...keys, ...(w.processors > 0 ? sinkKeys : [])]) {
       const leader = cluster.leaderReplica(key);
       if (!leader) why.push(`${key} has no leader`);
-      else ends[key] = isolation === 'read_committed' ? leader.lastStableOffset() : leader.log.highWatermark;
+      else if (leader.lastStableOffset() < leader.log.highWatermark && sim.nowUs >= healAtMs * 1000) {
+        why.push(`${key} has an open transaction at offset ${leader.lastStableOffset()} (LSO < HW ${leader.log.highWatermark})`);
+      } else ends[key] = dataEnd(leader, isolation === 'read_committed' ? leader.lastStableOffset() : leader.log.highWatermark);
     }
-    if (why.length === 0) for (const c of consumers) if (!c.caughtUp(ends)) why.push(`${c.process} has not consumed and committed to the end`);
+    if (why.length > 0) return why;
+    for (const p of processors) if (!p.idle()) why.push(`${p.process} is mid-transaction`);
+    if (processors.length > 0) {
+      const committed = cluster.committedOffsets(PROCESSOR_GROUP);
+      for (const key of keys) if ((committed.get(key) ?? 0) < ends[key]) why.push(`processors have not committed ${key} to ${ends[key]}`);
+    }
+    for (const c of consumers) if (!c.caughtUp(ends)) why.push(`${c.process} has not consumed and committed to the end`);
     return why;
   };
   let quiesced = false;
@@ -162,17 +247,23 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
 
   const header: HistoryHeader = {
     history: 'eos-sim', version: 1, scenario: scenario.name, mode: options.mode, seed: options.seed, bugs: [...options.bugs],
-    isolation,
+    // The isolation the run promises: with the read-uncommitted bug the consumers break that promise.
+    isolation: options.bugs.includes('read-uncommitted') ? 'read_committed' : isolation,
     producer: {
       acks: String(config.producer.acks) as '0' | '1' | 'all', idempotence: config.producer.enableIdempotence,
       maxInFlight: config.producer.maxInFlightRequestsPerConnection, retries: config.producer.retries,
       transactional: config.producer.transactional,
     },
-    sinks: w.consumers > 0 ? [{ name: ledger.name, topics: [w.topic] }] : [],
+    sinks: w.consumers > 0 ? [{ name: ledger.name, topics: [sinkTopic] }] : [],
   };
-  const finals: FinalLine[] = keys.map((key) => finalLog(cluster, key));
-  const committed = committedOffsets(cluster, keys);
-  if (committed) finals.push({ final: 'offsets', group: GROUP, offsets: committed });
+  const finals: FinalLine[] = [...keys, ...(w.processors > 0 ? sinkKeys : [])].map((key) => finalLog(cluster, key));
+  for (const [group, groupKeys] of [[PROCESSOR_GROUP, keys], [GROUP, sinkKeys]] as const) {
+    const committed = cluster.committedOffsets(group);
+    if (committed.size === 0) continue;
+    const offsets: Record<string, number> = {};
+    for (const key of groupKeys) if (committed.has(key)) offsets[key] = committed.get(key)!;
+    finals.push({ final: 'offsets', group, offsets });
+  }
   if (w.consumers > 0) finals.push({ final: 'sink', name: ledger.name, applied: ledger.rows() });
 
   return {
@@ -182,6 +273,21 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     quiesced, stuck: quiesced ? [] : stuck(),
     network: { messagesSent: net.messagesSent, messagesLost: net.messagesLost },
   };
+}
+
+/**
+ * One past the last data record below `bound`: where a consumer that read everything stands. Trailing
+ * markers and aborted batches do not count, since a consumer commits only after records it was handed.
+ */
+function dataEnd(p: Partition, bound: number): number {
+  const batches = p.log.batches;
+  for (let i = batches.length - 1; i >= 0; i--) {
+    const b = batches[i];
+    if (b.lastOffset >= bound || b.control) continue;
+    const aborted = b.isTransactional && p.producerState.abortedIndex.some((a) => a.producerId === b.producerId && a.firstOffset <= b.baseOffset && b.baseOffset < a.lastOffset);
+    if (!aborted) return b.lastOffset + 1;
+  }
+  return 0;
 }
 
 /** The committed part of a partition's log as its leader holds it (or, with no leader, the most advanced replica). */
@@ -195,31 +301,27 @@ function finalLog(cluster: Cluster, key: string): FinalLog {
   }
   if (!p) return { final: 'log', key, hw: 0, lso: 0, records: [] };
   const hw = p.log.highWatermark;
+  const batches = p.log.read(0, hw, Number.MAX_SAFE_INTEGER);
+  // A transactional batch's outcome is the first marker of its producer after it (none yet: still open).
+  const outcome = new Map<RecordBatch, RecordMeta['txn']>();
+  const nextMarker = new Map<number, RecordMeta['txn']>();
+  for (let i = batches.length - 1; i >= 0; i--) {
+    const b = batches[i];
+    if (b.control) nextMarker.set(b.producerId, b.control === 'COMMIT' ? 'committed' : 'aborted');
+    else if (b.isTransactional) outcome.set(b, nextMarker.get(b.producerId) ?? null);
+  }
   const records: FinalLog['records'] = [];
-  for (const b of p.log.read(0, hw, Number.MAX_SAFE_INTEGER)) {
+  for (const b of batches) {
     if (b.control) continue;
     const hasPid = b.producerId !== NO_PRODUCER_ID;
     b.records.forEach((r, i) => {
       if (typeof r !== 'string') return;
       const meta: RecordMeta = {
         pid: hasPid ? b.producerId : null, epoch: hasPid ? b.producerEpoch : null,
-        seq: hasPid && b.baseSequence >= 0 ? b.baseSequence + i : null, txn: null,
+        seq: hasPid && b.baseSequence >= 0 ? b.baseSequence + i : null, txn: outcome.get(b) ?? null,
       };
       records.push([b.baseOffset + i, r, meta]);
     });
   }
   return { final: 'log', key, hw, lso: p.lastStableOffset(), records };
-}
-
-function committedOffsets(cluster: Cluster, keys: string[]): Record<string, number> | null {
-  for (const b of cluster.brokers.values()) {
-    if (!b.isUp()) continue;
-    const g = b.groupCoordinator.committed().get(GROUP);
-    if (g) {
-      const out: Record<string, number> = {};
-      for (const key of keys) if (g.has(key)) out[key] = g.get(key)!;
-      return out;
-    }
-  }
-  return null;
 }

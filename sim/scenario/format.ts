@@ -2,7 +2,7 @@
 // every field accepts, its default, and the rules that span fields. Field names are the TypeScript names of
 // types.ts and sim/kafka/config.ts, so a file reads like the options it sets.
 import {
-  API_NAMES, CRASH_KINDS, FAULT_KINDS, type BrokerTarget,
+  API_NAMES, FAILPOINTS, CRASH_KINDS, FAULT_KINDS, type BrokerTarget,
 } from '../faults/schedule.ts';
 import {
   DEFAULT_NETWORK,
@@ -43,7 +43,7 @@ function overrides<C>(fields: { [K in keyof C]-?: Spec<C[K]> }): Spec<Partial<C>
 const positiveMs = number({ greaterThan: 0 });
 const ms = number({ min: 0 });
 
-const producerOverrides = overrides<ProducerConfig>({
+export const producerOverrides = overrides<ProducerConfig>({
   acks: oneOf([0, 1, 'all']),
   enableIdempotence: bool(),
   retries: int({ min: 0 }),
@@ -56,7 +56,7 @@ const producerOverrides = overrides<ProducerConfig>({
   transactionTimeoutMs: positiveMs,
 });
 
-const consumerOverrides = overrides<ConsumerConfig>({
+export const consumerOverrides = overrides<ConsumerConfig>({
   isolationLevel: oneOf(['read_uncommitted', 'read_committed']),
   enableAutoCommit: bool(),
   autoCommitIntervalMs: positiveMs,
@@ -66,6 +66,10 @@ const consumerOverrides = overrides<ConsumerConfig>({
   requestTimeoutMs: positiveMs,
   retryBackoffMs: ms,
   processingTimeMs: ms,
+  sessionTimeoutMs: positiveMs,
+  heartbeatIntervalMs: positiveMs,
+  rebalanceTimeoutMs: positiveMs,
+  partitionAssignmentStrategy: oneOf(['range', 'roundrobin']),
 });
 
 const brokerOverrides = overrides<BrokerConfig>({
@@ -77,6 +81,7 @@ const brokerOverrides = overrides<BrokerConfig>({
   brokerSessionTimeoutMs: positiveMs,
   flushIntervalMs: positiveMs,
   restartDelayMs: ms,
+  groupInitialRebalanceDelayMs: ms,
 });
 
 // The latency model is min + an exponential tail with the given mean, so the mean cannot be below the min;
@@ -179,6 +184,10 @@ const workload = object({
   consumers: withDefault(int({ min: 0, max: MAX_CLIENTS }), 1),
   // Must name one of cluster.topics; checked by the scenario spec, which sees both.
   topic: withDefault(str(TOPIC_NAME), 'payments'),
+  processors: withDefault(int({ min: 0, max: MAX_CLIENTS }), 0),
+  outputTopic: withDefault(str(TOPIC_NAME), 'ledger-entries'),
+  transactionSize: withDefault(int({ min: 1, max: 1000 }), 5),
+  abortProbability: withDefault(number({ min: 0, max: 1 }), 0),
 });
 
 const anomalyNames = withDefault(list(str(KEBAB_CASE), { unique: true }), []);
@@ -203,6 +212,7 @@ interface Topology {
   topics: TopicSpec[];
   producers: number;
   consumers: number;
+  processors: number;
 }
 
 /** `prefix-1`..`prefix-n` as names and as the message lists them. */
@@ -242,12 +252,13 @@ function faultsSpec(t: Topology) {
   const brokers = series('broker', t.brokers);
   const producers = series('producer', t.producers);
   const consumers = series('consumer', t.consumers);
-  const node = oneOf(['controller', ...brokers.names, ...producers.names, ...consumers.names], {
-    what: 'node', allowed: ['controller', ...brokers.text, ...producers.text, ...consumers.text].join(', '),
+  const processors = series('processor', t.processors);
+  const clientNames = [...producers.names, ...consumers.names, ...processors.names];
+  const clientText = [...producers.text, ...consumers.text, ...processors.text];
+  const node = oneOf(['controller', ...brokers.names, ...clientNames], {
+    what: 'node', allowed: ['controller', ...brokers.text, ...clientText].join(', '),
   });
-  const client = oneOf([...producers.names, ...consumers.names], {
-    what: 'client', allowed: [...producers.text, ...consumers.text].join(', '),
-  });
+  const client = oneOf(clientNames, { what: 'client', allowed: clientText.join(', ') });
 
   const at = { atMs: ms };
   const matchMessages = {
@@ -280,6 +291,12 @@ function faultsSpec(t: Topology) {
     heal: object(at),
     'crash-client': object({ ...at, client }, { restartAfterMs: ms }),
     'restart-client': object({ ...at, client }),
+    'pause-client': object({ ...at, client, forMs: positiveMs }),
+    'replace-client': object({ ...at, client }),
+    failpoint: object(
+      { ...at, point: oneOf(FAILPOINTS), crash: withDefault(oneOf(CRASH_KINDS), 'process') },
+      { restartAfterMs: ms },
+    ),
   });
 
   const random = andThen(
@@ -317,6 +334,10 @@ export const scenarioSpec: Spec<Omit<Scenario, 'file'>> = andThen(
   }),
   (s, path) => {
     oneOf(s.cluster.topics.map((t) => t.name), { what: 'topic' }).parse(s.workload.topic, [...path, 'workload', 'topic']);
+    if (s.workload.processors > 0) {
+      oneOf(s.cluster.topics.map((t) => t.name).filter((n) => n !== s.workload.topic), { what: 'topic' })
+        .parse(s.workload.outputTopic, [...path, 'workload', 'outputTopic']);
+    }
     const faults = faultsSpec({ ...s.cluster, ...s.workload }).parse(s.faults ?? {}, [...path, 'faults']);
     const scenarioLayer = { path: [...path, 'producer'], config: s.producer };
     checkProducerConflicts([scenarioLayer]);

@@ -30,7 +30,10 @@ describe('parseScenario: valid files', () => {
       network: {},
       producer: {},
       consumer: {},
-      workload: { producers: 1, paymentsPerProducer: 200, sendIntervalMs: 5, consumers: 1, topic: 'payments' },
+      workload: {
+        producers: 1, paymentsPerProducer: 200, sendIntervalMs: 5, consumers: 1, topic: 'payments',
+        processors: 0, outputTopic: 'ledger-entries', transactionSize: 5, abortProbability: 0,
+      },
       faults: { schedule: [] },
       runLimitMs: 60_000,
       seeds: 20,

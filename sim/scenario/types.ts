@@ -3,12 +3,13 @@
 import type { BrokerConfig, ConsumerConfig, NetworkConfig, ProducerConfig } from '../kafka/config.ts';
 import type { FaultSchedule, RandomFaults } from '../faults/schedule.ts';
 
-// exactly-once joins with the transactional model (issue 3).
-export const MODES = ['at-most-once', 'at-least-once', 'idempotent'] as const;
+export const MODES = ['at-most-once', 'at-least-once', 'idempotent', 'exactly-once'] as const;
 export type Mode = (typeof MODES)[number];
 
-/** Bug modes: each switches off one protection (issue 3 adds the transactional ones). */
-export const BUGS = ['no-seq-dedup', 'unclean-election'] as const;
+/** Bug modes: each switches off one protection. */
+export const BUGS = [
+  'no-seq-dedup', 'no-fencing', 'read-uncommitted', 'offsets-outside-txn', 'random-txn-id', 'pre-kip-890', 'unclean-election',
+] as const;
 export type Bug = (typeof BUGS)[number];
 
 export interface TopicSpec {
@@ -32,8 +33,15 @@ export interface WorkloadSpec {
   sendIntervalMs: number;
   /** Consumers (consumer-1 …) that apply payments to the ledger sink. */
   consumers: number;
-  /** Topic the producers write and the consumers read. */
+  /** Topic the producers write (and, without processors, the consumers read). */
   topic: string;
+  /** Consume-transform-produce processors (processor-1 …) from `topic` to `outputTopic`; the consumers then read `outputTopic`. */
+  processors: number;
+  outputTopic: string;
+  /** Payments per transaction of a transactional producer. */
+  transactionSize: number;
+  /** Chance a processor aborts a transaction on purpose. */
+  abortProbability: number;
 }
 
 /** Client and broker options a case or the scenario sets on top of the mode preset. */

@@ -35,4 +35,11 @@ export const MODE_PRESETS: Record<Mode, ModePreset> = {
     resendUnknown: true,
     sinkIdempotencyKeys: false,
   },
+  'exactly-once': {
+    description: 'idempotence + transactions with a stable transactional.id, read_committed, offsets inside the transaction, an idempotent sink',
+    producer: { acks: 'all', enableIdempotence: true, transactional: true },
+    consumer: { commitOrder: 'after-processing', isolationLevel: 'read_committed' },
+    resendUnknown: true,
+    sinkIdempotencyKeys: true,
+  },
 };

@@ -1,9 +1,12 @@
-// The consumer application: polls payments and applies each to the external ledger. Where it commits
-// its position decides what a crash costs: committing before processing loses the payments between the
-// commit and the crash (at-most-once); committing after processing applies them again (at-least-once).
+// The consumer application: a member of the ledger group that polls payments and applies each to the
+// external ledger. Where it commits its position decides what a crash costs: committing before processing
+// loses the payments between the commit and the crash (at-most-once); committing after processing applies
+// them again (at-least-once). Partitions move between members on rebalances (a member crashes, leaves or
+// joins): before giving its partitions up a member commits what it has processed, and every new
+// assignment is recorded in the history (an `assign` op), since a position may then legally move back.
 import type { Simulation } from '../core/simulation.ts';
 import type { ConsumerConfig } from '../kafka/config.ts';
-import type { ConsumedRecord, KafkaConsumer } from '../kafka/consumer.ts';
+import { COMMIT_FENCED, type ConsumedRecord, type KafkaConsumer } from '../kafka/consumer.ts';
 import type { Ledger } from './ledger.ts';
 import type { Recorder } from './recorder.ts';
 
@@ -12,17 +15,24 @@ export class PaymentsConsumer {
   private incarnation = 0;
   private up = true;
   private busy = false;
-  /** Offsets the last successful commit stored (what a restart resumes from). */
+  /** A GC-like stall: the application does nothing until then. */
+  private pausedUntilUs = 0;
+  /** Offsets the last successful commit stored (what a restart or the next owner resumes from). */
   lastCommitted: Record<string, number> = {};
 
+  /**
+   * `peers` is every consumer of the group, this one included (shared, so caughtUp can ask whether the
+   * group as a whole has covered every partition).
+   */
   constructor(
     private readonly sim: Simulation,
     private readonly recorder: Recorder,
     readonly client: KafkaConsumer,
     private readonly ledger: Ledger,
-    private readonly keys: string[],
+    private readonly topic: string,
     private readonly config: ConsumerConfig,
     index: number,
+    private readonly peers: readonly PaymentsConsumer[] = [],
   ) {
     this.process = `consumer-${index}`;
     this.start();
@@ -32,21 +42,43 @@ export class PaymentsConsumer {
     return this.up && inc === this.incarnation;
   }
 
+  /** Runs `fn` now, or when the current stall ends. */
+  private whenAwake(inc: number, fn: () => void): void {
+    if (!this.alive(inc)) return;
+    if (this.sim.nowUs < this.pausedUntilUs) return this.sim.at(this.pausedUntilUs, () => this.whenAwake(inc, fn));
+    fn();
+  }
+
   private start(): void {
     const inc = this.incarnation;
-    this.recorder.instant(this.process, 'assign', this.keys, this.keys);
-    this.client.assign(this.keys, () => {
-      if (!this.alive(inc)) return;
-      this.lastCommitted = this.client.positions();
-      this.pollLoop(inc);
-      if (this.config.enableAutoCommit) this.autoCommit(inc);
+    this.recorder.instant(this.process, 'subscribe', [this.topic], [this.topic]);
+    this.client.subscribe([this.topic], {
+      onPartitionsRevoked: (keys, done) => this.whenAwake(inc, () => this.onRevoked(keys, inc, done)),
+      onPartitionsAssigned: (keys) => {
+        if (!this.alive(inc)) return;
+        this.recorder.instant(this.process, 'assign', keys, keys);
+        // The positions start at the committed offsets: that is what this member has "committed" for them.
+        const positions = this.client.positions();
+        const lastCommitted: Record<string, number> = {};
+        for (const key of keys) lastCommitted[key] = positions[key];
+        this.lastCommitted = lastCommitted;
+      },
     });
+    this.pollLoop(inc);
+    if (this.config.enableAutoCommit) this.autoCommit(inc);
+  }
+
+  /** Before the partitions go: commit what was processed beyond the last commit, so the next owner starts there. */
+  private onRevoked(keys: string[], inc: number, done: () => void): void {
+    const positions = this.client.positions();
+    const offsets: Record<string, number> = {};
+    for (const key of keys) if (positions[key] !== undefined && positions[key] !== this.lastCommitted[key]) offsets[key] = positions[key];
+    if (Object.keys(offsets).length === 0) return done();
+    this.commit(offsets, inc, done);
   }
 
   private pollLoop(inc: number): void {
-    if (!this.alive(inc)) return;
-    this.client.waitForData(100, () => {
-      if (!this.alive(inc)) return;
+    this.whenAwake(inc, () => this.client.waitForData(100, () => this.whenAwake(inc, () => {
       const records = this.client.poll();
       if (records.length === 0) return this.pollLoop(inc);
       this.busy = true;
@@ -64,38 +96,48 @@ export class PaymentsConsumer {
       } else {
         this.applyRecords(records, 0, inc, () => this.commit(offsets, inc, next));
       }
-    });
+    })));
   }
 
   private applyRecords(records: ConsumedRecord[], i: number, inc: number, then: () => void): void {
     if (!this.alive(inc)) return;
     if (i >= records.length) return then();
-    this.sim.afterMs(this.config.processingTimeMs, () => {
-      if (!this.alive(inc)) return;
+    this.sim.afterMs(this.config.processingTimeMs, () => this.whenAwake(inc, () => {
       const r = records[i];
       if (this.ledger.apply(r.value, r.value)) {
         this.recorder.instant(this.process, 'apply', [['apply', this.ledger.name, r.value]], [['apply', this.ledger.name, r.value]]);
       }
       this.applyRecords(records, i + 1, inc, then);
-    });
+    }));
   }
 
   private commit(offsets: Record<string, number>, inc: number, then: () => void): void {
     const id = this.recorder.invoke(this.process, 'commit', [['commit', this.client.group, offsets]]);
     this.client.commit(offsets, (error) => {
       if (!this.alive(inc)) return;
-      // A commit that ran out of retries may still have been written: its outcome is unknown.
-      this.recorder.complete(this.process, id, error ? 'info' : 'ok', [['commit', this.client.group, offsets]], error ?? undefined);
+      // Refused for the generation: certainly not written. Out of retries: it may still have been.
+      const type = !error ? 'ok' : COMMIT_FENCED.has(error) ? 'fail' : 'info';
+      this.recorder.complete(this.process, id, type, [['commit', this.client.group, offsets]], error ?? undefined);
       if (!error) this.lastCommitted = { ...this.lastCommitted, ...offsets };
       then();
     });
   }
 
   private autoCommit(inc: number): void {
-    this.sim.afterMs(this.config.autoCommitIntervalMs, () => {
-      if (!this.alive(inc)) return;
-      this.commit(this.client.positions(), inc, () => this.autoCommit(inc));
-    });
+    this.sim.afterMs(this.config.autoCommitIntervalMs, () => this.whenAwake(inc, () => {
+      const positions = this.client.positions();
+      if (Object.keys(positions).length === 0 || !this.client.isStable()) return this.autoCommit(inc);
+      this.commit(positions, inc, () => this.autoCommit(inc));
+    }));
+  }
+
+  /** Network nodes this application owns (a pause holds their messages too). */
+  nodes(): string[] {
+    return [this.client.id];
+  }
+
+  pause(forMs: number): void {
+    this.pausedUntilUs = Math.max(this.pausedUntilUs, this.sim.nowUs + forMs * 1000);
   }
 
   crash(): void {
@@ -110,17 +152,37 @@ export class PaymentsConsumer {
   restart(): void {
     if (this.up) return;
     this.up = true;
+    this.lastCommitted = {};
     this.client.restart();
     this.start();
   }
 
-  /** Up, not mid-batch, and its committed offsets reach `ends` (the end of what it may read) everywhere. */
+  isUp(): boolean {
+    return this.up;
+  }
+
+  /**
+   * Done with `ends` (the end of what each partition may be read to): up, awake, not mid-batch, a stable
+   * member, and its positions and commits reach the end on every partition it holds. A crashed member has
+   * nothing to finish as long as some member lives; the live ones must hold one generation between them
+   * whose assignments cover every partition.
+   */
   caughtUp(ends: Record<string, number>): boolean {
-    if (!this.up || this.busy) return false;
+    const live = this.peers.filter((p) => p.up);
+    if (!this.up) return live.length > 0;
+    if (this.busy || this.sim.nowUs < this.pausedUntilUs || !this.client.isStable()) return false;
     const pos = this.client.positions();
-    for (const key of this.keys) {
-      if ((pos[key] ?? -1) < ends[key] || (this.lastCommitted[key] ?? -1) < ends[key]) return false;
+    for (const key of this.client.assignment()) {
+      const end = ends[key] ?? 0;
+      if ((pos[key] ?? -1) < end || (this.lastCommitted[key] ?? -1) < end) return false;
     }
-    return true;
+    const members = live.length > 0 ? live : [this];
+    const generation = this.client.generation();
+    const covered = new Set<string>();
+    for (const m of members) {
+      if (!m.client.isStable() || m.client.generation() !== generation) return false;
+      for (const key of m.client.assignment()) covered.add(key);
+    }
+    return Object.keys(ends).filter((key) => key.startsWith(`${this.topic}/`)).every((key) => covered.has(key));
   }
 }

@@ -1,0 +1,109 @@
+// The CLI as a user meets it: exit codes (0 pass, 1 violation, 2 bad usage or input), the JSON contract,
+// clear messages for bad input, and nothing written when the input is bad.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('./eos-sim.js', import.meta.url));
+
+function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync('node', [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('eos-sim run', () => {
+  it('exits 1 with a duplicate witness for lost-ack in at-least-once, and 0 in idempotent', () => {
+    const alo = cli('run', 'lost-ack', '--seed', '1', '--mode', 'at-least-once', '--json');
+    expect(alo.code).toBe(1);
+    const report = JSON.parse(alo.stdout);
+    for (const field of ['scenario', 'mode', 'seed', 'verdict', 'anomalies', 'traceHash', 'events', 'virtualTimeUs']) expect(report).toHaveProperty(field);
+    expect(report.verdict).toBe('fail');
+    const dup = report.anomalies.find((a: { kind: string }) => a.kind === 'duplicate');
+    expect(dup.witness.value).toMatch(/^p\d+-e\d+-s\d+$/);
+    expect(dup.witness.offsets.length).toBeGreaterThanOrEqual(2);
+    expect(dup.witness.seed).toBe(1);
+
+    const idem = cli('run', 'lost-ack', '--seed', '1', '--mode', 'idempotent');
+    expect(idem.code).toBe(0);
+    expect(idem.stdout).toContain('PASS');
+    expect(idem.stdout).toContain('reproduce: npx eos-sim run lost-ack --mode idempotent --seed 1');
+  });
+
+  it('shows a lost write for acks=1 in leader-crash', () => {
+    const r = cli('run', 'leader-crash', '--mode', 'at-least-once', '--set', 'producer.acks=1', '--seed', '1', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).anomalies.map((a: { kind: string }) => a.kind)).toContain('lost-write');
+  });
+
+  it('writes the history and report with --out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-out-'));
+    const r = cli('run', 'lost-ack', '--mode', 'idempotent', '--out', dir, '--trace');
+    expect(r.code).toBe(0);
+    const [run] = readdirSync(dir);
+    expect(readdirSync(join(dir, run)).sort()).toEqual(['history.jsonl', 'report.json', 'trace.txt']);
+    const check = cli('check', join(dir, run, 'history.jsonl'));
+    expect(check.code).toBe(0);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ['unknown mode', ['run', 'lost-ack', '--mode', 'sometimes'], /--mode.*sometimes.*at-most-once/],
+    ['bad seed', ['run', 'lost-ack', '--seed', '-4'], /--seed.*not a seed/],
+    ['unknown bug', ['run', 'lost-ack', '--bug', 'no-brakes'], /--bug.*no-brakes.*allowed: no-seq-dedup/],
+    ['unknown scenario', ['run', 'no-such-story'], /no-such-story/],
+    ['bad --set field', ['run', 'lost-ack', '--set', 'producer.ackz=1'], /producer\.ackz.*unknown field/],
+    ['bad --set value', ['run', 'lost-ack', '--set', 'producer.acks=2'], /producer\.acks/],
+    ['bad --case', ['run', 'lost-ack', '--case', '9'], /--case.*1\.\.3/],
+    ['unknown command', ['fly'], /unknown command/],
+    ['idempotence with acks=1', ['run', 'lost-ack', '--mode', 'idempotent', '--set', 'producer.acks=1'], /enable\.idempotence requires acks=all/],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`rejects ${what} with exit 2 and a clear message`, () => {
+      const r = cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+
+  it('rejects a bad scenario file naming the file and field, and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-bad-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'name: bad\ndescription: x\nfaults:\n  schedule:\n    - { atMs: -5, fault: heal }\n');
+    const out = join(dir, 'out');
+    const r = cli('run', file, '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}: faults.schedule[0].atMs`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('rejects a broken history file for check with exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-hist-'));
+    const file = join(dir, 'h.jsonl');
+    writeFileSync(file, '{"history":"eos-sim","version":2}\n');
+    const r = cli('check', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+  });
+});
+
+describe('eos-sim list and help', () => {
+  it('lists scenarios, modes, bug modes, fault kinds and anomaly kinds', () => {
+    const r = cli('list', '--json');
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.stdout);
+    expect(data.scenarios.map((s: { name: string }) => s.name)).toContain('lost-ack');
+    expect(data.modes.map((m: { name: string }) => m.name)).toEqual(['at-most-once', 'at-least-once', 'idempotent', 'exactly-once']);
+    expect(data.bugs.length).toBeGreaterThan(0);
+    expect(data.faults.map((f: { name: string }) => f.name)).toContain('crash-broker');
+    expect(data.anomalies.map((a: { name: string }) => a.name)).toContain('lost-write');
+  });
+
+  it('explains itself with --help and exits 0', () => {
+    const r = cli('run', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--seed');
+    expect(r.stdout).toContain('--mode');
+  });
+});

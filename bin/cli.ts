@@ -1,0 +1,248 @@
+// The command line: run one seeded scenario, run the scenario suite, judge a history file, list what
+// there is. Exit codes: 0 no violation, 1 violation found, 2 bad usage or input (nothing written).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { Command, CommanderError, Option } from 'commander';
+import YAML from 'yaml';
+import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
+import { check } from '../sim/check/checker.ts';
+import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
+import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
+import { buildRunReport } from '../sim/report/run-report.ts';
+import { formatRunReport, formatSuite } from '../sim/report/text.ts';
+import { ConfigError, runScenario } from '../sim/run/run-scenario.ts';
+import { consumerOverrides, producerOverrides } from '../sim/scenario/format.ts';
+import { listScenarios, loadScenario, resolveScenarioPath, ScenarioError } from '../sim/scenario/load.ts';
+import { SchemaIssue } from '../sim/scenario/schema.ts';
+import { BUGS, MODES, type Bug, type Mode, type Overrides, type Scenario } from '../sim/scenario/types.ts';
+import { BUG_DESCRIPTIONS } from '../sim/workload/bugs.ts';
+import { MODE_PRESETS } from '../sim/workload/modes.ts';
+import { reproduceCommand } from '../sim/suite/reproduce.ts';
+import { runSuite, suiteRunCount } from '../sim/suite/suite.ts';
+
+/** Bad usage or input: printed as is, exit code 2. */
+class UsageError extends Error {}
+
+function colours(): ChalkInstance {
+  const on = process.stdout.isTTY && !process.env.NO_COLOR;
+  return new Chalk({ level: on ? 1 : 0 });
+}
+
+function parseSeed(text: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`--seed: ${JSON.stringify(text)} is not a seed (allowed: an integer 0..${Number.MAX_SAFE_INTEGER})`);
+  return Number(text);
+}
+
+function parsePositive(flag: string, text: string, max: number): number {
+  const v = Number(text);
+  if (!/^\d+$/.test(text) || v < 1 || v > max) throw new UsageError(`${flag}: ${JSON.stringify(text)} is not allowed (allowed: an integer 1..${max})`);
+  return v;
+}
+
+function oneOfFlag<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw new UsageError(`${flag}: unknown value ${JSON.stringify(value)} (allowed: ${allowed.join(', ')})`);
+  return value as T;
+}
+
+function load(nameOrPath: string): Scenario {
+  return loadScenario(resolveScenarioPath(nameOrPath));
+}
+
+/** --set producer.acks=1: validated by the same rules as the scenario file's producer/consumer sections. */
+function parseSets(sets: string[]): Overrides {
+  const out: Overrides = { producer: {}, consumer: {} };
+  for (const s of sets) {
+    const m = /^(producer|consumer)\.(\w+)=(.*)$/.exec(s);
+    if (!m) throw new UsageError(`--set: ${JSON.stringify(s)} is not of the form section.field=value (allowed sections: producer, consumer)`);
+    const [, section, field, raw] = m;
+    const spec = section === 'producer' ? producerOverrides : consumerOverrides;
+    try {
+      const parsed = spec.parse({ [field]: YAML.parse(raw) }, [section]) as Record<string, unknown>;
+      Object.assign(out[section as 'producer' | 'consumer'], parsed);
+    } catch (e) {
+      if (e instanceof SchemaIssue) throw new UsageError(`--set: ${e.message}`);
+      throw e;
+    }
+  }
+  return out;
+}
+
+interface RunFlags {
+  seed: string;
+  mode?: string;
+  bug: string[];
+  case?: string;
+  set: string[];
+  json?: boolean;
+  out?: string;
+  trace?: boolean;
+}
+
+function commandRun(scenarioArg: string, flags: RunFlags): number {
+  const scenario = load(scenarioArg);
+  const seed = parseSeed(flags.seed);
+  let mode: Mode = 'at-least-once';
+  let bugs: Bug[] = [];
+  let overrides: Overrides = { producer: {}, consumer: {} };
+  let caseIndex: number | undefined;
+  if (flags.case !== undefined) {
+    if (scenario.expect.length === 0) throw new UsageError(`--case: ${scenario.name} declares no expectation cases`);
+    caseIndex = parsePositive('--case', flags.case, scenario.expect.length) - 1;
+    const c = scenario.expect[caseIndex];
+    mode = c.mode;
+    bugs = [...c.bugs];
+    overrides = { producer: { ...c.producer }, consumer: { ...c.consumer } };
+  }
+  if (flags.mode !== undefined) mode = oneOfFlag('--mode', flags.mode, MODES);
+  for (const b of flags.bug) if (!bugs.includes(b as Bug)) bugs.push(oneOfFlag('--bug', b, BUGS));
+  const sets = parseSets(flags.set);
+  overrides = { producer: { ...overrides.producer, ...sets.producer }, consumer: { ...overrides.consumer, ...sets.consumer } };
+
+  const run = runScenario(scenario, { mode, seed, bugs, overrides, keepTrace: flags.trace === true });
+  const reproduce = reproduceCommand(scenario, {
+    seed, caseIndex,
+    mode: caseIndex === undefined || flags.mode !== undefined ? mode : undefined,
+    bugs: flags.bug, sets: flags.set,
+  });
+  const report = buildRunReport(scenario.file, run, check(run.history), reproduce);
+  if (flags.out) {
+    const dir = join(flags.out, `${scenario.name}-${mode}${bugs.map((b) => `-${b}`).join('')}-seed${seed}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'history.jsonl'), historyToJsonl(run.history));
+    writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    if (run.trace) writeFileSync(join(dir, 'trace.txt'), run.trace.join('\n') + '\n');
+    if (!flags.json) process.stderr.write(`wrote ${dir}/{history.jsonl,report.json${run.trace ? ',trace.txt' : ''}}\n`);
+  }
+  if (flags.json) process.stdout.write(JSON.stringify({ ...report, virtualTimeUs: report.virtualTimeUs }) + '\n');
+  else process.stdout.write(formatRunReport(report, colours()) + '\n');
+  return report.verdict === 'pass' ? 0 : 1;
+}
+
+function commandSuite(names: string[], flags: { seeds?: string; json?: boolean }): number {
+  const files = names.length > 0 ? names.map((x) => resolveScenarioPath(x)) : listScenarios().map((s) => s.file);
+  const scenarios = files.map((f) => loadScenario(f));
+  const seeds = flags.seeds === undefined ? undefined : parsePositive('--seeds', flags.seeds, 100000);
+  const total = suiteRunCount(scenarios, seeds);
+  let done = 0;
+  const progress = process.stderr.isTTY;
+  const result = runSuite(scenarios, {
+    seeds,
+    onRun: () => {
+      done++;
+      if (progress && (done % 10 === 0 || done === total)) process.stderr.write(`\r  running ${done}/${total} runs…`);
+    },
+  });
+  if (progress) process.stderr.write('\r' + ' '.repeat(40) + '\r');
+  if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else process.stdout.write(formatSuite(result, colours()) + '\n');
+  return result.pass ? 0 : 1;
+}
+
+function commandCheck(file: string, flags: { json?: boolean }): number {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const history = parseHistory(text, file);
+  const result = check(history);
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } else {
+    const c = colours();
+    const h = history.header;
+    process.stdout.write(`${c.bold('eos-sim check')} ${file}  scenario=${h.scenario} mode=${h.mode} seed=${h.seed}\n`);
+    process.stdout.write(result.verdict === 'pass' ? `${c.green.bold('PASS')}  no anomaly found\n` : `${c.red.bold('FAIL')}  ${Object.entries(result.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ×${v}`).join(', ')}\n`);
+    for (const a of result.anomalies) process.stdout.write(`  ${c.red(a.kind)}  ${a.message}\n`);
+  }
+  return result.verdict === 'pass' ? 0 : 1;
+}
+
+function commandList(flags: { json?: boolean }): number {
+  const scenarios = listScenarios();
+  const data = {
+    scenarios: scenarios.map((s) => ({ name: s.name, file: s.file, description: s.description })),
+    modes: MODES.map((m) => ({ name: m, description: MODE_PRESETS[m].description })),
+    bugs: BUGS.map((b) => ({ name: b, description: BUG_DESCRIPTIONS[b] })),
+    faults: FAULT_KINDS.map((f) => ({ name: f, description: FAULT_DESCRIPTIONS[f] })),
+    anomalies: ANOMALY_KINDS.map((a) => ({ name: a, description: ANOMALY_DESCRIPTIONS[a] })),
+  };
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(data) + '\n');
+    return 0;
+  }
+  const c = colours();
+  const section = (title: string, rows: { name: string; description: string }[]) => {
+    const w = Math.max(...rows.map((r) => r.name.length));
+    // The first sentence is the summary; `eos-sim list --json` has the whole description.
+    const summary = (d: string) => d.replace(/\s+/g, ' ').trim().replace(/^(.*?[.])\s.*$/, '$1');
+    return [c.bold(title), ...rows.map((r) => `  ${c.cyan(r.name.padEnd(w))}  ${summary(r.description)}`)].join('\n');
+  };
+  process.stdout.write([
+    section('Scenarios', data.scenarios), section('Modes (--mode)', data.modes), section('Bug modes (--bug)', data.bugs),
+    section('Fault kinds (scenario faults)', data.faults), section('Anomaly kinds', data.anomalies),
+  ].join('\n\n') + '\n');
+  return 0;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function main(argv: string[]): number {
+  let exitCode = 0;
+  const program = new Command('eos-sim')
+    .description('Deterministic simulator of Apache Kafka\'s exactly-once machinery, with a history checker.\nExit codes: 0 no violation, 1 violation found, 2 bad usage or input.')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program.command('run')
+    .description('run one scenario with one seed and check its history')
+    .argument('<scenario>', 'a shipped scenario name (see `eos-sim list`) or a path to a .yaml/.json file')
+    .option('--seed <n>', 'the run seed: same seed, same run, same trace hash', '1')
+    .addOption(new Option('--mode <mode>', 'delivery mode (default at-least-once, or the --case\'s)').choices([...MODES]))
+    .option('--bug <name>', 'switch one protection off (repeatable; see `eos-sim list`)', collect, [])
+    .option('--case <n>', 'take mode, bugs and overrides from the scenario\'s n-th expectation case')
+    .option('--set <field=value>', 'override a client option, e.g. producer.acks=1 (repeatable)', collect, [])
+    .option('--json', 'print one JSON object instead of text')
+    .option('--out <dir>', 'write history.jsonl and report.json (and trace.txt with --trace) under this folder')
+    .option('--trace', 'keep the full trace (written with --out)')
+    .action((scenario: string, flags: RunFlags) => { exitCode = commandRun(scenario, flags); });
+
+  program.command('suite')
+    .description('run every expectation of the given (default: all shipped) scenarios over their seeds')
+    .argument('[scenarios...]', 'scenario names or paths')
+    .option('--seeds <n>', 'seeds per case (default: each scenario\'s own `seeds`)')
+    .option('--json', 'print the suite result as JSON')
+    .action((names: string[], flags: { seeds?: string; json?: boolean }) => { exitCode = commandSuite(names, flags); });
+
+  program.command('check')
+    .description('judge a history file (format v1, from eos-sim or any other harness)')
+    .argument('<history>', 'a .jsonl history file')
+    .option('--json', 'print the check result as JSON')
+    .action((file: string, flags: { json?: boolean }) => { exitCode = commandCheck(file, flags); });
+
+  program.command('list')
+    .description('list shipped scenarios, modes, bug modes, fault kinds and anomaly kinds')
+    .option('--json', 'print as JSON')
+    .action((flags: { json?: boolean }) => { exitCode = commandList(flags); });
+
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0; every other commander error is bad usage.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof HistoryError || e instanceof ConfigError) {
+      process.stderr.write(`eos-sim: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  return exitCode;
+}
+
+process.exitCode = main(process.argv.slice(2));

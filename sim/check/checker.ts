@@ -1,0 +1,73 @@
+// The checker: one index over the history, then every anomaly family in a fixed order. The result is a
+// pure function of the history, so the same history always gives byte-identical result JSON.
+import { ANOMALY_KINDS, MAX_REPORTED_PER_KIND } from './anomaly.ts';
+import type { Anomaly, AnomalyKind, CheckResult, CheckStats, OutcomeCounts } from './anomaly.ts';
+import type { History } from './history.ts';
+import { buildIndex } from './index.ts';
+import type { HistoryIndex } from './index.ts';
+import { findHangingTransactions } from './liveness.ts';
+import { findOrderViolations } from './order.ts';
+import { findPipelineViolations } from './pipeline.ts';
+import { findPollAnomalies } from './polls.ts';
+import { findSinkAnomalies } from './sinks.ts';
+import { findAbortedReads, findBrokenAtomicity, findUncommittedReads } from './transactions.ts';
+import { findDuplicates, findInconsistentOffsets, findLostWrites } from './writes.ts';
+import { findZombieWrites } from './zombie.ts';
+
+const FAMILIES: readonly ((ix: HistoryIndex) => Anomaly[])[] = [
+  findLostWrites,
+  findDuplicates,
+  findInconsistentOffsets,
+  findOrderViolations,
+  findPollAnomalies,
+  findSinkAnomalies,
+  findAbortedReads,
+  findUncommittedReads,
+  findBrokenAtomicity,
+  findZombieWrites,
+  findPipelineViolations,
+  findHangingTransactions,
+];
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** History order first (anomalies proven by final lines alone last), then key, offset, message. */
+function compareAnomalies(a: Anomaly, b: Anomaly): number {
+  const [wa, wb] = [a.witness, b.witness];
+  const firstLine = (w: typeof wa) => w.opIndexes[0] ?? Number.MAX_SAFE_INTEGER;
+  return firstLine(wa) - firstLine(wb)
+    || compareText(wa.key ?? '', wb.key ?? '')
+    || (wa.offsets?.[0] ?? -1) - (wb.offsets?.[0] ?? -1)
+    || compareText(a.message, b.message);
+}
+
+function stats(ix: HistoryIndex): CheckStats {
+  const sends: OutcomeCounts = { ok: 0, info: 0, fail: 0 };
+  const txns: OutcomeCounts = { ok: 0, info: 0, fail: 0 };
+  for (const w of ix.writes) if (w.txn < 0) sends[w.type]++;
+  for (const t of ix.txns) txns[t.type]++;
+  const logs = [...ix.logs.values()];
+  return {
+    ops: ix.ops.length,
+    sends,
+    txns,
+    polls: ix.ops.reduce((n, op) => (op.f === 'poll' && op.type === 'ok' ? n + 1 : n), 0),
+    valuesRead: ix.reads.length,
+    applies: ix.applies.filter((a) => a.type === 'ok').length,
+    finalLogs: logs.length,
+    finalRecords: logs.reduce((n, v) => n + v.log.records.length, 0),
+  };
+}
+
+export function check(history: History): CheckResult {
+  const ix = buildIndex(history);
+  const byKind = new Map<AnomalyKind, Anomaly[]>(ANOMALY_KINDS.map((k) => [k, []]));
+  for (const family of FAMILIES) for (const a of family(ix)) byKind.get(a.kind)!.push(a);
+  const counts = {} as Record<AnomalyKind, number>;
+  const anomalies: Anomaly[] = [];
+  for (const [kind, found] of byKind) {
+    counts[kind] = found.length;
+    anomalies.push(...found.sort(compareAnomalies).slice(0, MAX_REPORTED_PER_KIND));
+  }
+  return { verdict: anomalies.length > 0 ? 'fail' : 'pass', anomalies, counts, stats: stats(ix) };
+}

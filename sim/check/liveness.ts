@@ -1,0 +1,29 @@
+// Liveness at the end of the run. The run ends once everything has quiesced, so a partition whose last
+// stable offset is still below its high watermark holds a transaction nobody will finish: every
+// read_committed consumer of it is stuck at the LSO for good (the KIP-890 "hanging transaction", e.g. a
+// late produce request that re-opened a transaction after its markers were written).
+import { makeAnomaly } from './anomaly.ts';
+import type { Anomaly } from './anomaly.ts';
+import { sendPositions } from './index.ts';
+import type { HistoryIndex } from './index.ts';
+
+export function findHangingTransactions(ix: HistoryIndex): Anomaly[] {
+  const out: Anomaly[] = [];
+  for (const [key, { log, at }] of ix.logs) {
+    if (log.lso >= log.hw) continue;
+    const first = at.get(log.lso);
+    const record = first === undefined ? undefined : log.records[first];
+    const meta = record?.[2];
+    const opened = record === undefined
+      ? ''
+      : ` (${record[1]}, producer id ${meta!.pid ?? 'none'} epoch ${meta!.epoch ?? 'none'})`;
+    const message = `${key} ends with its last stable offset ${log.lso} below its high watermark ${log.hw}: `
+      + `the transaction that wrote offset ${log.lso}${opened} never finished.`;
+    out.push(makeAnomaly(ix, 'hanging-transaction', message, {
+      value: record?.[1], key, offsets: [log.lso], pid: meta?.pid ?? undefined, epoch: meta?.epoch ?? undefined,
+      seq: meta?.seq ?? undefined, lso: log.lso, hw: log.hw,
+      positions: record === undefined ? [] : sendPositions(ix, key, record[1]),
+    }));
+  }
+  return out;
+}

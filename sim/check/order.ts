@@ -1,0 +1,55 @@
+// Per-partition order of one producer's sends (Jepsen: nonmonotonic-send). Kafka promises it only with
+// enable.idempotence (sequence numbers reject a reordered batch) or max.in.flight.requests=1 (no second
+// batch to overtake a retried one); with neither, a retry may legally land behind a later batch.
+import { makeAnomaly, opRef } from './anomaly.ts';
+import type { Anomaly } from './anomaly.ts';
+import type { Key } from './history.ts';
+import { firstPos } from './index.ts';
+import type { HistoryIndex, Write } from './index.ts';
+
+/**
+ * Where a write landed: the value's first offset in the final log (a duplicate copy appended by a broken
+ * retry is the duplicate family's business, not a reordering), else the acknowledged offset. Only values
+ * the history sent once to the key are placed: an application-level resend cannot be told apart from
+ * the original attempt.
+ */
+function landedAt(ix: HistoryIndex, w: Write): number | null {
+  if (ix.writesOf.get(w.value)!.filter((o) => ix.writes[o].key === w.key).length !== 1) return null;
+  const view = ix.logs.get(w.key);
+  if (view === undefined) return w.offset;
+  const records = view.recordsOf.get(w.value);
+  return records === undefined ? null : view.log.records[records[0]][0];
+}
+
+export function findOrderViolations(ix: HistoryIndex): Anomaly[] {
+  if (!ix.ordered) return [];
+  const out: Anomaly[] = [];
+  // Per process, per key: the acknowledged send that landed furthest so far. A crash ends the producer
+  // session, and order is promised only within one session.
+  const furthest = new Map<string, Map<Key, { write: Write; offset: number }>>();
+  let next = 0;
+  for (let p = 0; p < ix.ops.length; p++) {
+    if (ix.ops[p].f === 'crash') furthest.delete(ix.ops[p].process);
+    // Writes are in the order of their operation's first line, and in micro-op order within one.
+    for (; next < ix.writes.length && firstPos(ix.writes[next]) === p; next++) {
+      const w = ix.writes[next];
+      if (w.type !== 'ok') continue;
+      const offset = landedAt(ix, w);
+      if (offset === null) continue;
+      let byKey = furthest.get(w.process);
+      if (byKey === undefined) furthest.set(w.process, (byKey = new Map()));
+      const before = byKey.get(w.key);
+      if (before === undefined || offset > before.offset) {
+        byKey.set(w.key, { write: w, offset });
+      } else if (offset < before.offset) {
+        const message = `${w.process} sent ${w.value} (${opRef(ix, firstPos(w))}) after ${before.write.value} `
+          + `(${opRef(ix, firstPos(before.write))}) but it landed at offset ${offset} of ${w.key}, before offset ${before.offset}.`;
+        out.push(makeAnomaly(ix, 'order-violation', message, {
+          values: [before.write.value, w.value], key: w.key, offsets: [before.offset, offset], process: w.process,
+          positions: [before.write.invoke, before.write.done, w.invoke, w.done],
+        }));
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,361 @@
+// Reading and writing history format v1 (docs/history-format.md). The parser is the gate every harness's
+// output passes through, so it checks each line completely and names the file, line, field path and the
+// allowed values: a harness author should be able to fix their writer from the message alone. Fields the
+// format does not define are ignored (and not written back), so a harness may carry extra data.
+import {
+  ACKS, HISTORY_VERSION, ISOLATIONS, OP_FS, OP_TYPES, TXN_OUTCOMES,
+} from './history.ts';
+import type {
+  FinalLine, FinalLog, History, HistoryHeader, Key, Mop, Op, OpF, ProducerDescription, RecordMeta,
+  SinkDescription,
+} from './history.ts';
+
+export class HistoryError extends Error {
+  constructor(readonly file: string, readonly line: number, readonly path: string, detail: string) {
+    super(`${file}:${line}: ${path === '' ? '' : `${path}: `}${detail}`);
+    this.name = 'HistoryError';
+  }
+}
+
+/** Where a value sits, for error messages: the line and the field path within it. */
+interface At { file: string; line: number; path: string }
+
+const at = (a: At, field: string | number): At =>
+  ({ ...a, path: typeof field === 'number' ? `${a.path}[${field}]` : a.path === '' ? field : `${a.path}.${field}` });
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function fail(a: At, expected: string, got: unknown): never {
+  throw new HistoryError(a.file, a.line, a.path, `expected ${expected}, got ${show(got)}`);
+}
+
+// Kafka topic names cannot contain "/", so the partition is whatever follows the only slash.
+const KEY_PATTERN = /^[^/]+\/(0|[1-9][0-9]*)$/;
+const KEY_EXPECTED = 'a key "topic/partition" such as "payments/0"';
+
+function object(v: unknown, a: At): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(a, 'an object', v);
+  return v as Record<string, unknown>;
+}
+function array(v: unknown, a: At, minLength = 0): unknown[] {
+  if (!Array.isArray(v) || v.length < minLength) {
+    fail(a, minLength > 0 ? `a list of at least ${minLength} element(s)` : 'a list', v);
+  }
+  return v;
+}
+function string(v: unknown, a: At): string {
+  if (typeof v !== 'string' || v === '') fail(a, 'a non-empty string', v);
+  return v;
+}
+function integer(v: unknown, a: At, min = Number.MIN_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    fail(a, min === 0 ? 'an integer >= 0' : min === 1 ? 'an integer >= 1' : 'an integer', v);
+  }
+  return v;
+}
+function boolean(v: unknown, a: At): boolean {
+  if (typeof v !== 'boolean') fail(a, 'true or false', v);
+  return v;
+}
+function oneOf<T>(v: unknown, a: At, allowed: readonly T[]): T {
+  if (!allowed.includes(v as T)) fail(a, `one of ${allowed.map((x) => JSON.stringify(x)).join(', ')}`, v);
+  return v as T;
+}
+function nullable<T>(v: unknown, a: At, read: (v: unknown, a: At) => T): T | null {
+  return v === null ? null : read(v, a);
+}
+function key(v: unknown, a: At): Key {
+  if (typeof v !== 'string' || !KEY_PATTERN.test(v)) fail(a, KEY_EXPECTED, v);
+  return v;
+}
+function strings(v: unknown, a: At, item: (v: unknown, a: At) => string = string): string[] {
+  return array(v, a).map((x, i) => item(x, at(a, i)));
+}
+/** An object whose keys are partition keys, e.g. committed offsets; insertion order is kept. */
+function keyed<T>(v: unknown, a: At, item: (v: unknown, a: At) => T): Record<Key, T> {
+  const o = object(v, a);
+  const out: Record<Key, T> = {};
+  for (const k of Object.keys(o)) {
+    const ka = at(a, k);
+    if (!KEY_PATTERN.test(k)) throw new HistoryError(a.file, a.line, ka.path, `expected ${KEY_EXPECTED} as the field name`);
+    out[k] = item(o[k], ka);
+  }
+  return out;
+}
+const nonNegative = (v: unknown, a: At): number => integer(v, a, 0);
+
+function parseHeader(v: unknown, a: At): HistoryHeader {
+  const o = object(v, a);
+  if (o.history !== 'eos-sim') fail(at(a, 'history'), '"eos-sim" (line 1 must be the header)', o.history);
+  if (o.version !== HISTORY_VERSION) {
+    fail(at(a, 'version'), `${HISTORY_VERSION} (this checker reads history format v${HISTORY_VERSION})`, o.version);
+  }
+  const header: HistoryHeader = {
+    history: 'eos-sim',
+    version: HISTORY_VERSION,
+    scenario: string(o.scenario, at(a, 'scenario')),
+    mode: string(o.mode, at(a, 'mode')),
+    seed: integer(o.seed, at(a, 'seed')),
+    bugs: strings(o.bugs, at(a, 'bugs')),
+    isolation: oneOf(o.isolation, at(a, 'isolation'), ISOLATIONS),
+  };
+  if (o.producer !== undefined) header.producer = parseProducer(o.producer, at(a, 'producer'));
+  if (o.sinks !== undefined) {
+    header.sinks = array(o.sinks, at(a, 'sinks')).map((s, i) => parseSinkDescription(s, at(at(a, 'sinks'), i)));
+  }
+  return header;
+}
+
+function parseProducer(v: unknown, a: At): ProducerDescription {
+  const o = object(v, a);
+  return {
+    acks: oneOf(o.acks, at(a, 'acks'), ACKS),
+    idempotence: boolean(o.idempotence, at(a, 'idempotence')),
+    maxInFlight: integer(o.maxInFlight, at(a, 'maxInFlight'), 1),
+    retries: integer(o.retries, at(a, 'retries'), 0),
+    transactional: boolean(o.transactional, at(a, 'transactional')),
+  };
+}
+
+function parseSinkDescription(v: unknown, a: At): SinkDescription {
+  const o = object(v, a);
+  return { name: string(o.name, at(a, 'name')), topics: strings(o.topics, at(a, 'topics')) };
+}
+
+type MopName = Mop[0];
+/** The micro-ops each f may carry, and how many at least. */
+const MOPS_OF: Partial<Record<OpF, { allowed: readonly MopName[]; min: number }>> = {
+  send: { allowed: ['send'], min: 1 },
+  poll: { allowed: ['poll'], min: 1 },
+  commit: { allowed: ['commit'], min: 1 },
+  apply: { allowed: ['apply'], min: 1 },
+  // A transaction may be logged with its sends on the invoke, the completion or both; polls inside a
+  // transaction are the "reads" of DESIGN.md's read-write transactions.
+  txn: { allowed: ['send', 'commit', 'poll'], min: 0 },
+};
+
+/** `completion`: results (offsets, polled records) may only appear on ok/fail/info lines. */
+function parseMop(v: unknown, a: At, allowed: readonly MopName[], completion: boolean): Mop {
+  const m = array(v, a, 1);
+  const name = oneOf(m[0], at(a, 0), allowed);
+  const arity = (n: number[]) => {
+    if (!n.includes(m.length)) fail(a, `a ${name} micro-op with ${n.join(' or ')} elements`, v);
+  };
+  switch (name) {
+    case 'send': {
+      arity([3]);
+      const k = key(m[1], at(a, 1));
+      if (typeof m[2] === 'string' && m[2] !== '') return ['send', k, m[2]];
+      if (!completion) fail(at(a, 2), 'the value sent (a non-empty string)', m[2]);
+      const r = array(m[2], at(a, 2));
+      if (r.length !== 2) fail(at(a, 2), 'a value string or [offset|null, value]', m[2]);
+      return ['send', k, [nullable(r[0], at(at(a, 2), 0), nonNegative), string(r[1], at(at(a, 2), 1))]];
+    }
+    case 'poll': {
+      if (m.length === 1) return ['poll'];
+      if (!completion) fail(a, '["poll"] on an invoke', v);
+      arity([1, 2]);
+      return ['poll', keyed(m[1], at(a, 1), (rs, ra) => array(rs, ra).map((r, i) => {
+        const ri = at(ra, i);
+        const pair = array(r, ri);
+        if (pair.length !== 2) fail(ri, '[offset, value]', r);
+        return [nonNegative(pair[0], at(ri, 0)), string(pair[1], at(ri, 1))] as [number, string];
+      }))];
+    }
+    case 'commit':
+      arity([3]);
+      return ['commit', string(m[1], at(a, 1)), keyed(m[2], at(a, 2), nonNegative)];
+    case 'apply':
+      arity([3]);
+      return ['apply', string(m[1], at(a, 1)), string(m[2], at(a, 2))];
+  }
+}
+
+function parseOpValue(o: Record<string, unknown>, f: OpF, type: Op['type'], a: At): Op['value'] {
+  const va = at(a, 'value');
+  if (f === 'crash') {
+    if (type !== 'info') fail(at(a, 'type'), '"info" for a crash', type);
+    if (o.value !== null) fail(va, 'null for a crash', o.value);
+    return null;
+  }
+  if (f === 'assign') return strings(o.value, va, key);
+  if (f === 'subscribe' || f === 'fault') return strings(o.value, va);
+  // An operation cut short (e.g. by its process crashing) may end with nothing to add to its invoke.
+  if (o.value === null && (type === 'fail' || type === 'info')) return null;
+  const { allowed, min } = MOPS_OF[f]!;
+  return array(o.value, va, min).map((m, i) => parseMop(m, at(va, i), allowed, type !== 'invoke'));
+}
+
+function parseOp(o: Record<string, unknown>, a: At): Op {
+  const type = oneOf(o.type, at(a, 'type'), OP_TYPES);
+  const f = oneOf(o.f, at(a, 'f'), OP_FS);
+  const op: Op = {
+    index: integer(o.index, at(a, 'index'), 0),
+    id: integer(o.id, at(a, 'id')),
+    time: integer(o.time, at(a, 'time'), 0),
+    process: string(o.process, at(a, 'process')),
+    type,
+    f,
+    value: parseOpValue(o, f, type, a),
+  };
+  if (o.error !== undefined) op.error = string(o.error, at(a, 'error'));
+  return op;
+}
+
+function parseRecordMeta(v: unknown, a: At): RecordMeta {
+  const o = object(v, a);
+  return {
+    pid: nullable(o.pid, at(a, 'pid'), nonNegative),
+    epoch: nullable(o.epoch, at(a, 'epoch'), nonNegative),
+    seq: nullable(o.seq, at(a, 'seq'), nonNegative),
+    txn: nullable(o.txn, at(a, 'txn'), (t, ta) => oneOf(t, ta, TXN_OUTCOMES)),
+  };
+}
+
+function parseFinalLog(o: Record<string, unknown>, a: At): FinalLog {
+  const hw = nonNegative(o.hw, at(a, 'hw'));
+  const lso = nonNegative(o.lso, at(a, 'lso'));
+  if (lso > hw) fail(at(a, 'lso'), `an offset <= hw (${hw})`, lso);
+  const ra = at(a, 'records');
+  let previous = -1;
+  const records = array(o.records, ra).map((r, i): [number, string, RecordMeta] => {
+    const ri = at(ra, i);
+    const rec = array(r, ri);
+    if (rec.length !== 3) fail(ri, '[offset, value, {pid, epoch, seq, txn}]', r);
+    const off = nonNegative(rec[0], at(ri, 0));
+    if (off <= previous || off >= hw) fail(at(ri, 0), `an offset > ${previous} and < hw (${hw}), in increasing order`, off);
+    previous = off;
+    return [off, string(rec[1], at(ri, 1)), parseRecordMeta(rec[2], at(ri, 2))];
+  });
+  return { final: 'log', key: key(o.key, at(a, 'key')), hw, lso, records };
+}
+
+function parseFinal(o: Record<string, unknown>, a: At): FinalLine {
+  const kind = oneOf(o.final, at(a, 'final'), ['log', 'offsets', 'sink'] as const);
+  switch (kind) {
+    case 'log':
+      return parseFinalLog(o, a);
+    case 'offsets':
+      return { final: 'offsets', group: string(o.group, at(a, 'group')), offsets: keyed(o.offsets, at(a, 'offsets'), nonNegative) };
+    case 'sink': {
+      const pa = at(a, 'applied');
+      const applied = array(o.applied, pa).map((e, i): [string, string, number] => {
+        const ea = at(pa, i);
+        const entry = array(e, ea);
+        if (entry.length !== 3) fail(ea, '[sinkKey, value, times]', e);
+        return [string(entry[0], at(ea, 0)), string(entry[1], at(ea, 1)), integer(entry[2], at(ea, 2), 1)];
+      });
+      return { final: 'sink', name: string(o.name, at(a, 'name')), applied };
+    }
+  }
+}
+
+/** The name a final line is unique by: one log per key, one offsets line per group, one line per sink. */
+function finalIdentity(f: FinalLine): string {
+  switch (f.final) {
+    case 'log': return `log ${JSON.stringify(f.key)}`;
+    case 'offsets': return `offsets of group ${JSON.stringify(f.group)}`;
+    case 'sink': return `sink ${JSON.stringify(f.name)}`;
+  }
+}
+
+export function parseHistory(text: string, fileName: string): History {
+  const lines = text.split('\n');
+  let header: HistoryHeader | undefined;
+  const ops: Op[] = [];
+  const finals: FinalLine[] = [];
+  const finalLines = new Map<string, number>();
+  // Open invokes by (process, id): a completion must have the f of the invoke it completes.
+  const open = new Map<string, { f: OpF; line: number }>();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    const a: At = { file: fileName, line: i + 1, path: '' };
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (e) {
+      throw new HistoryError(fileName, i + 1, '', `not valid JSON (${(e as Error).message})`);
+    }
+    const o = object(json, a);
+    if (header === undefined) {
+      header = parseHeader(o, a);
+    } else if (o.final !== undefined) {
+      const f = parseFinal(o, a);
+      const id = finalIdentity(f);
+      const earlier = finalLines.get(id);
+      if (earlier !== undefined) throw new HistoryError(fileName, i + 1, 'final', `a second final line for ${id} (first on line ${earlier})`);
+      finalLines.set(id, i + 1);
+      finals.push(f);
+    } else {
+      if (o.history !== undefined) throw new HistoryError(fileName, i + 1, 'history', 'a second header line');
+      if (finals.length > 0) throw new HistoryError(fileName, i + 1, '', 'an operation line after the final lines (final lines come last)');
+      const op = parseOp(o, a);
+      const previous = ops[ops.length - 1];
+      if (previous !== undefined && op.index <= previous.index) {
+        fail(at(a, 'index'), `an index > ${previous.index} (indexes increase line by line)`, op.index);
+      }
+      const pk = `${op.process}\u0000${op.id}`;
+      const invoke = open.get(pk);
+      if (op.type === 'invoke') {
+        if (invoke !== undefined) fail(at(a, 'id'), `an id that ${op.process} has no open operation with (line ${invoke.line} is open)`, op.id);
+        open.set(pk, { f: op.f, line: i + 1 });
+      } else if (invoke !== undefined) {
+        if (invoke.f !== op.f) fail(at(a, 'f'), `${JSON.stringify(invoke.f)} like the invoke on line ${invoke.line}`, op.f);
+        open.delete(pk);
+      }
+      ops.push(op);
+    }
+  }
+  if (header === undefined) throw new HistoryError(fileName, 1, '', 'expected the header line, got an empty file');
+  return { header, ops, finals };
+}
+
+// Serialising writes every object with its fields in the order the types declare them, so the same
+// History always gives the same bytes, however it was built.
+
+function canonicalHeader(h: HistoryHeader): HistoryHeader {
+  const out: HistoryHeader = {
+    history: h.history, version: h.version, scenario: h.scenario, mode: h.mode, seed: h.seed, bugs: h.bugs,
+    isolation: h.isolation,
+  };
+  if (h.producer !== undefined) {
+    const p = h.producer;
+    out.producer = { acks: p.acks, idempotence: p.idempotence, maxInFlight: p.maxInFlight, retries: p.retries, transactional: p.transactional };
+  }
+  if (h.sinks !== undefined) out.sinks = h.sinks.map((s) => ({ name: s.name, topics: s.topics }));
+  return out;
+}
+
+export function canonicalOp(op: Op): Op {
+  const out: Op = { index: op.index, id: op.id, time: op.time, process: op.process, type: op.type, f: op.f, value: op.value };
+  if (op.error !== undefined) out.error = op.error;
+  return out;
+}
+
+function canonicalFinal(f: FinalLine): FinalLine {
+  switch (f.final) {
+    case 'log':
+      return {
+        final: 'log', key: f.key, hw: f.hw, lso: f.lso,
+        records: f.records.map(([o, v, m]) => [o, v, { pid: m.pid, epoch: m.epoch, seq: m.seq, txn: m.txn }]),
+      };
+    case 'offsets':
+      return { final: 'offsets', group: f.group, offsets: f.offsets };
+    case 'sink':
+      return { final: 'sink', name: f.name, applied: f.applied };
+  }
+}
+
+export function historyToJsonl(h: History): string {
+  const lines = [
+    JSON.stringify(canonicalHeader(h.header)),
+    ...h.ops.map((op) => JSON.stringify(canonicalOp(op))),
+    ...h.finals.map((f) => JSON.stringify(canonicalFinal(f))),
+  ];
+  return `${lines.join('\n')}\n`;
+}

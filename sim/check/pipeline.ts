@@ -1,0 +1,102 @@
+// Consume-transform-produce: a processor polls input X, sends the output "X>stage" and commits its input
+// offsets (inside the same transaction under exactly-once, KIP-98/KIP-447). Each consumed and committed
+// input must have exactly one committed output. Outputs name their inputs, so no model is needed to pair
+// them; which consumer group belongs to which stage is read off the history: a process that both commits
+// a group's offsets and sends a stage's outputs runs that stage.
+import { listed, makeAnomaly } from './anomaly.ts';
+import type { Anomaly } from './anomaly.ts';
+import type { Key } from './history.ts';
+import { isAborted, mopsOf, sendPositions } from './index.ts';
+import type { HistoryIndex } from './index.ts';
+
+/** "p1-e0-s17>ledger" → the input "p1-e0-s17" and the stage "ledger"; undefined for a value that is no output. */
+export function splitOutput(value: string): { input: string; stage: string } | undefined {
+  const cut = value.lastIndexOf('>');
+  return cut <= 0 || cut === value.length - 1 ? undefined : { input: value.slice(0, cut), stage: value.slice(cut + 1) };
+}
+
+interface Stage {
+  group: string;
+  stage: string;
+  processes: Set<string>;
+  /** Keys the stage's outputs were sent to: without their final logs its outputs cannot be counted. */
+  outputKeys: Set<Key>;
+}
+
+function findStages(ix: HistoryIndex): Stage[] {
+  const groupsOf = new Map<string, Set<string>>();
+  const outputKeysOf = new Map<string, Map<string, Set<Key>>>();
+  for (const op of ix.ops) {
+    for (const m of mopsOf(op)) {
+      if (m[0] === 'commit') {
+        let groups = groupsOf.get(op.process);
+        if (groups === undefined) groupsOf.set(op.process, (groups = new Set()));
+        groups.add(m[1]);
+      } else if (m[0] === 'send') {
+        const out = splitOutput(typeof m[2] === 'string' ? m[2] : m[2][1]);
+        if (out === undefined) continue;
+        let byStage = outputKeysOf.get(op.process);
+        if (byStage === undefined) outputKeysOf.set(op.process, (byStage = new Map()));
+        let keys = byStage.get(out.stage);
+        if (keys === undefined) byStage.set(out.stage, (keys = new Set()));
+        keys.add(m[1]);
+      }
+    }
+  }
+  const stages = new Map<string, Stage>();
+  for (const [process, groups] of groupsOf) {
+    for (const group of groups) {
+      for (const [stage, keys] of outputKeysOf.get(process) ?? []) {
+        const id = `${group}\u0000${stage}`;
+        let s = stages.get(id);
+        if (s === undefined) stages.set(id, (s = { group, stage, processes: new Set(), outputKeys: new Set() }));
+        s.processes.add(process);
+        for (const k of keys) s.outputKeys.add(k);
+      }
+    }
+  }
+  return [...stages.values()];
+}
+
+export function findPipelineViolations(ix: HistoryIndex): Anomaly[] {
+  const out: Anomaly[] = [];
+  // Committed outputs: final-log records that name an input and are not aborted.
+  const outputs = new Map<string, { key: Key; offset: number }[]>();
+  for (const [key, { log }] of ix.logs) {
+    for (const [offset, value, meta] of log.records) {
+      if (isAborted(meta) || splitOutput(value) === undefined) continue;
+      const list = outputs.get(value);
+      if (list === undefined) outputs.set(value, [{ key, offset }]);
+      else list.push({ key, offset });
+    }
+  }
+  for (const [value, places] of outputs) {
+    if (places.length < 2) continue;
+    const { input, stage } = splitOutput(value)!;
+    const message = `Input ${input} has ${places.length} committed ${stage} outputs: ${value} at ${listed(places.map((p) => `${p.key} offset ${p.offset}`))}.`;
+    out.push(makeAnomaly(ix, 'pipeline-violation', message, {
+      value, values: [input], key: places[0].key, offsets: places.filter((p) => p.key === places[0].key).map((p) => p.offset),
+      positions: sendPositions(ix, places[0].key, value, 4),
+    }));
+  }
+  for (const s of findStages(ix)) {
+    const committedOffsets = ix.finalOffsets.get(s.group);
+    if (committedOffsets === undefined || [...s.outputKeys].some((k) => !ix.logs.has(k))) continue;
+    for (const [key, next] of Object.entries(committedOffsets.offsets)) {
+      const view = ix.logs.get(key);
+      if (view === undefined) continue;
+      for (const [offset, input, meta] of view.log.records) {
+        if (offset >= next) break;
+        if (isAborted(meta) || outputs.has(`${input}>${s.stage}`)) continue;
+        const readers = (ix.readsOf.get(input) ?? []).map((r) => ix.reads[r]).filter((r) => s.processes.has(r.process));
+        const message = `Input ${input} at ${key} offset ${offset} has no committed ${s.stage} output, `
+          + `though group ${s.group} committed offset ${next} past it.`;
+        out.push(makeAnomaly(ix, 'pipeline-violation', message, {
+          value: input, key, offsets: [offset], group: s.group,
+          positions: [...readers.slice(0, 2).map((r) => r.pos), ...sendPositions(ix, key, input, 1)],
+        }));
+      }
+    }
+  }
+  return out;
+}

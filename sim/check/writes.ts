@@ -1,0 +1,111 @@
+// What became of each write: lost (acknowledged or committed, not readable), duplicated (one value at two
+// offsets) or contradicted (two values claimed for one offset). Jepsen's queue checker has the same three.
+import { listed, makeAnomaly, opRef } from './anomaly.ts';
+import type { Anomaly } from './anomaly.ts';
+import type { Key } from './history.ts';
+import { isAborted, recordHolding, sendPositions } from './index.ts';
+import type { HistoryIndex } from './index.ts';
+
+export function findLostWrites(ix: HistoryIndex): Anomaly[] {
+  const out: Anomaly[] = [];
+  // A value resent by the application is one payment: report it once per key.
+  const reported = new Set<string>();
+  ix.writes.forEach((w, i) => {
+    if (ix.committed[i] !== 1 || ix.presence[i] !== 'absent') return;
+    const kv = `${w.key}\u0000${w.value}`;
+    if (reported.has(kv)) return;
+    reported.add(kv);
+    const how = w.txn >= 0
+      ? `send of ${w.value}, committed in the transaction of ${opRef(ix, w.done >= 0 ? w.done : w.invoke)},`
+      : w.type === 'ok' ? `acknowledged send of ${w.value}` : `unacknowledged (info) send of ${w.value}, which a poll read,`;
+    const at = w.offset === null ? '' : ` at offset ${w.offset}`;
+    const view = ix.logs.get(w.key);
+    const why = view === undefined
+      ? `was never read although ${opRef(ix, ix.passedBy[i])} read past it`
+      : view.recordsOf.has(w.value) ? 'is in the final log only as aborted records' : 'is not in the final log';
+    out.push(makeAnomaly(ix, 'lost-write', `${w.process}'s ${how} to ${w.key}${at} ${why}.`, {
+      value: w.value, key: w.key, offsets: w.offset === null ? undefined : [w.offset], process: w.process,
+      positions: [w.invoke, w.done, ix.passedBy[i]],
+    }));
+  });
+  return out;
+}
+
+interface Position { key: Key; offset: number; pos: number }
+
+/**
+ * Where each value stands: its final-log records that are not aborted (an aborted copy followed by a
+ * committed retry is exactly-once working), plus offsets polls read it at that the final log does not
+ * show as an aborted copy of it. `pos` is the first poll that read it there, -1 when none did.
+ */
+function positionsOfValues(ix: HistoryIndex): Map<string, Position[]> {
+  const positions = new Map<string, Position[]>();
+  const add = (value: string, key: Key, offset: number, pos: number) => {
+    let list = positions.get(value);
+    if (list === undefined) positions.set(value, (list = []));
+    const same = list.find((p) => p.key === key && p.offset === offset);
+    if (same === undefined) list.push({ key, offset, pos });
+    else if (same.pos < 0) same.pos = pos;
+  };
+  for (const [key, { log }] of ix.logs) {
+    for (const [offset, value, meta] of log.records) if (!isAborted(meta)) add(value, key, offset, -1);
+  }
+  for (const r of ix.reads) {
+    const meta = recordHolding(ix, r.key, r.offset, r.value);
+    if (meta === undefined || !isAborted(meta)) add(r.value, r.key, r.offset, r.pos);
+  }
+  return positions;
+}
+
+export function findDuplicates(ix: HistoryIndex): Anomaly[] {
+  const out: Anomaly[] = [];
+  for (const [value, positions] of positionsOfValues(ix)) {
+    if (positions.length < 2) continue;
+    positions.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.offset - b.offset));
+    const key = positions[0].key;
+    const where = positions.every((p) => p.key === key)
+      ? `offsets ${listed(positions.map((p) => p.offset))} of ${key}`
+      : listed(positions.map((p) => `${p.key} offset ${p.offset}`));
+    const sends = ix.writesOf.get(value)?.length ?? 0;
+    const sent = `sent ${sends} time${sends === 1 ? '' : 's'}`;
+    out.push(makeAnomaly(ix, 'duplicate', `${value} (${sent}) stands at ${where}.`, {
+      value, key, offsets: positions.filter((p) => p.key === key).map((p) => p.offset),
+      positions: [...positions.map((p) => p.pos), ...sendPositions(ix, key, value, 3)],
+    }));
+  }
+  return out;
+}
+
+/** Who claims a value stands at an offset: the final log (pos -1), a send's acknowledgement or a poll. */
+interface Claim { value: string; pos: number; source: 'log' | 'ack' | 'poll'; reported: boolean }
+
+function claimant(ix: HistoryIndex, c: Claim): string {
+  return c.source === 'log' ? 'the final log' : `the ${c.source === 'ack' ? 'acknowledgement' : 'poll'} in ${opRef(ix, c.pos)}`;
+}
+
+export function findInconsistentOffsets(ix: HistoryIndex): Anomaly[] {
+  const out: Anomaly[] = [];
+  const claims = new Map<Key, Map<number, Claim>>();
+  const claim = (key: Key, offset: number, c: Claim) => {
+    let byOffset = claims.get(key);
+    if (byOffset === undefined) claims.set(key, (byOffset = new Map()));
+    const first = byOffset.get(offset);
+    if (first === undefined) {
+      byOffset.set(offset, c);
+    } else if (first.value !== c.value && !first.reported) {
+      first.reported = true;
+      const message = `${key} offset ${offset} holds ${first.value} according to ${claimant(ix, first)} but ${c.value} according to ${claimant(ix, c)}.`;
+      out.push(makeAnomaly(ix, 'inconsistent-offsets', message, {
+        values: [first.value, c.value], key, offsets: [offset], positions: [first.pos, c.pos],
+      }));
+    }
+  };
+  for (const [key, { log }] of ix.logs) {
+    for (const [offset, value] of log.records) claim(key, offset, { value, pos: -1, source: 'log', reported: false });
+  }
+  for (const w of ix.writes) {
+    if (w.offset !== null) claim(w.key, w.offset, { value: w.value, pos: w.done, source: 'ack', reported: false });
+  }
+  for (const r of ix.reads) claim(r.key, r.offset, { value: r.value, pos: r.pos, source: 'poll', reported: false });
+  return out;
+}

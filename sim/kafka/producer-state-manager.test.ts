@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import { NUM_BATCHES_TO_RETAIN, ProducerStateManager } from './producer-state-manager.ts';
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type ProducerBatch, type RecordBatch } from './protocol.ts';
+
+const PID = 1000;
+
+function pbatch(baseSequence: number, n: number, producerEpoch = 0, producerId = PID): ProducerBatch {
+  return { producerId, producerEpoch, baseSequence, isTransactional: false, records: Array.from({ length: n }, (_, i) => `s${baseSequence + i}`) };
+}
+
+/** Plays the leader: check, then append at the end of a virtual log and update the state. */
+class Leader {
+  readonly psm: ProducerStateManager;
+  readonly log: RecordBatch[] = [];
+  private end = 0;
+  constructor(sequenceChecks = true) {
+    this.psm = new ProducerStateManager({ sequenceChecks, epochChecks: true });
+  }
+  append(b: ProducerBatch): RecordBatch {
+    const full: RecordBatch = { ...b, baseOffset: this.end, lastOffset: this.end + b.records.length - 1, partitionLeaderEpoch: 0, control: null, coordinatorEpoch: -1 };
+    this.end = full.lastOffset + 1;
+    this.log.push(full);
+    this.psm.update(full);
+    return full;
+  }
+  /** check + append when allowed; returns the check. */
+  produce(b: ProducerBatch) {
+    const c = this.psm.check(b);
+    if (c.kind === 'append') this.append(b);
+    return c;
+  }
+}
+
+describe('ProducerStateManager', () => {
+  it(`a duplicate of any of the last ${NUM_BATCHES_TO_RETAIN} batches is answered with its original offsets`, () => {
+    const l = new Leader();
+    const offsets: [number, number][] = [];
+    for (let i = 0; i < NUM_BATCHES_TO_RETAIN; i++) {
+      // Unequal batch sizes, interleaved with another producer, so offsets differ from sequences.
+      l.produce(pbatch(0, 1, 0, 7 + i)); // another producer in between
+      expect(l.produce(pbatch(i * 3, 3))).toEqual({ kind: 'append' });
+      const b = l.log[l.log.length - 1];
+      offsets.push([b.baseOffset, b.lastOffset]);
+    }
+    for (let i = 0; i < NUM_BATCHES_TO_RETAIN; i++) {
+      expect(l.psm.check(pbatch(i * 3, 3))).toEqual({ kind: 'duplicate', firstOffset: offsets[i][0], lastOffset: offsets[i][1] });
+    }
+    // Checking does not change the state: the next in sequence still appends.
+    expect(l.produce(pbatch(NUM_BATCHES_TO_RETAIN * 3, 1))).toEqual({ kind: 'append' });
+  });
+
+  it('forgets the 6th-oldest batch: its retry is out of order', () => {
+    const l = new Leader();
+    for (let i = 0; i <= NUM_BATCHES_TO_RETAIN; i++) l.produce(pbatch(i * 2, 2));
+    expect(l.psm.producers.get(PID)!.batches).toHaveLength(NUM_BATCHES_TO_RETAIN);
+    expect(l.psm.check(pbatch(0, 2))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(l.psm.check(pbatch(2, 2)).kind).toBe('duplicate');
+  });
+
+  it('a batch matching only part of a retained range is not a duplicate', () => {
+    const l = new Leader();
+    l.produce(pbatch(0, 4));
+    expect(l.psm.check(pbatch(0, 2))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+  });
+
+  it('a gap in sequence is OUT_OF_ORDER_SEQUENCE_NUMBER; the next sequence appends', () => {
+    const l = new Leader();
+    l.produce(pbatch(0, 5));
+    expect(l.psm.check(pbatch(6, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(l.psm.check(pbatch(100, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(l.psm.check(pbatch(5, 1))).toEqual({ kind: 'append' });
+  });
+
+  it('an older epoch is INVALID_PRODUCER_EPOCH, even for a batch that would be a duplicate', () => {
+    const l = new Leader();
+    l.produce(pbatch(0, 2, 0));
+    l.produce(pbatch(0, 2, 1));
+    expect(l.psm.check(pbatch(2, 2, 0))).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
+    expect(l.psm.check(pbatch(0, 2, 0))).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
+    expect(l.psm.check(pbatch(0, 2, 1)).kind).toBe('duplicate');
+  });
+
+  it('a new epoch must start at sequence 0, and then forgets the old epoch batches', () => {
+    const l = new Leader();
+    l.produce(pbatch(0, 3, 0));
+    expect(l.psm.check(pbatch(3, 1, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(l.produce(pbatch(0, 1, 1))).toEqual({ kind: 'append' });
+    const e = l.psm.producers.get(PID)!;
+    expect(e.producerEpoch).toBe(1);
+    expect(e.batches).toEqual([{ firstSeq: 0, lastSeq: 0, firstOffset: 3, lastOffset: 3 }]);
+    expect(l.psm.check(pbatch(1, 1, 1))).toEqual({ kind: 'append' });
+  });
+
+  it('an unknown producer id is accepted at any sequence', () => {
+    const l = new Leader();
+    l.produce(pbatch(0, 1, 0, 1));
+    expect(l.psm.check(pbatch(57, 3, 4, 2))).toEqual({ kind: 'append' });
+    l.produce(pbatch(57, 3, 4, 2));
+    expect(l.psm.check(pbatch(60, 1, 4, 2))).toEqual({ kind: 'append' });
+    expect(l.psm.check(pbatch(61, 1, 4, 2)).kind).toBe('error');
+  });
+
+  it('a batch without a producer id is always appended and leaves no state', () => {
+    const l = new Leader();
+    const plain: ProducerBatch = { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH, baseSequence: NO_SEQUENCE, isTransactional: false, records: ['x'] };
+    expect(l.produce(plain)).toEqual({ kind: 'append' });
+    expect(l.produce(plain)).toEqual({ kind: 'append' });
+    expect(l.psm.producers.size).toBe(0);
+  });
+
+  it('sequenceChecks: false (bug mode no-seq-dedup) accepts duplicates and gaps, but still fences old epochs', () => {
+    const l = new Leader(false);
+    l.produce(pbatch(0, 2, 1));
+    expect(l.psm.check(pbatch(0, 2, 1))).toEqual({ kind: 'append' });
+    expect(l.psm.check(pbatch(9, 2, 1))).toEqual({ kind: 'append' });
+    expect(l.psm.check(pbatch(0, 2, 0))).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
+  });
+
+  it('tracks the first offset of an open transaction until its marker', () => {
+    const l = new Leader();
+    l.append(pbatch(0, 2, 0, 1)); // a non-transactional producer does not hold the LSO
+    expect(l.psm.firstUnstableOffset()).toBe(-1);
+    l.append({ ...pbatch(0, 2, 0, 2), isTransactional: true });
+    l.append({ ...pbatch(0, 1, 0, 3), isTransactional: true });
+    l.append({ ...pbatch(2, 1, 0, 2), isTransactional: true });
+    expect(l.psm.firstUnstableOffset()).toBe(2);
+    const marker: RecordBatch = {
+      producerId: 2, producerEpoch: 0, baseSequence: NO_SEQUENCE, isTransactional: true, records: [],
+      baseOffset: 6, lastOffset: 6, partitionLeaderEpoch: 0, control: 'COMMIT', coordinatorEpoch: 0,
+    };
+    l.psm.update(marker);
+    expect(l.psm.firstUnstableOffset()).toBe(4);
+  });
+
+  it('rebuilding from the log gives the same state as the live updates', () => {
+    const l = new Leader();
+    for (let i = 0; i < 9; i++) l.produce(pbatch(i * 2, 2, 0, PID));
+    for (let i = 0; i < 3; i++) l.produce(pbatch(i, 1, 0, PID + 1));
+    l.produce(pbatch(0, 4, 1, PID + 1));
+    l.produce(pbatch(4, 1, 1, PID + 1));
+    const rebuilt = new ProducerStateManager({ sequenceChecks: true, epochChecks: true });
+    rebuilt.rebuild(l.log);
+    expect(rebuilt.producers).toEqual(l.psm.producers);
+    // And it judges retries the same way.
+    for (const b of [pbatch(8, 2), pbatch(16, 2), pbatch(18, 1), pbatch(0, 4, 1, PID + 1), pbatch(2, 1, 0, PID + 1)]) {
+      expect(rebuilt.check(b)).toEqual(l.psm.check(b));
+    }
+  });
+
+  it('rebuild replaces the previous state (after truncation the forgotten batches are no duplicates)', () => {
+    const l = new Leader();
+    l.produce(pbatch(0, 2));
+    l.produce(pbatch(2, 2));
+    l.psm.rebuild(l.log.slice(0, 1));
+    expect(l.psm.check(pbatch(2, 2))).toEqual({ kind: 'append' });
+    l.psm.rebuild([]);
+    expect(l.psm.producers.size).toBe(0);
+  });
+
+  it('epochChecks: false (bug mode no-fencing) lets a zombie epoch write', () => {
+    const l = new Leader(true);
+    const unfenced = new ProducerStateManager({ sequenceChecks: true, epochChecks: false });
+    l.append(pbatch(0, 1, 0));
+    l.append(pbatch(0, 1, 1));
+    unfenced.rebuild(l.log);
+    expect(l.psm.check(pbatch(1, 1, 0))).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
+    expect(unfenced.check(pbatch(1, 1, 0))).toEqual({ kind: 'append' });
+  });
+});
+
+describe('ProducerStateManager: transaction markers', () => {
+  function marker(producerId: number, producerEpoch: number, offset: number, control: 'COMMIT' | 'ABORT', coordinatorEpoch: number): RecordBatch {
+    return {
+      producerId, producerEpoch, baseSequence: NO_SEQUENCE, isTransactional: true, records: [],
+      baseOffset: offset, lastOffset: offset, partitionLeaderEpoch: 0, control, coordinatorEpoch,
+    };
+  }
+  function txnBatch(producerId: number, seq: number, n: number, offset: number, producerEpoch = 0): RecordBatch {
+    return { ...pbatch(seq, n, producerEpoch, producerId), isTransactional: true, baseOffset: offset, lastOffset: offset + n - 1, partitionLeaderEpoch: 0, control: null, coordinatorEpoch: -1 };
+  }
+
+  it('checkMarker fences an older producer epoch and an older coordinator epoch', () => {
+    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true });
+    expect(psm.checkMarker(PID, 0, 0)).toBe('NONE'); // unknown producer
+    psm.update(txnBatch(PID, 0, 2, 0, 1));
+    psm.update(marker(PID, 1, 2, 'COMMIT', 3));
+    expect(psm.producers.get(PID)!.coordinatorEpoch).toBe(3);
+    expect(psm.checkMarker(PID, 0, 3)).toBe('INVALID_PRODUCER_EPOCH');
+    expect(psm.checkMarker(PID, 1, 2)).toBe('TRANSACTION_COORDINATOR_FENCED');
+    expect(psm.checkMarker(PID, 1, 3)).toBe('NONE');
+    expect(psm.checkMarker(PID, 2, 4)).toBe('NONE');
+    const unfenced = new ProducerStateManager({ sequenceChecks: true, epochChecks: false });
+    unfenced.rebuild([txnBatch(PID, 0, 2, 0, 1), marker(PID, 1, 2, 'COMMIT', 3)]);
+    expect(unfenced.checkMarker(PID, 0, 3)).toBe('NONE');
+  });
+
+  it('an ABORT marker indexes the aborted range; a COMMIT does not; both close the transaction', () => {
+    const log = [
+      txnBatch(1, 0, 2, 0), // pid 1: offsets 0..1
+      txnBatch(2, 0, 1, 2), // pid 2: offset 2
+      txnBatch(1, 2, 1, 3), // pid 1: offset 3
+      marker(1, 0, 4, 'ABORT', 0),
+      marker(2, 0, 5, 'COMMIT', 0),
+      txnBatch(1, 0, 2, 6, 1), // pid 1, next epoch: 6..7
+    ];
+    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true });
+    psm.update(log[0]);
+    psm.update(log[1]);
+    psm.update(log[2]);
+    expect(psm.firstUnstableOffset()).toBe(0);
+    psm.update(log[3]);
+    expect(psm.firstUnstableOffset()).toBe(2);
+    psm.update(log[4]);
+    expect(psm.firstUnstableOffset()).toBe(-1);
+    psm.update(log[5]);
+    expect(psm.firstUnstableOffset()).toBe(6);
+    expect(psm.abortedIndex).toEqual([{ producerId: 1, firstOffset: 0, lastOffset: 4 }]);
+    // Overlap with [from, to): the aborted range is 0..4 (marker included).
+    expect(psm.abortedTransactions(0, 1)).toHaveLength(1);
+    expect(psm.abortedTransactions(4, 10)).toHaveLength(1);
+    expect(psm.abortedTransactions(5, 10)).toEqual([]);
+    // Rebuilding from the log gives the same index and open transactions.
+    const rebuilt = new ProducerStateManager({ sequenceChecks: true, epochChecks: true });
+    rebuilt.rebuild(log);
+    expect(rebuilt.abortedIndex).toEqual(psm.abortedIndex);
+    expect(rebuilt.producers).toEqual(psm.producers);
+    // After truncation below the marker, the abort is forgotten and the transaction is open again.
+    rebuilt.rebuild(log.slice(0, 3));
+    expect(rebuilt.abortedIndex).toEqual([]);
+    expect(rebuilt.firstUnstableOffset()).toBe(0);
+  });
+});
+

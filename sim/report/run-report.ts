@@ -1,0 +1,59 @@
+// A run's report as plain data: what ran, the verdict, the anomalies with their witnesses, and the one
+// command that reproduces it. Text and JSON are formatters over this; nothing here formats.
+import type { Anomaly, CheckResult, CheckStats } from '../check/anomaly.ts';
+import type { FaultSchedule } from '../faults/schedule.ts';
+import type { RunResult } from '../run/run-scenario.ts';
+
+/** A run that could not quiesce is a liveness failure; the checker cannot see it in the history. */
+export interface LivenessAnomaly {
+  kind: 'liveness';
+  message: string;
+  witness: { stuck: string[]; virtualTimeUs: number; seed: number };
+}
+export type ReportedAnomaly = Anomaly | LivenessAnomaly;
+
+export interface RunReport {
+  scenario: string;
+  file: string;
+  mode: string;
+  seed: number;
+  bugs: string[];
+  verdict: 'pass' | 'fail';
+  anomalies: ReportedAnomaly[];
+  /** Every anomaly found per kind (the list above is capped per kind). */
+  counts: Record<string, number>;
+  traceHash: string;
+  events: number;
+  virtualTimeUs: number;
+  quiesced: boolean;
+  schedule: FaultSchedule;
+  stats: CheckStats & { messagesSent: number; messagesLost: number };
+  reproduce: string;
+}
+
+export function buildRunReport(file: string, run: RunResult, check: CheckResult, reproduce: string): RunReport {
+  const anomalies: ReportedAnomaly[] = [...check.anomalies];
+  const counts: Record<string, number> = {};
+  for (const [k, n] of Object.entries(check.counts)) if (n > 0) counts[k] = n;
+  if (!run.quiesced) {
+    anomalies.push({
+      kind: 'liveness',
+      message: `the run did not quiesce within ${run.virtualTimeUs / 1000} ms of virtual time: ${run.stuck.join('; ')}`,
+      witness: { stuck: run.stuck, virtualTimeUs: run.virtualTimeUs, seed: run.seed },
+    });
+    counts.liveness = 1;
+  }
+  return {
+    scenario: run.scenario, file, mode: run.mode, seed: run.seed, bugs: run.bugs,
+    verdict: anomalies.length > 0 ? 'fail' : 'pass',
+    anomalies, counts, traceHash: run.traceHash, events: run.events, virtualTimeUs: run.virtualTimeUs,
+    quiesced: run.quiesced, schedule: run.schedule,
+    stats: { ...check.stats, ...run.network },
+    reproduce,
+  };
+}
+
+/** Kinds found in a report, liveness included. */
+export function kindsFound(report: RunReport): string[] {
+  return Object.keys(report.counts);
+}
