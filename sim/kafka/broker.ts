@@ -65,7 +65,7 @@ export class Broker implements NetNode {
   ) {
     this.id = brokerNodeId(brokerId);
     this.rpc = new RpcClient(sim, net, this.id);
-    this.groupCoordinator = new GroupCoordinator(this);
+    this.groupCoordinator = new GroupCoordinator(this, sim);
     this.transactionCoordinator = new TransactionCoordinator(sim, this, { kip890: options.kip890, epochChecks: options.epochChecks });
     this.startTimers();
   }
@@ -136,8 +136,8 @@ export class Broker implements NetNode {
     this.startTimers();
   }
 
-  peerDisconnected(peer: string): void {
-    this.rpc.failAll(peer);
+  peerDisconnected(peer: string, connectionId: number): void {
+    this.rpc.failAll(peer, connectionId);
   }
 
   // ---- controller link ---------------------------------------------------------------------------
@@ -177,20 +177,35 @@ export class Broker implements NetNode {
     }
   }
 
+  /**
+   * Proposes an ISR change to the controller (AlterPartition). Until a newer registration arrives the
+   * change stays pending and the high watermark waits for the maximal ISR (KIP-497); a request that went
+   * unanswered is sent again, since the controller may have committed it.
+   */
   private alterIsr(p: Partition, newIsr: number[]): void {
     if (p.pendingIsr || p.role !== 'leader') return;
     p.pendingIsr = newIsr;
+    this.sendAlterPartition(p, newIsr);
+  }
+
+  private sendAlterPartition(p: Partition, newIsr: number[]): void {
     const inc = this.incarnation;
     const epoch = p.leaderEpoch;
     const req: AlterPartitionRequest = { brokerId: this.brokerId, key: p.key, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr };
     this.sim.log(`${this.id} alter-isr ${p.key} [${newIsr.join(',')}]`);
     this.rpc.request<AlterPartitionRequest, AlterPartitionResponse>(CONTROLLER_ID, 'AlterPartition', req, 1000, (err, resp) => {
-      if (inc !== this.incarnation || p.leaderEpoch !== epoch) return;
-      p.pendingIsr = null;
-      if (!err && resp?.registration && resp.registration.partitionEpoch > p.partitionEpoch) {
-        this.applyRegistration(resp.registration);
-        p.completeDelayedProduces();
+      if (inc !== this.incarnation || p.leaderEpoch !== epoch || p.pendingIsr !== newIsr) return;
+      if (err || !resp) {
+        this.sim.afterMs(100, () => {
+          if (inc === this.incarnation && p.leaderEpoch === epoch && p.pendingIsr === newIsr) this.sendAlterPartition(p, newIsr);
+        });
+        return;
       }
+      // Committed or refused, the answer carries the controller's registration: that settles the proposal.
+      if (resp.registration) this.applyRegistration(resp.registration);
+      p.pendingIsr = null;
+      p.maybeAdvanceHighWatermark();
+      p.completeDelayedProduces();
     });
   }
 
@@ -395,8 +410,7 @@ export class Broker implements NetNode {
       }
       if (req.fetchOffset > p.log.logEndOffset) return fail('OFFSET_OUT_OF_RANGE');
       p.updateFollower(req.replicaId, req.fetchOffset);
-      const add = p.isrCandidatesToAdd();
-      if (add.length > 0) this.alterIsr(p, [...p.isr, ...add]);
+      if (p.shouldAddToIsr(req.replicaId)) this.alterIsr(p, [...p.isr, req.replicaId]);
     } else if (req.fetchOffset > p.log.logEndOffset) {
       return fail('OFFSET_OUT_OF_RANGE');
     }

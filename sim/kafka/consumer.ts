@@ -137,8 +137,8 @@ export class KafkaConsumer implements NetNode {
     this.sim.log(`${this.id} restart`);
   }
 
-  peerDisconnected(peer: string): void {
-    this.rpc.failAll(peer);
+  peerDisconnected(peer: string, connectionId: number): void {
+    this.rpc.failAll(peer, connectionId);
   }
 
   deliver(env: Envelope): void {

@@ -195,7 +195,7 @@ export class GroupCoordinator {
   private readonly sim: Simulation;
 
   // The broker's clock: broker.ts constructs the coordinator with itself only, so reach its simulation.
-  constructor(private readonly broker: Broker, sim: Simulation = broker['sim']) {
+  constructor(private readonly broker: Broker, sim: Simulation) {
     this.sim = sim;
   }
 
@@ -269,7 +269,7 @@ export class GroupCoordinator {
     };
     // protocol.ts's RecordValue does not name GroupMetadataValue (that file belongs to the transactions work);
     // every reader of records checks `typeof r === 'string'` or `r.type`, so the extra kind is safe.
-    const records = [value as unknown as RecordValue];
+    const records: RecordValue[] = [value];
     const batch: ProducerBatch = { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH, baseSequence: NO_SEQUENCE, isTransactional: false, records };
     this.broker.appendRecords(state.partition, batch, 'all', 5000, (error) => done(error));
   }

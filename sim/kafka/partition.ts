@@ -55,6 +55,10 @@ export class Partition {
 
   /** Applies the controller's registration; returns what changed for the broker to act on. */
   applyRegistration(reg: PartitionRegistration): 'became-leader' | 'became-follower' | 'isr-updated' | 'none' {
+    // A registration no newer than what this replica has is stale (or unchanged): applying it could drop
+    // a pending ISR change the controller may already have committed.
+    if (reg.leaderEpoch < this.leaderEpoch) return 'none';
+    if (reg.leaderEpoch === this.leaderEpoch && reg.partitionEpoch <= this.partitionEpoch && this.role !== 'none') return 'none';
     const newEpoch = reg.leaderEpoch !== this.leaderEpoch;
     this.replicas = reg.replicas;
     this.partitionEpoch = reg.partitionEpoch;
@@ -179,13 +183,10 @@ export class Partition {
     this.maybeAdvanceHighWatermark();
   }
 
-  /** Followers that should join the ISR: caught up to the high watermark and alive. */
-  isrCandidatesToAdd(): number[] {
-    const out: number[] = [];
-    for (const [id, f] of this.followers) {
-      if (!this.isr.includes(id) && f.logEndOffset >= this.log.highWatermark && f.logEndOffset >= this.leaderEpochStartOffset) out.push(id);
-    }
-    return out;
+  /** Whether the follower that just fetched should join the ISR: caught up to the high watermark (Kafka's maybeExpandIsr). */
+  shouldAddToIsr(id: number): boolean {
+    const f = this.followers.get(id);
+    return f !== undefined && !this.isr.includes(id) && f.logEndOffset >= this.log.highWatermark && f.logEndOffset >= this.leaderEpochStartOffset;
   }
 
   /** Followers in the ISR that have not caught up within replica.lag.time.max.ms. */

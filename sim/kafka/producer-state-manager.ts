@@ -71,8 +71,9 @@ export class ProducerStateManager {
           return { kind: 'duplicate', firstOffset: b.firstOffset, lastOffset: b.lastOffset };
         }
       }
+      // No batch yet in this epoch (a marker bumped it, KIP-890): the epoch's sequences start at 0.
       const last = entry.batches.length > 0 ? entry.batches[entry.batches.length - 1].lastSeq : -1;
-      if (entry.batches.length > 0 && firstSeq !== last + 1) return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+      if (firstSeq !== last + 1 && entry.producerEpoch !== NO_PRODUCER_EPOCH) return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
     } else if (firstSeq !== 0 && entry.producerEpoch !== NO_PRODUCER_EPOCH) {
       // A new epoch must start its sequences at 0.
       return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };

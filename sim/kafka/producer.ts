@@ -182,8 +182,8 @@ export class KafkaProducer implements NetNode {
     this.start();
   }
 
-  peerDisconnected(peer: string): void {
-    this.rpc.failAll(peer);
+  peerDisconnected(peer: string, connectionId: number): void {
+    this.rpc.failAll(peer, connectionId);
   }
 
   deliver(env: Envelope): void {

@@ -2,6 +2,7 @@
 // (org.apache.kafka.common.protocol.Errors and the *Request/*Response classes). Bodies carry only the
 // fields the model needs.
 import type { Acks } from './config.ts';
+import type { GroupMetadataValue } from './group-protocol.ts';
 import type { TransactionState } from './transaction-state.ts';
 
 export type ErrorCode =
@@ -68,7 +69,7 @@ export interface TxnStateValue {
   /** Virtual time the transaction started (its first partition was added). */
   startUs: number;
 }
-export type RecordValue = string | OffsetCommitValue | TxnStateValue;
+export type RecordValue = string | OffsetCommitValue | TxnStateValue | GroupMetadataValue;
 
 /** A record batch as written by a producer (the broker assigns offsets). */
 export interface ProducerBatch {

@@ -32,8 +32,11 @@ export interface NetNode {
   incarnation: number;
   isUp(): boolean;
   deliver(envelope: Envelope): void;
-  /** The connection to `peer` was reset (the OS told us). */
-  peerDisconnected(peer: string): void;
+  /**
+   * The connection to `peer` was reset (the OS told us). `connectionId` names the connection that died
+   * (-1: every connection to the peer, e.g. the peer process crashed).
+   */
+  peerDisconnected(peer: string, connectionId: number): void;
 }
 
 export interface MessageRule {
@@ -99,12 +102,15 @@ export class Network {
     return Math.round(latencyUsMin + this.rng.exponential(latencyUsMean - latencyUsMin));
   }
 
-  /** Sends a message. The sender learns of a loss only by a reset (drop rule) or by its own timeout. */
-  send<B>(from: string, to: string, kind: MessageKind, api: ApiName, correlationId: number, body: B): void {
+  /**
+   * Sends a message and returns the id of the connection it went on. The sender learns of a loss only
+   * by a reset (drop rule) or by its own timeout.
+   */
+  send<B>(from: string, to: string, kind: MessageKind, api: ApiName, correlationId: number, body: B): number {
     const src = this.nodes.get(from);
     const dst = this.nodes.get(to);
     if (!src || !dst) throw new Error(`network: unknown node in ${from} -> ${to}`);
-    if (!src.isUp()) return;
+    if (!src.isUp()) return -1;
     this.messagesSent++;
     const key = kind === 'request' ? `${from}>${to}` : `${to}>${from}`;
     const conn = this.connection(key);
@@ -115,25 +121,24 @@ export class Network {
     if (this.cut.has(`${from}>${to}`)) {
       // A partition loses the message silently; the connection is dead but nobody is told.
       this.lose(env, key, 'partition', false);
-      return;
+      return env.connectionId;
     }
     const rule = this.matchRule(env);
     if (rule?.action === 'drop') {
       this.lose(env, key, 'dropped', true);
-      return;
+      return env.connectionId;
     }
     let arrival: number;
     const heldUntil = Math.max(this.held.get(from) ?? 0, this.held.get(to) ?? 0);
-    if (heldUntil > this.sim.nowUs) {
-      // A stalled process: its bytes sit in socket buffers and move when it wakes up.
-      env.lingering = true;
-      arrival = heldUntil + this.latencyUs();
-    } else if (rule?.action === 'delay') {
+    if (rule?.action === 'delay') {
       env.lingering = true;
       arrival = this.sim.nowUs + rule.delayUs;
       this.sim.log(`delay ${from}>${to} ${api} ${kind} #${correlationId} by ${rule.delayUs}us`);
     } else {
-      arrival = this.sim.nowUs + this.latencyUs();
+      // A stalled process's bytes sit in socket buffers and move, in order, when it wakes up; they are
+      // past the point where its own timeouts could take them back.
+      if (heldUntil > this.sim.nowUs) env.lingering = true;
+      arrival = Math.max(this.sim.nowUs, heldUntil) + this.latencyUs();
       if (kind === 'request') {
         arrival = Math.max(arrival, conn.lastRequestArrivalUs);
         conn.lastRequestArrivalUs = arrival;
@@ -143,9 +148,16 @@ export class Network {
       }
     }
     this.sim.at(arrival, () => this.arrive(env, key));
+    return env.connectionId;
   }
 
   private arrive(env: Envelope, key: string): void {
+    // A message already on its way when the receiver stalled waits for it to wake up.
+    const heldUntil = this.held.get(env.to) ?? 0;
+    if (heldUntil > this.sim.nowUs) {
+      this.sim.at(heldUntil, () => this.arrive(env, key));
+      return;
+    }
     const dst = this.nodes.get(env.to)!;
     const src = this.nodes.get(env.from)!;
     const conn = this.connections.get(key)!;
@@ -173,13 +185,14 @@ export class Network {
 
   private resetConnection(key: string, notify: boolean): void {
     const conn = this.connection(key);
+    const dead = conn.id;
     conn.id = this.nextConnectionId++;
     if (!notify) return;
     const [client, server] = key.split('>');
     // The reset reaches the client side one latency later, as an RST would.
     this.sim.after(this.latencyUs(), () => {
       const node = this.nodes.get(client)!;
-      if (node.isUp()) node.peerDisconnected(server);
+      if (node.isUp()) node.peerDisconnected(server, dead);
     });
   }
 
@@ -194,7 +207,7 @@ export class Network {
     for (const peer of this.nodes.values()) {
       if (peer.id === id) continue;
       this.sim.after(this.latencyUs(), () => {
-        if (peer.isUp()) peer.peerDisconnected(id);
+        if (peer.isUp()) peer.peerDisconnected(id, -1);
       });
     }
   }

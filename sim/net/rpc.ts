@@ -10,6 +10,8 @@ export type RpcCallback<R> = (error: RpcError | null, response: R | null) => voi
 
 interface Pending {
   to: string;
+  /** The connection the request went on: only its reset fails the request. */
+  connectionId: number;
   callback: RpcCallback<unknown>;
 }
 
@@ -25,14 +27,15 @@ export class RpcClient {
 
   request<Req, Resp>(to: string, api: ApiName, body: Req, timeoutMs: number, callback: RpcCallback<Resp>): void {
     const correlationId = this.nextCorrelationId++;
-    this.pending.set(correlationId, { to, callback: callback as RpcCallback<unknown> });
-    this.net.send(this.self, to, 'request', api, correlationId, body);
+    const pending: Pending = { to, connectionId: -1, callback: callback as RpcCallback<unknown> };
+    this.pending.set(correlationId, pending);
+    pending.connectionId = this.net.send(this.self, to, 'request', api, correlationId, body);
     this.sim.afterMs(timeoutMs, () => {
       if (!this.pending.has(correlationId)) return;
       this.pending.delete(correlationId);
       this.net.disconnect(this.self, to);
       callback('REQUEST_TIMED_OUT', null);
-      this.failAll(to);
+      this.failAll(to, pending.connectionId);
     });
   }
 
@@ -55,11 +58,11 @@ export class RpcClient {
     p.callback(null, env.body);
   }
 
-  /** The connection to `peer` is gone: every request in flight on it fails. */
-  failAll(peer: string): void {
+  /** A connection to `peer` is gone (-1: all of them): every request in flight on it fails. */
+  failAll(peer: string, connectionId = -1): void {
     const failed: Pending[] = [];
     for (const [id, p] of this.pending) {
-      if (p.to === peer) {
+      if (p.to === peer && (connectionId < 0 || p.connectionId === connectionId)) {
         failed.push(p);
         this.pending.delete(id);
       }
