@@ -10,12 +10,12 @@ import { KafkaProducer, type SendResult } from './producer.ts';
 const KEY = 'payments/0';
 const MS = 1000;
 
-function setup(seed: number, broker: Partial<BrokerConfig> = {}, acks: Acks = 'all') {
+function setup(seed: number, broker: Partial<BrokerConfig> = {}, acks: Acks = 'all', brokers = 3) {
   const sim = new Simulation({ seed, keepTrace: true });
   const net = new Network(sim, DEFAULT_NETWORK);
-  // payments/0 has replicas [1, 2, 3]: broker 1 leads it first.
+  // payments/0 has replicas [1, 2, 3] (with 3 or more brokers): broker 1 leads it first.
   const cluster = new Cluster(sim, net, {
-    brokers: 3, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }],
+    brokers, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }],
     broker: { ...DEFAULT_BROKER, minInsyncReplicas: 2, ...broker },
     sequenceChecks: true, epochChecks: true, kip890: true, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
@@ -29,7 +29,12 @@ function setup(seed: number, broker: Partial<BrokerConfig> = {}, acks: Acks = 'a
     return b ? b.records[offset - b.baseOffset] : undefined;
   };
   const runUntil = (ms: number) => sim.run(ms * MS);
-  return { sim, net, cluster, producer, registration, values, at, runUntil };
+  /** Runs in 50 us steps until `done()` holds or `limitMs` passes; returns whether it holds. */
+  const runUntilTrue = (done: () => boolean, limitMs: number) => {
+    while (!done() && sim.nowUs < limitMs * MS) sim.run(sim.nowUs + 50);
+    return done();
+  };
+  return { sim, net, cluster, producer, registration, values, at, runUntil, runUntilTrue };
 }
 
 describe('replication: acks and leader failure', () => {
@@ -264,4 +269,84 @@ describe('replication: determinism', () => {
     expect(run(11)).toBe(run(11));
     expect(run(11)).not.toBe(run(12));
   });
+});
+
+describe('replication: ISR changes', () => {
+  const cutOneTwo = (t: ReturnType<typeof setup>) => {
+    t.net.cutLink('broker-1', 'broker-2');
+    t.net.cutLink('broker-2', 'broker-1');
+  };
+
+  it('a follower that stops fetching (but still heartbeats) stays out of the ISR: another follower\'s fetch does not re-add it', () => {
+    const t = setup(3);
+    t.sim.afterMs(300, () => cutOneTwo(t));
+    t.runUntil(3500);
+    const results: SendResult[] = [];
+    t.sim.at(t.sim.nowUs, () => t.producer.send(KEY, 'R', (r) => results.push(r)));
+    t.runUntil(6000);
+    // Broker 2 leaves the ISR once, for good: broker 1 never proposes it again while it cannot fetch.
+    const isrChanges = t.sim.trace.records!.flatMap((r) => /controller metadata v\d+ (isr payments\/0 .*)$/.exec(r)?.[1] ?? []);
+    expect(isrChanges).toEqual(['isr payments/0 [1,3] pe=1']);
+    expect(t.sim.trace.records!.filter((r) => r.includes(`broker-1 alter-isr ${KEY}`)).map((r) => r.replace(/^\d+ /, '')))
+      .toEqual([`broker-1 alter-isr ${KEY} [1,3]`]);
+    // So acks=all is answered once broker 3 has R, without waiting for broker 2 to be dropped again.
+    expect(results.map((r) => r.status)).toEqual(['ok']);
+    expect(t.sim.trace.records!.some((r) => / broker-1 payments\/0 append 0\.\.0 /.test(r))).toBe(true);
+    expect(t.values(3)).toEqual(['R']);
+    expect(t.values(2)).toEqual([]);
+  });
+
+  /**
+   * Broker 2 leaves payments/0's ISR (cut off from broker 1), then catches up: broker 1 proposes [1,3,2],
+   * and that AlterPartition takes 1.5 s to reach the controller, which then commits it. Meanwhile broker 2
+   * is cut off again, the leader hears something that is not the controller's answer (`news`: the
+   * request's own timeout, or a metadata update about broker 4), R is sent with acks=all, and broker 1
+   * crashes once the expansion is committed: broker 2, without R, is elected.
+   */
+  function expansionInFlight(seed: number, news: 'timeout' | 'metadata') {
+    const t = setup(seed, {}, 'all', news === 'metadata' ? 4 : 3);
+    t.sim.afterMs(300, () => cutOneTwo(t));
+    t.runUntil(3500);
+    expect(t.registration().isr).toEqual([1, 3]);
+    t.net.addRule({ action: 'delay', api: 'AlterPartition', message: 'request', node: 'broker-1', remaining: 1, delayUs: 1500 * MS });
+    t.sim.at(t.sim.nowUs, () => t.net.healPartitions());
+    const leader = t.cluster.broker(1).partitions.get(KEY)!;
+    expect(t.runUntilTrue(() => leader.pendingIsr !== null, 6500)).toBe(true);
+    expect(leader.pendingIsr).toEqual([1, 3, 2]);
+    const expansionMs = t.sim.nowUs / MS;
+    t.sim.at(t.sim.nowUs, () => {
+      cutOneTwo(t);
+      if (news === 'metadata') {
+        // Fencing and unfencing broker 4 (no replica of payments/0) bumps the metadata version twice.
+        t.cluster.crashBroker(4, 'process');
+        t.cluster.restartBroker(4);
+      }
+    });
+    const results: SendResult[] = [];
+    // After the news (the request times out at 1000 ms), before the controller commits at 1500 ms.
+    t.sim.afterMs(news === 'timeout' ? 1100 : 300, () => t.producer.send(KEY, 'R', (r) => results.push(r)));
+    let isrAtCrash: number[] = [];
+    t.sim.afterMs(1600, () => {
+      isrAtCrash = [...t.registration().isr];
+      t.cluster.crashBroker(1, 'process');
+      t.net.healPartitions();
+    });
+    t.sim.afterMs(3600, () => t.cluster.restartBroker(1));
+    t.runUntil(expansionMs + 12_000);
+    return { t, results, isrAtCrash };
+  }
+
+  for (const news of ['timeout', 'metadata'] as const) {
+    it(`an ISR expansion stays pending until the controller answers (${news === 'timeout' ? 'its request timed out' : 'an unrelated metadata update arrived'}): the record acknowledged meanwhile survives the leader crash`, () => {
+      for (const seed of [1, 2, 3]) {
+        const { t, results, isrAtCrash } = expansionInFlight(seed, news);
+        expect(isrAtCrash, `seed ${seed}`).toEqual([1, 3, 2]);
+        const leader = t.cluster.leaderOf(KEY);
+        expect(leader, `seed ${seed}`).toBe(2);
+        expect(results.map((r) => r.status), `seed ${seed}`).toEqual(['ok']);
+        expect(t.values(leader), `seed ${seed}`).toContain('R');
+        for (const id of [1, 2, 3]) expect(t.values(id), `seed ${seed} broker ${id}`).toEqual(t.values(leader));
+      }
+    });
+  }
 });
