@@ -55,7 +55,7 @@ describe('eos-sim run', () => {
     ['unknown scenario', ['run', 'no-such-story'], /no-such-story/],
     ['bad --set field', ['run', 'lost-ack', '--set', 'producer.ackz=1'], /producer\.ackz.*unknown field/],
     ['bad --set value', ['run', 'lost-ack', '--set', 'producer.acks=2'], /producer\.acks/],
-    ['bad --case', ['run', 'lost-ack', '--case', '9'], /--case.*1\.\.3/],
+    ['bad --case', ['run', 'lost-ack', '--case', '9'], /--case.*1\.\.4/],
     ['unknown command', ['fly'], /unknown command/],
     ['idempotence with acks=1', ['run', 'lost-ack', '--mode', 'idempotent', '--set', 'producer.acks=1'], /enable\.idempotence requires acks=all/],
   ];

@@ -241,11 +241,11 @@ export class Broker implements NetNode {
       if (resp.divergingEpoch) {
         const local = p.log.endOffsetForEpoch(resp.divergingEpoch.epoch);
         p.truncateTo(Math.min(resp.divergingEpoch.endOffset, local.endOffset));
-        return again(0);
+        return this.fetchFromLeader(p, session);
       }
       for (const b of resp.batches) p.appendAsFollower(b);
       p.log.highWatermark = Math.min(resp.highWatermark, p.log.logEndOffset);
-      again(0);
+      this.fetchFromLeader(p, session);
     });
   }
 

@@ -194,6 +194,42 @@ describe('ProducerStateManager: transaction markers', () => {
     expect(unfenced.checkMarker(PID, 0, 3)).toBe('NONE');
   });
 
+  /** Producer PID wrote 3 records in epoch 0 (offsets 0..2); the coordinator's COMMIT at 3 carries epoch 1 (KIP-890). */
+  function afterBumpingMarker(): ProducerStateManager {
+    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true });
+    psm.update(txnBatch(PID, 0, 3, 0, 0));
+    psm.update(marker(PID, 1, 3, 'COMMIT', 0));
+    expect(psm.producers.get(PID)!).toMatchObject({ producerEpoch: 1, batches: [] });
+    return psm;
+  }
+  const txn = (seq: number, n: number, producerEpoch: number): ProducerBatch => ({ ...pbatch(seq, n, producerEpoch), isTransactional: true });
+
+  it('after a marker bumped the epoch (KIP-890), the epoch\'s first batch must start at sequence 0', () => {
+    const psm = afterBumpingMarker();
+    // Continuing epoch 0's sequences (or any other gap) in epoch 1 is out of order...
+    expect(psm.check(txn(3, 1, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(psm.check(txn(16, 1, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    // ...epoch 1 starts at 0 and goes on from there; epoch 0 is fenced.
+    expect(psm.check(txn(0, 2, 1))).toEqual({ kind: 'append' });
+    psm.update(txnBatch(PID, 0, 2, 4, 1));
+    expect(psm.check(txn(2, 1, 1))).toEqual({ kind: 'append' });
+    expect(psm.check(txn(0, 2, 1))).toEqual({ kind: 'duplicate', firstOffset: 4, lastOffset: 5 });
+    expect(psm.check(txn(3, 1, 0))).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
+  });
+
+  it('coordinator appends (no sequence, e.g. transactional offset commits) skip the sequence checks but not the epoch check', () => {
+    const psm = afterBumpingMarker();
+    const offsetCommit = (producerEpoch: number): ProducerBatch => ({ producerId: PID, producerEpoch, baseSequence: NO_SEQUENCE, isTransactional: true, records: ['offsets'] });
+    expect(psm.check(offsetCommit(1))).toEqual({ kind: 'append' });
+    psm.update({ ...offsetCommit(1), baseOffset: 4, lastOffset: 4, partitionLeaderEpoch: 0, control: null, coordinatorEpoch: -1 });
+    expect(psm.check(offsetCommit(1))).toEqual({ kind: 'append' }); // no sequence, so never a duplicate
+    expect(psm.check(offsetCommit(0))).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
+    // It leaves no sequence behind: the epoch's first data batch still starts at 0.
+    expect(psm.producers.get(PID)!.batches).toEqual([]);
+    expect(psm.check(txn(1, 1, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(psm.check(txn(0, 1, 1))).toEqual({ kind: 'append' });
+  });
+
   it('an ABORT marker indexes the aborted range; a COMMIT does not; both close the transaction', () => {
     const log = [
       txnBatch(1, 0, 2, 0), // pid 1: offsets 0..1

@@ -282,7 +282,11 @@ describe('replication: ISR changes', () => {
     t.sim.afterMs(300, () => cutOneTwo(t));
     t.runUntil(3500);
     const results: SendResult[] = [];
-    t.sim.at(t.sim.nowUs, () => t.producer.send(KEY, 'R', (r) => results.push(r)));
+    let ackedAtUs = -1;
+    t.sim.at(t.sim.nowUs, () => t.producer.send(KEY, 'R', (r) => {
+      results.push(r);
+      ackedAtUs = t.sim.nowUs;
+    }));
     t.runUntil(6000);
     // Broker 2 leaves the ISR once, for good: broker 1 never proposes it again while it cannot fetch.
     const isrChanges = t.sim.trace.records!.flatMap((r) => /controller metadata v\d+ (isr payments\/0 .*)$/.exec(r)?.[1] ?? []);
@@ -291,7 +295,7 @@ describe('replication: ISR changes', () => {
       .toEqual([`broker-1 alter-isr ${KEY} [1,3]`]);
     // So acks=all is answered once broker 3 has R, without waiting for broker 2 to be dropped again.
     expect(results.map((r) => r.status)).toEqual(['ok']);
-    expect(t.sim.trace.records!.some((r) => / broker-1 payments\/0 append 0\.\.0 /.test(r))).toBe(true);
+    expect(ackedAtUs).toBeLessThan(3600 * MS);
     expect(t.values(3)).toEqual(['R']);
     expect(t.values(2)).toEqual([]);
   });
@@ -299,13 +303,16 @@ describe('replication: ISR changes', () => {
   /**
    * Broker 2 leaves payments/0's ISR (cut off from broker 1), then catches up: broker 1 proposes [1,3,2],
    * and that AlterPartition takes 1.5 s to reach the controller, which then commits it. Meanwhile broker 2
-   * is cut off again, the leader hears something that is not the controller's answer (`news`: the
-   * request's own timeout, or a metadata update about broker 4), R is sent with acks=all, and broker 1
-   * crashes once the expansion is committed: broker 2, without R, is elected.
+   * is cut off again and broker 1 hears something that is not the controller's answer (`news`: its
+   * request's own timeout at 1 s, or a metadata update about broker 4). R is sent with acks=all as soon as
+   * broker 1 stops waiting for the expansion, and broker 1 crashes once it is committed: broker 2 is
+   * elected. Four brokers, so that cutting broker 1 from broker 2 touches payments/0 alone.
    */
   function expansionInFlight(seed: number, news: 'timeout' | 'metadata') {
-    const t = setup(seed, {}, 'all', news === 'metadata' ? 4 : 3);
+    const t = setup(seed, {}, 'all', 4);
     t.sim.afterMs(300, () => cutOneTwo(t));
+    // W (answered once broker 2 is out of the ISR) lifts the high watermark above broker 2's log end.
+    t.sim.afterMs(600, () => t.producer.send(KEY, 'W', () => {}));
     t.runUntil(3500);
     expect(t.registration().isr).toEqual([1, 3]);
     t.net.addRule({ action: 'delay', api: 'AlterPartition', message: 'request', node: 'broker-1', remaining: 1, delayUs: 1500 * MS });
@@ -317,35 +324,39 @@ describe('replication: ISR changes', () => {
     t.sim.at(t.sim.nowUs, () => {
       cutOneTwo(t);
       if (news === 'metadata') {
-        // Fencing and unfencing broker 4 (no replica of payments/0) bumps the metadata version twice.
+        // Fencing and unfencing broker 4 (no replica of payments/0) bumps the metadata version.
         t.cluster.crashBroker(4, 'process');
         t.cluster.restartBroker(4);
       }
     });
-    const results: SendResult[] = [];
-    // After the news (the request times out at 1000 ms), before the controller commits at 1500 ms.
-    t.sim.afterMs(news === 'timeout' ? 1100 : 300, () => t.producer.send(KEY, 'R', (r) => results.push(r)));
     let isrAtCrash: number[] = [];
-    t.sim.afterMs(1600, () => {
+    t.sim.at((expansionMs + 1600) * MS, () => {
       isrAtCrash = [...t.registration().isr];
       t.cluster.crashBroker(1, 'process');
       t.net.healPartitions();
     });
-    t.sim.afterMs(3600, () => t.cluster.restartBroker(1));
+    t.sim.at((expansionMs + 3600) * MS, () => t.cluster.restartBroker(1));
+    // At the latest, the controller's answer (to the retry, or to the delayed request at 1500 ms) ends the wait.
+    expect(t.runUntilTrue(() => leader.pendingIsr === null, expansionMs + 1450)).toBe(true);
+    const isrWhenCleared = [...t.registration().isr];
+    const results: SendResult[] = [];
+    t.sim.at(t.sim.nowUs, () => t.producer.send(KEY, 'R', (r) => results.push(r)));
     t.runUntil(expansionMs + 12_000);
-    return { t, results, isrAtCrash };
+    return { t, results, isrAtCrash, isrWhenCleared };
   }
 
   for (const news of ['timeout', 'metadata'] as const) {
-    it(`an ISR expansion stays pending until the controller answers (${news === 'timeout' ? 'its request timed out' : 'an unrelated metadata update arrived'}): the record acknowledged meanwhile survives the leader crash`, () => {
+    it(`an ISR expansion stays pending until the controller answers (${news === 'timeout' ? 'not cleared by a timeout' : 'nor by an unrelated metadata update'}): a record acknowledged meanwhile survives the leader crash`, () => {
       for (const seed of [1, 2, 3]) {
-        const { t, results, isrAtCrash } = expansionInFlight(seed, news);
+        const { t, results, isrAtCrash, isrWhenCleared } = expansionInFlight(seed, news);
         expect(isrAtCrash, `seed ${seed}`).toEqual([1, 3, 2]);
         const leader = t.cluster.leaderOf(KEY);
         expect(leader, `seed ${seed}`).toBe(2);
         expect(results.map((r) => r.status), `seed ${seed}`).toEqual(['ok']);
         expect(t.values(leader), `seed ${seed}`).toContain('R');
         for (const id of [1, 2, 3]) expect(t.values(id), `seed ${seed} broker ${id}`).toEqual(t.values(leader));
+        // The cause: broker 1 stopped counting broker 2 for the high watermark before the controller decided.
+        expect(isrWhenCleared, `seed ${seed}`).toEqual([1, 3, 2]);
       }
     });
   }

@@ -8,7 +8,7 @@ class FakeNode implements NetNode {
   incarnation = 0;
   up = true;
   readonly received: Envelope[] = [];
-  readonly disconnects: { peer: string; atUs: number }[] = [];
+  readonly disconnects: { peer: string; connectionId: number; atUs: number }[] = [];
 
   constructor(readonly id: string, private readonly sim: Simulation) {}
 
@@ -20,8 +20,8 @@ class FakeNode implements NetNode {
     this.received.push(envelope);
   }
 
-  peerDisconnected(peer: string): void {
-    this.disconnects.push({ peer, atUs: this.sim.nowUs });
+  peerDisconnected(peer: string, connectionId: number): void {
+    this.disconnects.push({ peer, connectionId, atUs: this.sim.nowUs });
   }
 
   ids(kind?: MessageKind): number[] {
@@ -158,6 +158,24 @@ describe('Network: drop rules', () => {
     expect(nodes.s.ids()).toEqual([]);
     expect(nodes.c.disconnects.map((d) => d.peer)).toEqual(['s', 's']);
     expect(nodes.s.disconnects).toEqual([]);
+  });
+
+  it('a reset names the connection that died: send returns it, the client is told it, and later sends use a new one', () => {
+    const { sim, net, nodes } = setup(['c', 's']);
+    net.addRule({ action: 'drop', api: 'Produce', message: 'response', remaining: 1, delayUs: 0 });
+    const sentOn: number[] = [];
+    sim.at(0, () => sentOn.push(net.send('c', 's', 'request', 'Produce', 1, {})));
+    sim.at(10, () => net.send('s', 'c', 'response', 'Produce', 9, {})); // dropped: the connection c>s dies
+    sim.at(11, () => sentOn.push(net.send('c', 's', 'request', 'Produce', 2, {})));
+    sim.run(1e9);
+    expect(sentOn[0]).toBeGreaterThan(0);
+    expect(sentOn[1]).toBeGreaterThan(sentOn[0]);
+    expect(nodes.c.disconnects.map((d) => [d.peer, d.connectionId])).toEqual([['s', sentOn[0]]]);
+    expect(nodes.s.ids()).toEqual([2]); // 1 was on the dead connection
+    // A crashed process takes all its connections down: -1 names them all.
+    sim.at(sim.nowUs, () => net.nodeCrashed('s', true));
+    sim.run(1e10);
+    expect(nodes.c.disconnects.map((d) => [d.peer, d.connectionId])).toEqual([['s', sentOn[0]], ['s', -1]]);
   });
 
   it('a rule matches only its API, message kind and node', () => {
@@ -372,6 +390,50 @@ describe('Network: process stalls (hold)', () => {
     sendAt(sim, start + 1, net, 'c', 's', 'request', 'Produce', 5);
     sim.run(1e10);
     expect(at[5]).toBeGreaterThanOrEqual(start + 80_000);
+  });
+});
+
+describe('Network: process stalls keep each connection direction FIFO', () => {
+  /** Sends 1..20 a few microseconds apart from `from` to `to` while `s` is stalled (until 100 ms); returns arrival times by id. */
+  function sendDuringStall(from: string, to: string, kind: MessageKind) {
+    const { sim, net, nodes } = setup(['c', 's']);
+    const at = new Map<number, number>();
+    nodes[to].deliver = (e) => {
+      at.set(e.correlationId, sim.nowUs);
+      nodes[to].received.push(e);
+    };
+    sim.at(0, () => net.hold('s', 100_000));
+    for (let i = 1; i <= 20; i++) sendAt(sim, 10 + i, net, from, to, kind, 'Produce', i);
+    sim.run(1e9);
+    return { ids: nodes[to].ids(kind), at };
+  }
+
+  it('requests to a stalled node arrive in send order when it wakes up', () => {
+    const { ids, at } = sendDuringStall('c', 's', 'request');
+    expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(Math.min(...at.values())).toBeGreaterThanOrEqual(100_000 + 200);
+  });
+
+  it('responses from a stalled node, and its own requests, leave in the order it wrote them', () => {
+    expect(sendDuringStall('s', 'c', 'response').ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(sendDuringStall('s', 'c', 'request').ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('a message already on its way when the receiver stalls waits for the stall to end, ahead of later ones', () => {
+    const { sim, net, nodes } = setup(['c', 's']);
+    const at = new Map<number, number>();
+    nodes.s.deliver = (e) => {
+      at.set(e.correlationId, sim.nowUs);
+      nodes.s.received.push(e);
+    };
+    sendAt(sim, 0, net, 'c', 's', 'request', 'Produce', 1); // at least 200 us on the wire
+    sim.at(1, () => net.hold('s', 100_000));
+    sendAt(sim, 50, net, 'c', 's', 'request', 'Produce', 2);
+    sim.run(1e9);
+    expect(at.get(1)).toBeGreaterThanOrEqual(100_000);
+    expect(nodes.s.ids()).toEqual([1, 2]);
+    // One sent during the stall goes on the wire when it ends.
+    expect(at.get(2)).toBeGreaterThanOrEqual(100_000 + 200);
   });
 });
 

@@ -19,8 +19,8 @@ class Client implements NetNode {
     this.responsesDelivered++;
     this.rpc.onResponse(env);
   }
-  peerDisconnected(peer: string): void {
-    this.rpc.failAll(peer);
+  peerDisconnected(peer: string, connectionId: number): void {
+    this.rpc.failAll(peer, connectionId);
   }
 }
 
@@ -148,10 +148,28 @@ describe('RpcClient', () => {
       call('s1', 1, 1000);
       call('s2', 2, 1000);
     });
-    sim.at(500, () => client.peerDisconnected('s1'));
+    sim.at(500, () => client.peerDisconnected('s1', -1)); // -1: every connection to s1 (it crashed)
     sim.run(600);
     expect(outcomes.map((o) => [o.n, o.error])).toEqual([[1, 'NETWORK_EXCEPTION']]);
     expect(client.rpc.inFlightTo('s2')).toBe(1);
+  });
+
+  it('a reset fails only the requests sent on the connection that died; one sent on the new connection gets its answer', () => {
+    const { sim, net, s1, outcomes, call, answer } = setup();
+    // The answer to 1 is lost: that resets the connection, and the client hears of it one latency later.
+    net.addRule({ action: 'drop', api: 'Produce', message: 'response', remaining: 1, delayUs: 0 });
+    sim.at(0, () => call('s1', 1, 1000));
+    sim.run(50_000);
+    sim.at(sim.nowUs, () => {
+      answer(s1, 1);
+      call('s1', 2, 1000); // after the reset, before the client knows of it: goes on the new connection
+    });
+    sim.run(sim.nowUs + 50_000);
+    expect(outcomes.map((o) => [o.n, o.error])).toEqual([[1, 'NETWORK_EXCEPTION']]);
+    expect(s1.requests.map((e) => e.body.n)).toEqual([1, 2]);
+    sim.at(sim.nowUs, () => answer(s1, 2));
+    sim.run(sim.nowUs + 50_000);
+    expect(outcomes.map((o) => [o.n, o.error, o.response?.echo])).toEqual([[1, 'NETWORK_EXCEPTION', undefined], [2, null, 2]]);
   });
 
   it('clear() drops pending requests without callbacks, and their timers stay silent', () => {

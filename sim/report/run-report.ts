@@ -29,7 +29,11 @@ export interface RunReport {
   schedule: FaultSchedule;
   stats: CheckStats & { messagesSent: number; messagesLost: number };
   reproduce: string;
+  /** Where the model's simplifications are listed (a report is only as true as the model behind it). */
+  model: string;
 }
+
+export const MODEL_NOTES = 'docs/model.md';
 
 export function buildRunReport(file: string, run: RunResult, check: CheckResult, reproduce: string): RunReport {
   const anomalies: ReportedAnomaly[] = [...check.anomalies];
@@ -50,6 +54,7 @@ export function buildRunReport(file: string, run: RunResult, check: CheckResult,
     quiesced: run.quiesced, schedule: run.schedule,
     stats: { ...check.stats, ...run.network },
     reproduce,
+    model: MODEL_NOTES,
   };
 }
 

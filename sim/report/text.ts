@@ -26,7 +26,9 @@ export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   out.push(`${c.bold('eos-sim run')} ${c.cyan(r.scenario)}  mode=${c.bold(r.mode)}  seed=${r.seed}  bugs=${bugs}`);
   out.push(`  events ${n(r.events)} · virtual time ${ms(r.virtualTimeUs)} · trace hash ${c.bold(r.traceHash)}`);
   const s = r.stats;
-  out.push(`  messages ${n(s.messagesSent)} sent, ${n(s.messagesLost)} lost · ops ${n(s.ops)} · sends ok/info/fail ${s.sends.ok}/${s.sends.info}/${s.sends.fail} · polls ${n(s.polls)} read ${n(s.valuesRead)} · applied ${n(s.applies)}`);
+  const writes = [`sends ok/info/fail ${s.sends.ok}/${s.sends.info}/${s.sends.fail}`];
+  if (s.txns.ok + s.txns.info + s.txns.fail > 0) writes.push(`transactions committed/unknown/aborted ${s.txns.ok}/${s.txns.info}/${s.txns.fail}`);
+  out.push(`  messages ${n(s.messagesSent)} sent, ${n(s.messagesLost)} lost · ops ${n(s.ops)} · ${writes.join(' · ')} · polls ${n(s.polls)} read ${n(s.valuesRead)} · applied ${n(s.applies)}`);
   out.push(`  faults: ${r.schedule.length === 0 ? 'none' : `${r.schedule.length} scheduled`}${r.quiesced ? '' : c.yellow(' · did not quiesce')}`);
   if (r.verdict === 'pass') {
     out.push(c.green.bold('PASS') + '  no anomaly found');
@@ -46,6 +48,7 @@ export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   }
   out.push('');
   out.push(`reproduce: ${c.bold(r.reproduce)}`);
+  out.push(c.dim(`model and its simplifications: ${r.model}`));
   return out.join('\n');
 }
 
