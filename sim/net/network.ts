@@ -196,9 +196,13 @@ export class Network {
     });
   }
 
-  /** A client closes its connection (Kafka's NetworkClient does so when a request times out). */
-  disconnect(client: string, server: string): void {
-    this.resetConnection(`${client}>${server}`, false);
+  /**
+   * A client closes its connection (Kafka's NetworkClient does so when a request times out). Only the
+   * named connection (default: the current one): if it was already replaced, the newer one is left alone.
+   */
+  disconnect(client: string, server: string, connectionId?: number): void {
+    const key = `${client}>${server}`;
+    if (connectionId === undefined || this.connections.get(key)?.id === connectionId) this.resetConnection(key, false);
   }
 
   /** A process crash closes its sockets: its peers get a reset. A power loss tells nobody. */

@@ -172,6 +172,23 @@ describe('RpcClient', () => {
     expect(outcomes.map((o) => [o.n, o.error, o.response?.echo])).toEqual([[1, 'NETWORK_EXCEPTION', undefined], [2, null, 2]]);
   });
 
+  it('a timeout closes only its own connection: a request in flight on a newer one still gets its answer', () => {
+    const { sim, net, s1, outcomes, call, answer } = setup();
+    // 1 is lost to a partition, which silently replaces the connection; 2 leaves on the new connection
+    // just before 1 times out, and is still in flight when it does.
+    sim.at(0, () => {
+      net.cutLink('c', 's1');
+      call('s1', 1, 10);
+    });
+    sim.at(1000, () => net.heal());
+    sim.at(9950, () => call('s1', 2, 1000));
+    sim.run(20_000);
+    expect(s1.requests.map((e) => e.body.n)).toEqual([2]);
+    sim.at(sim.nowUs, () => answer(s1, 2));
+    sim.run(sim.nowUs + 50_000);
+    expect(outcomes.map((o) => [o.n, o.error, o.response?.echo ?? null])).toEqual([[1, 'REQUEST_TIMED_OUT', null], [2, null, 2]]);
+  });
+
   it('clear() drops pending requests without callbacks, and their timers stay silent', () => {
     const { sim, client, outcomes, call } = setup();
     sim.at(0, () => {

@@ -53,7 +53,7 @@ export class RpcClient {
     for (const [id, p] of [...this.pending]) {
       if (p.deadlineUs > now || !this.pending.has(id)) continue;
       this.pending.delete(id);
-      this.net.disconnect(this.self, p.to);
+      this.net.disconnect(this.self, p.to, p.connectionId);
       p.callback('REQUEST_TIMED_OUT', null);
       // Closing the connection fails everything else in flight on it.
       this.failAll(p.to, p.connectionId);
