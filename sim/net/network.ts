@@ -118,7 +118,8 @@ export class Network {
       from, to, kind, api, correlationId, body, connectionId: conn.id,
       fromIncarnation: src.incarnation, toIncarnation: dst.incarnation, lingering: false,
     };
-    if (this.cut.has(`${from}>${to}`)) {
+    // Size checks first: on the hot path there is usually no cut and no stall, and no key to build.
+    if (this.cut.size > 0 && this.cut.has(`${from}>${to}`)) {
       // A partition loses the message silently; the connection is dead but nobody is told.
       this.lose(env, key, 'partition', false);
       return env.connectionId;
@@ -129,7 +130,7 @@ export class Network {
       return env.connectionId;
     }
     let arrival: number;
-    const heldUntil = Math.max(this.held.get(from) ?? 0, this.held.get(to) ?? 0);
+    const heldUntil = this.held.size === 0 ? 0 : Math.max(this.held.get(from) ?? 0, this.held.get(to) ?? 0);
     if (rule?.action === 'delay') {
       env.lingering = true;
       arrival = this.sim.nowUs + rule.delayUs;
@@ -153,7 +154,7 @@ export class Network {
 
   private arrive(env: Envelope, key: string): void {
     // A message already on its way when the receiver stalled waits for it to wake up.
-    const heldUntil = this.held.get(env.to) ?? 0;
+    const heldUntil = this.held.size === 0 ? 0 : this.held.get(env.to) ?? 0;
     if (heldUntil > this.sim.nowUs) {
       this.sim.at(heldUntil, () => this.arrive(env, key));
       return;
@@ -169,7 +170,7 @@ export class Network {
       this.messagesLost++;
       return;
     }
-    if (this.cut.has(`${env.from}>${env.to}`)) {
+    if (this.cut.size > 0 && this.cut.has(`${env.from}>${env.to}`)) {
       this.lose(env, key, 'partition', false);
       return;
     }
