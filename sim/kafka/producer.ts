@@ -21,24 +21,8 @@ import {
   type TxnResponse,
 } from './protocol.ts';
 
-/** The consumer's group metadata a transactional offset commit carries (KIP-447). */
-export interface GroupMetadata {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-}
-
-/** TxnOffsetCommit as the producer sends it; the group coordinator defines the same shape. */
-interface TxnOffsetCommitRequest {
-  transactionalId: string;
-  group: string;
-  producerId: number;
-  producerEpoch: number;
-  generationId: number;
-  memberId: string;
-  offsets: Record<string, number>;
-}
 import { brokerNodeId } from './broker.ts';
+import type { ConsumerGroupMetadata, TxnOffsetCommitRequest } from './group-protocol.ts';
 
 /** ok: acknowledged (offset null with acks=0); fail: certainly not written; info: unknown. */
 export interface SendResult {
@@ -508,7 +492,7 @@ export class KafkaProducer implements NetNode {
   }
 
   /** sendOffsetsToTransaction: AddOffsetsToTxn, then TxnOffsetCommit to the group coordinator (KIP-447 metadata). */
-  sendOffsetsToTransaction(offsets: Record<string, number>, group: GroupMetadata, done: TxnCallback): void {
+  sendOffsetsToTransaction(offsets: Record<string, number>, group: ConsumerGroupMetadata, done: TxnCallback): void {
     if (this.fatalError) return done(this.fatalError);
     if (this.txnState !== 'in-transaction') throw new Error(`${this.id}: sendOffsetsToTransaction in state ${this.txnState}`);
     const txn = this.txn!;
@@ -535,7 +519,7 @@ export class KafkaProducer implements NetNode {
     });
   }
 
-  private txnOffsetCommit(offsets: Record<string, number>, group: GroupMetadata, done: TxnCallback, groupCoordinator: string | null = null): void {
+  private txnOffsetCommit(offsets: Record<string, number>, group: ConsumerGroupMetadata, done: TxnCallback, groupCoordinator: string | null = null): void {
     const inc = this.incarnation;
     const retry = () => this.later(() => this.txnOffsetCommit(offsets, group, done, null));
     if (!groupCoordinator) {
