@@ -245,4 +245,10 @@ export function main(argv: string[]): number {
   return exitCode;
 }
 
+// A reader that stops early (`eos-sim … | head`) closes the pipe: that is not an error of ours.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 process.exitCode = main(process.argv.slice(2));
