@@ -10,7 +10,7 @@ import { check } from '../sim/check/checker.ts';
 import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
 import { buildRunReport } from '../sim/report/run-report.ts';
-import { formatRunReport, formatSuite } from '../sim/report/text.ts';
+import { formatAnomalies, formatRunReport, formatSuite } from '../sim/report/text.ts';
 import { ConfigError, runScenario } from '../sim/run/run-scenario.ts';
 import { consumerOverrides, producerOverrides } from '../sim/scenario/format.ts';
 import { listScenarios, loadScenario, resolveScenarioPath, ScenarioError } from '../sim/scenario/load.ts';
@@ -155,7 +155,8 @@ function commandCheck(file: string, flags: { json?: boolean }): number {
     const h = history.header;
     process.stdout.write(`${c.bold('eos-sim check')} ${file}  scenario=${h.scenario} mode=${h.mode} seed=${h.seed}\n`);
     process.stdout.write(result.verdict === 'pass' ? `${c.green.bold('PASS')}  no anomaly found\n` : `${c.red.bold('FAIL')}  ${Object.entries(result.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ×${v}`).join(', ')}\n`);
-    for (const a of result.anomalies) process.stdout.write(`  ${c.red(a.kind)}  ${a.message}\n`);
+    const lines = formatAnomalies(result.anomalies, c);
+    if (lines.length > 0) process.stdout.write(lines.join('\n') + '\n');
   }
   return result.verdict === 'pass' ? 0 : 1;
 }

@@ -20,6 +20,19 @@ function witnessFacts(a: ReportedAnomaly): string {
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join('  ');
 }
 
+/** Each anomaly with its witness facts and the history lines that prove it. */
+export function formatAnomalies(anomalies: readonly ReportedAnomaly[], c: ChalkInstance): string[] {
+  const out: string[] = [];
+  for (const a of anomalies) {
+    out.push('');
+    out.push(`  ${c.red.bold(a.kind)}  ${a.message}`);
+    const facts = witnessFacts(a);
+    if (facts) out.push(`    ${c.dim(facts)}`);
+    if ('events' in a.witness) for (const op of a.witness.events) out.push(`    ${c.dim(opLine(op))}`);
+  }
+  return out;
+}
+
 export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   const out: string[] = [];
   const bugs = r.bugs.length > 0 ? r.bugs.join(',') : 'none';
@@ -35,13 +48,7 @@ export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   } else {
     const summary = Object.entries(r.counts).map(([k, v]) => `${k} ×${v}`).join(', ');
     out.push(c.red.bold('FAIL') + `  ${summary}`);
-    for (const a of r.anomalies) {
-      out.push('');
-      out.push(`  ${c.red.bold(a.kind)}  ${a.message}`);
-      const facts = witnessFacts(a);
-      if (facts) out.push(`    ${c.dim(facts)}`);
-      if ('events' in a.witness) for (const op of a.witness.events) out.push(`    ${c.dim(opLine(op))}`);
-    }
+    out.push(...formatAnomalies(r.anomalies, c));
     const shown = r.anomalies.length;
     const total = Object.values(r.counts).reduce((x, y) => x + y, 0);
     if (total > shown) out.push(c.dim(`\n  (${total - shown} more not shown; --json has the capped list, --out writes the history)`));
