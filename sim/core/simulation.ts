@@ -50,7 +50,11 @@ export class Simulation {
 
   /** Writes a canonical trace record stamped with the current virtual time. */
   log(text: string): void {
-    this.trace.record(`${this.nowUs} ${text}`);
+    // The time goes in as a number: no "<time> <text>" string is built unless records are kept.
+    const trace = this.trace;
+    trace.int(this.nowUs);
+    trace.text(text);
+    trace.end(trace.records === null ? null : `${this.nowUs} ${text}`);
   }
 
   /** Arms a failpoint: the next time the model reaches `name`, `handler` runs (once) with the node there. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Trace } from './trace.ts';
+import { Trace, traceToken } from './trace.ts';
 
 function hashOf(records: string[], keep = false): string {
   const t = new Trace(keep);
@@ -48,5 +48,63 @@ describe('Trace', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 20000; i++) seen.add(hashOf([`${i} deliver broker-${i % 3}`]));
     expect(seen.size).toBe(20000);
+  });
+
+  it('a record given as fields hashes the same whether or not its text is kept, and keeps that text', () => {
+    const write = (t: Trace) => {
+      t.int(1500);
+      t.int(traceToken('broker-1'));
+      t.text('append');
+      t.end(t.records === null ? null : '1500 broker-1 append');
+    };
+    const kept = new Trace(true);
+    const notKept = new Trace(false);
+    write(kept);
+    write(notKept);
+    expect(kept.hash()).toBe(notKept.hash());
+    expect(kept.records).toEqual(['1500 broker-1 append']);
+    expect(notKept.recordCount).toBe(1);
+    expect(() => kept.end(null)).toThrow(/no text/);
+  });
+
+  it('integer fields: every value, field boundary and record boundary counts', () => {
+    const hashInts = (records: number[][]): string => {
+      const t = new Trace(false);
+      for (const r of records) {
+        for (const x of r) t.int(x);
+        t.end(null);
+      }
+      return t.hash();
+    };
+    const seen = new Set<string>();
+    for (let i = 0; i < 20000; i++) seen.add(hashInts([[i, i % 7]]));
+    expect(seen.size).toBe(20000);
+    expect(hashInts([[1, 2]])).not.toBe(hashInts([[2, 1]]));
+    expect(hashInts([[1, 2]])).not.toBe(hashInts([[1], [2]]));
+    expect(hashInts([[1]])).not.toBe(hashInts([[1, 0]]));
+    // High bits and values past 32 bits matter too (a time past 35 virtual minutes, a fraction).
+    expect(hashInts([[0x40000000]])).not.toBe(hashInts([[0]]));
+    expect(hashInts([[2 ** 32 + 5]])).not.toBe(hashInts([[5]]));
+    expect(hashInts([[2 ** 40]])).not.toBe(hashInts([[2 ** 40 + 1]]));
+    expect(hashInts([[1.5]])).not.toBe(hashInts([[1]]));
+  });
+
+  it('a text field and an integer field do not fold alike', () => {
+    const a = new Trace(false);
+    a.text('5');
+    a.end(null);
+    const b = new Trace(false);
+    b.int(5);
+    b.end(null);
+    const c = new Trace(false);
+    c.int('5'.charCodeAt(0));
+    c.end(null);
+    expect(new Set([a.hash(), b.hash(), c.hash()]).size).toBe(3);
+  });
+
+  it('traceToken is a stable 32-bit integer per string', () => {
+    expect(traceToken('broker-1')).toBe(traceToken('broker-1'));
+    expect(traceToken('broker-1')).not.toBe(traceToken('broker-2'));
+    expect(traceToken('Produce') | 0).toBe(traceToken('Produce'));
   });
 });

@@ -1,10 +1,28 @@
-// The canonical trace: one text record per delivered message, state change and fault. Every record is
-// folded into a 64-bit (two 32-bit lanes) FNV-1a-style hash as it is written, so the hash costs no
-// memory; the records themselves are kept only when asked for (--trace), since a run can write millions.
+// The canonical trace: one record per delivered message, state change and fault. Every record is folded
+// into a 64-bit (two 32-bit lanes) FNV-1a-style hash as it is written, so the hash costs no memory; the
+// records' text is kept only when asked for (--trace), since a run can write millions.
+//
+// A record is hashed from its fields, not from its text: a time is folded in as a number, a text as its
+// characters, and the hot records (a message delivered, see sim/net/network.ts) as a few integers, so that
+// a run that keeps no records builds no strings for them. The hash is the same whether or not records are
+// kept; it is a function of the same information as the text (what, where, when), not of the text itself.
+
+const P1 = 0x01000193;
+const P2 = 0x5bd1e995;
+/** Field tags, so that a text field and a large number's text never fold like an integer field. */
+const TAG_TEXT = 0x1_0002;
+const TAG_BIG = 0x1_0003;
+
+/** A 32-bit FNV-1a hash of a string: a stable integer stand-in for a name (node id, API) in a record. */
+export function traceToken(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), P1);
+  return h | 0;
+}
 
 export class Trace {
   private h1 = 0x811c9dc5;
-  private h2 = 0x01000193 ^ 0x5bd1e995;
+  private h2 = P1 ^ P2;
   private count = 0;
   readonly records: string[] | null;
 
@@ -12,19 +30,61 @@ export class Trace {
     this.records = keepRecords ? [] : null;
   }
 
-  record(text: string): void {
-    let h1 = this.h1;
-    let h2 = this.h2;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  /** Folds an integer field into the record being written (any number is taken, see big()). */
+  int(x: number): void {
+    const lo = x | 0;
+    if (lo !== x) {
+      this.big(x);
+      return;
     }
-    // Separate records so that ["ab","c"] and ["a","bc"] hash differently.
-    this.h1 = Math.imul(h1 ^ 0x0a, 0x01000193);
-    this.h2 = Math.imul(h2 ^ 0x0a, 0x5bd1e995) ^ (h1 >>> 15);
+    let h1 = Math.imul(this.h1 ^ lo, P1);
+    let h2 = Math.imul(this.h2 ^ lo, P2);
+    h1 ^= h1 >>> 16;
+    h2 ^= h2 >>> 13;
+    this.h1 = h1;
+    this.h2 = h2;
+  }
+
+  /** Beyond 32 bits (a time past 35 virtual minutes) or not an integer: fold its decimal text. */
+  private big(x: number): void {
+    this.int(TAG_BIG);
+    this.text(String(x));
+  }
+
+  /** Folds a text field into the record being written. */
+  text(s: string): void {
+    let h1 = Math.imul(this.h1 ^ TAG_TEXT, P1);
+    let h2 = Math.imul(this.h2 ^ TAG_TEXT, P2);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, P1);
+      h2 = Math.imul(h2 ^ c, P2);
+    }
+    // Fold in the length so that ["ab","c"] and ["a","bc"] differ as fields.
+    this.h1 = Math.imul(h1 ^ s.length, P1);
+    this.h2 = Math.imul(h2 ^ s.length, P2) ^ (h1 >>> 15);
+  }
+
+  /**
+   * Ends the record whose fields were just folded in. `text` is its readable form, stored when records
+   * are kept: callers build it only when `records` is not null, and pass null otherwise.
+   */
+  end(text: string | null): void {
+    // Separate records so that a record boundary is never the same as a field boundary.
+    const h1 = this.h1;
+    this.h1 = Math.imul(h1 ^ 0x0a, P1);
+    this.h2 = Math.imul(this.h2 ^ 0x0a, P2) ^ (h1 >>> 15);
     this.count++;
-    if (this.records) this.records.push(text);
+    if (this.records !== null) {
+      if (text === null) throw new Error('Trace.end: records are kept but the record has no text');
+      this.records.push(text);
+    }
+  }
+
+  /** A record that is a single text. */
+  record(text: string): void {
+    this.text(text);
+    this.end(text);
   }
 
   get recordCount(): number {

@@ -2,8 +2,17 @@
 // same partition as in Kafka: murmur2 for the producer's key partitioner (BuiltInPartitioner), and Java's
 // String.hashCode for the coordinator partition of a group or transactional id.
 
+const encoder = new TextEncoder();
+
+/** UTF-8 bytes of a string; ASCII (every key the workload makes) without going through TextEncoder. */
 function utf8(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return encoder.encode(s);
+    out[i] = c;
+  }
+  return out;
 }
 
 /** org.apache.kafka.common.utils.Utils.murmur2 */

@@ -451,3 +451,57 @@ describe('Network: determinism', () => {
     expect(run(5).times).not.toEqual(run(6).times);
   });
 });
+
+describe('Network: trace', () => {
+  /** A request and its response over two connections, one message lost to a cut; returns the trace. */
+  function traced(keepTrace: boolean): { hash: string; records: string[] | null; count: number } {
+    const sim = new Simulation({ seed: 3, keepTrace });
+    const net = new Network(sim, { latencyUsMin: 200, latencyUsMean: 2200 });
+    for (const id of ['c', 's', 't']) net.add(new FakeNode(id, sim));
+    sim.at(0, () => net.send('c', 's', 'request', 'Produce', 1, null));
+    sim.at(10, () => net.send('s', 'c', 'response', 'Produce', 1, null));
+    sim.at(20, () => net.cutLink('c', 't'));
+    sim.at(30, () => net.send('c', 't', 'request', 'Fetch', 2, null));
+    sim.run(1e9);
+    return { hash: sim.trace.hash(), records: sim.trace.records, count: sim.trace.recordCount };
+  }
+
+  it('writes one record per delivery and loss; the hash does not depend on keeping them', () => {
+    const kept = traced(true);
+    const notKept = traced(false);
+    expect(kept.records!.map((r) => r.replace(/^\d+ /, '')).sort()).toEqual([
+      'deliver c>s Produce request #1',
+      'deliver s>c Produce response #1',
+      'lose c>t Fetch request #2 partition',
+    ]);
+    expect(kept.records!.every((r) => /^\d+ (deliver|lose) /.test(r))).toBe(true);
+    expect(notKept.records).toBeNull();
+    expect(notKept.count).toBe(kept.count);
+    expect(notKept.hash).toBe(kept.hash);
+  });
+});
+
+describe('Network: node ids named before they are added', () => {
+  it('a cut or a stall may name a node that joins later, and holds once it does', () => {
+    const { sim, net, nodes } = setup(['a']);
+    expect(net.isCut('a', 'late')).toBe(false);
+    net.cutLink('a', 'late');
+    expect(net.isCut('a', 'late')).toBe(true);
+    expect(net.node('late')).toBeUndefined();
+    expect(() => net.send('a', 'late', 'request', 'Produce', 1, null)).toThrow(/unknown node/);
+    expect(net.nodeIds()).toEqual(['a']);
+    const late = new FakeNode('late', sim);
+    net.add(late);
+    expect(net.nodeIds()).toEqual(['a', 'late']);
+    net.send('a', 'late', 'request', 'Produce', 2, null);
+    net.send('late', 'a', 'request', 'Produce', 3, null);
+    sim.run(1e9);
+    expect(late.ids()).toEqual([]);
+    expect(nodes.a.ids()).toEqual([3]);
+    net.healPartitions();
+    expect(net.isCut('a', 'late')).toBe(false);
+    net.send('a', 'late', 'request', 'Produce', 4, null);
+    sim.run(1e9);
+    expect(late.ids()).toEqual([4]);
+  });
+});

@@ -6,6 +6,7 @@
 // shape behind Kafka's late-produce bugs — so it is exempt from the FIFO order and the connection reset.
 import type { Simulation } from '../core/simulation.ts';
 import type { RandomStream } from '../core/random.ts';
+import { traceToken } from '../core/trace.ts';
 import type { ApiName } from '../faults/schedule.ts';
 import type { NetworkConfig } from '../kafka/config.ts';
 
@@ -49,20 +50,51 @@ export interface MessageRule {
   delayUs: number;
 }
 
-interface Connection {
-  id: number;
+/**
+ * A node id interned to a small integer at its first mention (add(), or a fault naming it), so that the
+ * per-message work indexes arrays instead of building and hashing "from>to" strings.
+ */
+interface Endpoint {
+  readonly id: string;
+  readonly index: number;
+  /** The id as a trace field (see sim/core/trace.ts). */
+  readonly token: number;
+  /** Absent for an id that a fault names but that was never added. */
+  node: NetNode | undefined;
+  /** A stalled process's traffic waits until this time (µs); 0 when it never stalled. */
+  heldUntilUs: number;
+}
+
+/**
+ * An ordered pair (client, server): the connection the client opened to the server, and whether the
+ * directed link client -> server is cut. Messages from a to b use link [a][b] for the cut and the
+ * connection of the side that opened it: [a][b] for a request, [b][a] for a response.
+ */
+interface Link {
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  /** The connection's current generation; 0 until the first message opens it. */
+  connectionId: number;
   /** Arrival time of the last message in each direction, to keep each direction FIFO. */
   lastRequestArrivalUs: number;
   lastResponseArrivalUs: number;
+  cut: boolean;
 }
 
+/** Trace field for a delivery record: tells it apart from a text record that starts at the same time. */
+const TRACE_DELIVER = 0x64656c76;
+
 export class Network {
-  private readonly nodes = new Map<string, NetNode>();
-  private readonly connections = new Map<string, Connection>();
-  private readonly cut = new Set<string>();
+  /** Every id seen, in order of first mention. */
+  private readonly endpoints = new Map<string, Endpoint>();
+  /** The added nodes, in order of add(). */
+  private readonly added: Endpoint[] = [];
+  /** links[a][b] for endpoint indexes a and b. */
+  private readonly links: Link[][] = [];
+  /** The cut links, to heal them without scanning every pair. */
+  private cutLinks: Link[] = [];
+  private readonly apiTokens = new Map<string, number>();
   private rules: MessageRule[] = [];
-  /** Nodes whose traffic waits (a stalled process reads and writes nothing): node -> until (µs). */
-  private readonly held = new Map<string, number>();
   private readonly rng: RandomStream;
   private nextConnectionId = 1;
   messagesSent = 0;
@@ -75,26 +107,55 @@ export class Network {
     this.rng = sim.stream('network');
   }
 
+  private endpoint(id: string): Endpoint {
+    let e = this.endpoints.get(id);
+    if (e) return e;
+    const index = this.endpoints.size;
+    e = { id, index, token: traceToken(id), node: undefined, heldUntilUs: 0 };
+    this.endpoints.set(id, e);
+    const row: Link[] = [];
+    this.links.push(row);
+    for (const other of this.endpoints.values()) {
+      row[other.index] = newLink(e, other);
+      if (other !== e) this.links[other.index][index] = newLink(other, e);
+    }
+    return e;
+  }
+
+  private link(from: string, to: string): Link {
+    const a = this.endpoint(from);
+    const b = this.endpoint(to);
+    return this.links[a.index][b.index];
+  }
+
   add(node: NetNode): void {
-    if (this.nodes.has(node.id)) throw new Error(`network: duplicate node ${node.id}`);
-    this.nodes.set(node.id, node);
+    const e = this.endpoint(node.id);
+    if (e.node) throw new Error(`network: duplicate node ${node.id}`);
+    e.node = node;
+    this.added.push(e);
   }
 
   node(id: string): NetNode | undefined {
-    return this.nodes.get(id);
+    return this.endpoints.get(id)?.node;
   }
 
   nodeIds(): string[] {
-    return [...this.nodes.keys()];
+    return this.added.map((e) => e.id);
   }
 
-  private connection(key: string): Connection {
-    let c = this.connections.get(key);
-    if (!c) {
-      c = { id: this.nextConnectionId++, lastRequestArrivalUs: 0, lastResponseArrivalUs: 0 };
-      this.connections.set(key, c);
+  /** Opens the link's connection on its first use. */
+  private connection(link: Link): Link {
+    if (link.connectionId === 0) link.connectionId = this.nextConnectionId++;
+    return link;
+  }
+
+  private apiToken(api: string): number {
+    let t = this.apiTokens.get(api);
+    if (t === undefined) {
+      t = traceToken(api);
+      this.apiTokens.set(api, t);
     }
-    return c;
+    return t;
   }
 
   private latencyUs(): number {
@@ -107,30 +168,31 @@ export class Network {
    * by a reset (drop rule) or by its own timeout.
    */
   send<B>(from: string, to: string, kind: MessageKind, api: ApiName, correlationId: number, body: B): number {
-    const src = this.nodes.get(from);
-    const dst = this.nodes.get(to);
+    const srcEnd = this.endpoints.get(from);
+    const dstEnd = this.endpoints.get(to);
+    const src = srcEnd?.node;
+    const dst = dstEnd?.node;
     if (!src || !dst) throw new Error(`network: unknown node in ${from} -> ${to}`);
     if (!src.isUp()) return -1;
     this.messagesSent++;
-    const key = kind === 'request' ? `${from}>${to}` : `${to}>${from}`;
-    const conn = this.connection(key);
+    const path = this.links[srcEnd!.index][dstEnd!.index];
+    const conn = this.connection(kind === 'request' ? path : this.links[dstEnd!.index][srcEnd!.index]);
     const env: Envelope<B> = {
-      from, to, kind, api, correlationId, body, connectionId: conn.id,
+      from, to, kind, api, correlationId, body, connectionId: conn.connectionId,
       fromIncarnation: src.incarnation, toIncarnation: dst.incarnation, lingering: false,
     };
-    // Size checks first: on the hot path there is usually no cut and no stall, and no key to build.
-    if (this.cut.size > 0 && this.cut.has(`${from}>${to}`)) {
+    if (path.cut) {
       // A partition loses the message silently; the connection is dead but nobody is told.
-      this.lose(env, key, 'partition', false);
+      this.lose(env, conn, 'partition', false);
       return env.connectionId;
     }
     const rule = this.matchRule(env);
     if (rule?.action === 'drop') {
-      this.lose(env, key, 'dropped', true);
+      this.lose(env, conn, 'dropped', true);
       return env.connectionId;
     }
     let arrival: number;
-    const heldUntil = this.held.size === 0 ? 0 : Math.max(this.held.get(from) ?? 0, this.held.get(to) ?? 0);
+    const heldUntil = Math.max(srcEnd!.heldUntilUs, dstEnd!.heldUntilUs);
     if (rule?.action === 'delay') {
       env.lingering = true;
       arrival = this.sim.nowUs + rule.delayUs;
@@ -148,51 +210,65 @@ export class Network {
         conn.lastResponseArrivalUs = arrival;
       }
     }
-    this.sim.at(arrival, () => this.arrive(env, key));
+    this.sim.at(arrival, () => this.arrive(env, path));
     return env.connectionId;
   }
 
-  private arrive(env: Envelope, key: string): void {
+  /** `path` is the link from the sender to the receiver. */
+  private arrive(env: Envelope, path: Link): void {
+    const dstEnd = path.server;
+    const srcEnd = path.client;
     // A message already on its way when the receiver stalled waits for it to wake up.
-    const heldUntil = this.held.size === 0 ? 0 : this.held.get(env.to) ?? 0;
-    if (heldUntil > this.sim.nowUs) {
-      this.sim.at(heldUntil, () => this.arrive(env, key));
+    if (dstEnd.heldUntilUs > this.sim.nowUs) {
+      this.sim.at(dstEnd.heldUntilUs, () => this.arrive(env, path));
       return;
     }
-    const dst = this.nodes.get(env.to)!;
-    const src = this.nodes.get(env.from)!;
-    const conn = this.connections.get(key)!;
+    const dst = dstEnd.node!;
+    const src = srcEnd.node!;
+    const conn = env.kind === 'request' ? path : this.links[dstEnd.index][srcEnd.index];
     if (!dst.isUp() || dst.incarnation !== env.toIncarnation) {
       this.messagesLost++;
       return;
     }
-    if (!env.lingering && (conn.id !== env.connectionId || src.incarnation !== env.fromIncarnation)) {
+    if (!env.lingering && (conn.connectionId !== env.connectionId || src.incarnation !== env.fromIncarnation)) {
       this.messagesLost++;
       return;
     }
-    if (this.cut.size > 0 && this.cut.has(`${env.from}>${env.to}`)) {
-      this.lose(env, key, 'partition', false);
+    if (path.cut) {
+      this.lose(env, conn, 'partition', false);
       return;
     }
-    this.sim.log(`deliver ${env.from}>${env.to} ${env.api} ${env.kind} #${env.correlationId}`);
+    // The hottest record of a run: folded in as integers; its text is built only when records are kept.
+    const sim = this.sim;
+    const trace = sim.trace;
+    trace.int(sim.nowUs);
+    trace.int(TRACE_DELIVER);
+    trace.int(srcEnd.token);
+    trace.int(dstEnd.token);
+    trace.int(this.apiToken(env.api));
+    trace.int(env.kind === 'request' ? 1 : 2);
+    trace.int(env.correlationId);
+    trace.end(trace.records === null ? null
+      : `${sim.nowUs} deliver ${env.from}>${env.to} ${env.api} ${env.kind} #${env.correlationId}`);
     dst.deliver(env);
   }
 
-  private lose(env: Envelope, key: string, why: string, notify: boolean): void {
+  /** `conn` is the link whose connection the message went on. */
+  private lose(env: Envelope, conn: Link, why: string, notify: boolean): void {
     this.messagesLost++;
     this.sim.log(`lose ${env.from}>${env.to} ${env.api} ${env.kind} #${env.correlationId} ${why}`);
-    this.resetConnection(key, notify);
+    this.resetConnection(conn, notify);
   }
 
-  private resetConnection(key: string, notify: boolean): void {
-    const conn = this.connection(key);
-    const dead = conn.id;
-    conn.id = this.nextConnectionId++;
+  private resetConnection(link: Link, notify: boolean): void {
+    const dead = this.connection(link).connectionId;
+    link.connectionId = this.nextConnectionId++;
     if (!notify) return;
-    const [client, server] = key.split('>');
+    const client = link.client;
+    const server = link.server.id;
     // The reset reaches the client side one latency later, as an RST would.
     this.sim.after(this.latencyUs(), () => {
-      const node = this.nodes.get(client)!;
+      const node = client.node!;
       if (node.isUp()) node.peerDisconnected(server, dead);
     });
   }
@@ -202,15 +278,18 @@ export class Network {
    * named connection (default: the current one): if it was already replaced, the newer one is left alone.
    */
   disconnect(client: string, server: string, connectionId?: number): void {
-    const key = `${client}>${server}`;
-    if (connectionId === undefined || this.connections.get(key)?.id === connectionId) this.resetConnection(key, false);
+    const link = this.link(client, server);
+    if (connectionId === undefined || (link.connectionId !== 0 && link.connectionId === connectionId)) {
+      this.resetConnection(link, false);
+    }
   }
 
   /** A process crash closes its sockets: its peers get a reset. A power loss tells nobody. */
   nodeCrashed(id: string, notifyPeers: boolean): void {
     if (!notifyPeers) return;
-    for (const peer of this.nodes.values()) {
-      if (peer.id === id) continue;
+    for (const e of this.added) {
+      if (e.id === id) continue;
+      const peer = e.node!;
       this.sim.after(this.latencyUs(), () => {
         if (peer.isUp()) peer.peerDisconnected(id, -1);
       });
@@ -237,20 +316,24 @@ export class Network {
 
   /** Holds every message to or from `node` until `untilUs` (a process stall). */
   hold(node: string, untilUs: number): void {
-    this.held.set(node, Math.max(this.held.get(node) ?? 0, untilUs));
+    const e = this.endpoint(node);
+    e.heldUntilUs = Math.max(e.heldUntilUs, untilUs);
   }
 
   /** Cuts the directed link from -> to. */
   cutLink(from: string, to: string): void {
     if (from === to) throw new Error(`network: cannot cut ${from} from itself`);
-    this.cut.add(`${from}>${to}`);
+    const link = this.link(from, to);
+    if (link.cut) return;
+    link.cut = true;
+    this.cutLinks.push(link);
   }
 
   isolate(node: string): void {
-    for (const other of this.nodes.keys()) {
-      if (other === node) continue;
-      this.cutLink(node, other);
-      this.cutLink(other, node);
+    for (const e of this.added) {
+      if (e.id === node) continue;
+      this.cutLink(node, e.id);
+      this.cutLink(e.id, node);
     }
   }
 
@@ -270,10 +353,17 @@ export class Network {
   }
 
   healPartitions(): void {
-    this.cut.clear();
+    for (const link of this.cutLinks) link.cut = false;
+    this.cutLinks = [];
   }
 
   isCut(from: string, to: string): boolean {
-    return this.cut.has(`${from}>${to}`);
+    const a = this.endpoints.get(from);
+    const b = this.endpoints.get(to);
+    return a !== undefined && b !== undefined && this.links[a.index][b.index].cut;
   }
+}
+
+function newLink(client: Endpoint, server: Endpoint): Link {
+  return { client, server, connectionId: 0, lastRequestArrivalUs: 0, lastResponseArrivalUs: 0, cut: false };
 }
