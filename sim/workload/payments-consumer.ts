@@ -9,14 +9,14 @@ import type { ConsumerConfig } from '../kafka/config.ts';
 import { COMMIT_FENCED, type ConsumedRecord, type KafkaConsumer } from '../kafka/consumer.ts';
 import type { Ledger } from './ledger.ts';
 import type { Recorder } from './recorder.ts';
+import { Stall } from './stall.ts';
 
 export class PaymentsConsumer {
   readonly process: string;
   private incarnation = 0;
   private up = true;
   private busy = false;
-  /** A GC-like stall: the application does nothing until then. */
-  private pausedUntilUs = 0;
+  private readonly stall: Stall;
   /** Offsets the last successful commit stored (what a restart or the next owner resumes from). */
   lastCommitted: Record<string, number> = {};
 
@@ -35,6 +35,7 @@ export class PaymentsConsumer {
     private readonly peers: readonly PaymentsConsumer[] = [],
   ) {
     this.process = `consumer-${index}`;
+    this.stall = new Stall(sim);
     this.start();
   }
 
@@ -44,9 +45,7 @@ export class PaymentsConsumer {
 
   /** Runs `fn` now, or when the current stall ends. */
   private whenAwake(inc: number, fn: () => void): void {
-    if (!this.alive(inc)) return;
-    if (this.sim.nowUs < this.pausedUntilUs) return this.sim.at(this.pausedUntilUs, () => this.whenAwake(inc, fn));
-    fn();
+    this.stall.defer(() => this.alive(inc), fn);
   }
 
   private start(): void {
@@ -137,7 +136,7 @@ export class PaymentsConsumer {
   }
 
   pause(forMs: number): void {
-    this.pausedUntilUs = Math.max(this.pausedUntilUs, this.sim.nowUs + forMs * 1000);
+    this.stall.pause(forMs);
   }
 
   crash(): void {
@@ -170,7 +169,7 @@ export class PaymentsConsumer {
   caughtUp(ends: Record<string, number>): boolean {
     const live = this.peers.filter((p) => p.up);
     if (!this.up) return live.length > 0;
-    if (this.busy || this.sim.nowUs < this.pausedUntilUs || !this.client.isStable()) return false;
+    if (this.busy || this.stall.active || !this.client.isStable()) return false;
     const pos = this.client.positions();
     for (const key of this.client.assignment()) {
       const end = ends[key] ?? 0;

@@ -13,6 +13,7 @@ import type { KafkaProducer, SendResult } from '../kafka/producer.ts';
 import { partitionForKey } from '../kafka/partitioner.ts';
 import { partitionKey } from '../kafka/protocol.ts';
 import type { Recorder } from './recorder.ts';
+import { Stall } from './stall.ts';
 
 export interface PaymentsProducerOptions {
   /** 1-based producer number, used in values and the process name. */
@@ -67,8 +68,7 @@ export class PaymentsProducer {
   private readonly resend: Payment[];
   private incarnation: number;
   private up = true;
-  /** A GC-like stall: no payment leaves until then. */
-  private pausedUntilUs = 0;
+  private readonly stall: Stall;
   private readonly rng: RandomStream;
   /** Payments this instance has out (another instance of the same application has its own). */
   private readonly mine = new Set<Payment>();
@@ -90,6 +90,7 @@ export class PaymentsProducer {
     // Values name the incarnation that first sent them; a replacement's incarnations start after the first's.
     this.incarnation = (instance - 1) * 1000;
     this.rng = sim.stream(`workload:${this.process}`);
+    this.stall = new Stall(sim);
     sim.after(0, () => this.start());
   }
 
@@ -121,16 +122,11 @@ export class PaymentsProducer {
   /** Runs `fn` after `ms`, later if a stall is in the way, and not at all if this incarnation died. */
   private after(ms: number, fn: () => void): void {
     const inc = this.incarnation;
-    const run = () => {
-      if (!this.up || inc !== this.incarnation) return;
-      if (this.sim.nowUs < this.pausedUntilUs) return this.sim.at(this.pausedUntilUs, run);
-      fn();
-    };
-    this.sim.afterMs(ms, run);
+    this.sim.afterMs(ms, () => this.stall.defer(() => this.up && inc === this.incarnation, fn));
   }
 
   pause(forMs: number): void {
-    this.pausedUntilUs = Math.max(this.pausedUntilUs, this.sim.nowUs + forMs * 1000);
+    this.stall.pause(forMs);
   }
 
   nodes(): string[] {

@@ -13,6 +13,7 @@ import type { KafkaProducer, SendResult } from '../kafka/producer.ts';
 import { partitionForKey } from '../kafka/partitioner.ts';
 import { partitionKey } from '../kafka/protocol.ts';
 import type { Recorder } from './recorder.ts';
+import { Stall } from './stall.ts';
 
 export interface ProcessorOptions {
   index: number;
@@ -42,8 +43,7 @@ export class Processor {
   private incarnation = 0;
   private up = true;
   private busy = false;
-  /** A GC-like stall: the application does nothing until then. */
-  private pausedUntilUs = 0;
+  private readonly stall: Stall;
   private readonly rng: RandomStream;
   /**
    * A fenced instance is closed and started again by its supervisor (as Kafka Streams recreates a task's
@@ -65,6 +65,7 @@ export class Processor {
   ) {
     this.process = process ?? `processor-${options.index}`;
     this.rng = sim.stream(`workload:${this.process}`);
+    this.stall = new Stall(sim);
     sim.after(0, () => this.start());
   }
 
@@ -81,9 +82,7 @@ export class Processor {
 
   /** Runs `fn` now, or when the current stall ends. */
   private whenAwake(inc: number, fn: () => void): void {
-    if (!this.alive(inc)) return;
-    if (this.sim.nowUs < this.pausedUntilUs) return this.sim.at(this.pausedUntilUs, () => this.whenAwake(inc, fn));
-    fn();
+    this.stall.defer(() => this.alive(inc), fn);
   }
 
   private start(): void {
@@ -247,7 +246,7 @@ export class Processor {
   }
 
   pause(forMs: number): void {
-    this.pausedUntilUs = Math.max(this.pausedUntilUs, this.sim.nowUs + forMs * 1000);
+    this.stall.pause(forMs);
   }
 
   crash(): void {
@@ -270,6 +269,6 @@ export class Processor {
 
   /** Up, awake and not mid-step (the run asks whether the pipeline has drained). */
   idle(): boolean {
-    return (!this.up || this.producer.isFenced() || !this.busy) && this.sim.nowUs >= this.pausedUntilUs;
+    return (!this.up || this.producer.isFenced() || !this.busy) && !this.stall.active;
   }
 }
