@@ -2,9 +2,11 @@
 // caller's chalk instance, so it is off when the output is not a terminal or NO_COLOR is set.
 import type { ChalkInstance } from 'chalk';
 import type { Op } from '../check/history.ts';
+import { describeFault } from '../faults/nemesis.ts';
 import type { CaseResult, SuiteResult } from '../suite/suite.ts';
 import type { ReportedAnomaly, RunReport } from './run-report.ts';
 
+const MAX_FAULTS_SHOWN = 12;
 const n = (x: number) => x.toLocaleString('en-US');
 const ms = (us: number) => `${(us / 1000).toFixed(3)} ms`;
 
@@ -43,6 +45,9 @@ export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   if (s.txns.ok + s.txns.info + s.txns.fail > 0) writes.push(`transactions committed/unknown/aborted ${s.txns.ok}/${s.txns.info}/${s.txns.fail}`);
   out.push(`  messages ${n(s.messagesSent)} sent, ${n(s.messagesLost)} lost · ops ${n(s.ops)} · ${writes.join(' · ')} · polls ${n(s.polls)} read ${n(s.valuesRead)} · applied ${n(s.applies)}`);
   out.push(`  faults: ${r.schedule.length === 0 ? 'none' : `${r.schedule.length} scheduled`}${r.quiesced ? '' : c.yellow(' · did not quiesce')}`);
+  // The schedule is data (random ones are drawn before the run): show it, so a story can be read and replayed.
+  for (const e of r.schedule.slice(0, MAX_FAULTS_SHOWN)) out.push(c.dim(`    ${(e.atMs / 1000).toFixed(3)} s  ${describeFault(e)}`));
+  if (r.schedule.length > MAX_FAULTS_SHOWN) out.push(c.dim(`    … ${r.schedule.length - MAX_FAULTS_SHOWN} more (--json has them all)`));
   if (r.verdict === 'pass') {
     out.push(c.green.bold('PASS') + '  no anomaly found');
   } else {
