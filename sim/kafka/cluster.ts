@@ -7,6 +7,7 @@ import { Broker, OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './broker.ts';
 import type { BrokerConfig } from './config.ts';
 import { Controller } from './controller.ts';
 import type { Partition } from './partition.ts';
+import { coordinatorPartitionFor } from './partitioner.ts';
 import { partitionKey, type PartitionRegistration } from './protocol.ts';
 
 export interface TopicConfig {
@@ -90,14 +91,15 @@ export class Cluster {
     return b.isUp() ? b.leaderPartition(key) : null;
   }
 
-  /** Committed offsets of a group as its current coordinator holds them (empty when none is up). */
+  /**
+   * Committed offsets of a group as its current coordinator holds them: the leader of the group's
+   * __consumer_offsets partition (empty when it has none). Another broker may still hold an old copy.
+   */
   committedOffsets(group: string): Map<string, number> {
-    for (const b of this.brokers.values()) {
-      if (!b.isUp()) continue;
-      const g = b.groupCoordinator.committed().get(group);
-      if (g) return g;
-    }
-    return new Map();
+    const key = partitionKey(OFFSETS_TOPIC, coordinatorPartitionFor(group, this.options.offsetsTopicPartitions));
+    const leader = this.leaderReplica(key);
+    if (!leader) return new Map();
+    return this.broker(leader.brokerId).groupCoordinator.committed().get(group) ?? new Map();
   }
 
   dataKeys(topic: string): string[] {

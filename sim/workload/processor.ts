@@ -204,13 +204,15 @@ export class Processor {
   }
 
   /**
-   * Nothing to read: with offsets outside the transaction, commit what the last transactions did not
-   * (as an auto-commit would), then poll again.
+   * Nothing to read: when offsets are committed outside a transaction (always without transactions, or
+   * with offsets-outside-txn), commit what the last steps did not get committed — a commit that failed,
+   * or one the auto-commit interval skipped — then poll again.
    */
   private idleCommit(inc: number): void {
     const positions = this.consumer.positions();
     const behind = Object.keys(positions).some((k) => positions[k] !== this.committed[k]);
-    if (this.options.transactional && !this.options.offsetsInTransaction && behind) return this.commitOffsets(positions, inc, () => this.pollLoop(inc));
+    const plainCommits = !this.options.transactional || !this.options.offsetsInTransaction;
+    if (plainCommits && behind) return this.commitOffsets(positions, inc, () => this.pollLoop(inc));
     this.pollLoop(inc);
   }
 
