@@ -2,7 +2,7 @@
 // invoke gets an id; its completion reuses it. When a process crashes, its open operations are completed
 // as info: nobody will ever learn their outcome from that process.
 import type { Simulation } from '../core/simulation.ts';
-import type { Mop, Op, OpF, OpType } from '../check/history.ts';
+import type { Op, OpF, OpType } from '../check/history.ts';
 
 export class Recorder {
   readonly ops: Op[] = [];
@@ -56,15 +56,4 @@ export class Recorder {
     const id = this.nextId++;
     this.push(process, 'info', 'crash', null, id);
   }
-
-  /** Operations still open (for a liveness report). */
-  openCount(): number {
-    let n = 0;
-    for (const m of this.open.values()) n += m.size;
-    return n;
-  }
-}
-
-export function sendMop(key: string, value: string): Mop {
-  return ['send', key, value];
 }
