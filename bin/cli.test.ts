@@ -57,6 +57,8 @@ describe('eos-sim run', () => {
     ['bad --set value', ['run', 'lost-ack', '--set', 'producer.acks=2'], /producer\.acks/],
     ['bad --case', ['run', 'lost-ack', '--case', '9'], /--case.*1\.\.4/],
     ['unknown command', ['fly'], /unknown command/],
+    ['bad suite --seeds', ['suite', 'lost-ack', '--seeds', '0'], /--seeds.*allowed: an integer 1\.\.100000/],
+    ['a missing history file', ['check', '/nonexistent/h.jsonl'], /\/nonexistent\/h\.jsonl: cannot read the file/],
     ['idempotence with acks=1', ['run', 'lost-ack', '--mode', 'idempotent', '--set', 'producer.acks=1'], /enable\.idempotence requires acks=all/],
   ];
   for (const [what, args, message] of bad) {

@@ -298,9 +298,12 @@ export class Broker implements NetNode {
     if (acks === 'all' && p.isr.length < this.options.config.minInsyncReplicas) return done('NOT_ENOUGH_REPLICAS', -1);
     let baseOffset: number;
     let lastOffset: number;
-    const check: AppendCheck = marker
-      ? ((error) => (error === 'NONE' ? { kind: 'append' } : { kind: 'error', error }) as AppendCheck)(p.producerState.checkMarker(batch.producerId, batch.producerEpoch, marker.coordinatorEpoch))
-      : p.producerState.check(batch);
+    let check: AppendCheck = { kind: 'append' };
+    if (!marker) check = p.producerState.check(batch);
+    else {
+      const error = p.producerState.checkMarker(batch.producerId, batch.producerEpoch, marker.coordinatorEpoch);
+      if (error !== 'NONE') check = { kind: 'error', error };
+    }
     if (check.kind === 'error') return done(check.error, -1);
     if (check.kind === 'duplicate') {
       baseOffset = check.firstOffset;

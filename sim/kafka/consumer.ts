@@ -666,7 +666,7 @@ export class KafkaConsumer implements NetNode {
     return out;
   }
 
-  /** High watermark as last seen is not tracked; the run asks the cluster whether the consumer caught up. */
+  /** The next offset this consumer hands out for `key` (null when not assigned). */
   position(key: string): number | null {
     return this.states.get(key)?.position ?? null;
   }

@@ -25,7 +25,7 @@ import {
   type AssignorName, type GroupErrorCode, type GroupMetadataValue, type GroupOffsetCommitRequest, type GroupOffsetCommitResponse,
   type GroupOffsetFetchRequest, type GroupOffsetFetchResponse, type HeartbeatRequest, type HeartbeatResponse,
   type JoinGroupProtocol, type JoinGroupRequest, type JoinGroupResponse, type LeaveGroupRequest, type LeaveGroupResponse,
-  type SyncGroupRequest, type SyncGroupResponse, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse,
+  type StoredMember, type SyncGroupRequest, type SyncGroupResponse, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse,
 } from './group-protocol.ts';
 
 // ---- group state machine (GroupMetadata.scala) -----------------------------------------------------------
@@ -57,13 +57,7 @@ interface OffsetAndLogPosition {
   recordOffset: number;
 }
 
-interface MemberMetadata {
-  memberId: string;
-  clientId: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocols: JoinGroupProtocol[];
-  assignment: string[];
+interface MemberMetadata extends StoredMember {
   /** The member's JoinGroup waiting for the rebalance to complete. */
   awaitingJoin: ((r: JoinGroupResponse) => void) | null;
   /** The member's SyncGroup waiting for the leader's assignment. */

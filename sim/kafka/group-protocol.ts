@@ -146,14 +146,17 @@ export interface GroupMetadataValue {
   generationId: number;
   protocolName: AssignorName | null;
   leaderId: string | null;
-  members: {
-    memberId: string;
-    clientId: string;
-    sessionTimeoutMs: number;
-    rebalanceTimeoutMs: number;
-    protocols: JoinGroupProtocol[];
-    assignment: string[];
-  }[];
+  members: StoredMember[];
+}
+
+/** A member as the group metadata record keeps it (the coordinator adds its in-memory waiters on top). */
+export interface StoredMember {
+  memberId: string;
+  clientId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocols: JoinGroupProtocol[];
+  assignment: string[];
 }
 
 /** The consumer's group identity, handed to sendOffsetsToTransaction (Kafka's ConsumerGroupMetadata). */

@@ -65,6 +65,9 @@ type TxnState = 'uninitialized' | 'initializing' | 'ready' | 'in-transaction' | 
 
 export type TxnCallback = (error: string | null) => void;
 
+/** Answers that mean this instance is a zombie: a newer one took over its transactional.id. */
+const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+
 export interface TransactionalOptions {
   transactionalId: string;
   /** After KIP-890 the coordinator bumps the epoch at every EndTxn and returns it. */
@@ -321,7 +324,7 @@ export class KafkaProducer implements NetNode {
       return;
     }
     if (err) b.maybeWritten = true;
-    if (this.txn && (this.fatalError || error === 'INVALID_PRODUCER_EPOCH' || error === 'PRODUCER_FENCED')) {
+    if (this.txn && (this.fatalError || FENCED.has(error))) {
       this.fence(error);
       this.finish(q, b, { status: b.maybeWritten ? 'info' : 'fail', offset: null, error: this.fatalError! });
       return;
@@ -470,7 +473,7 @@ export class KafkaProducer implements NetNode {
       }
       if (error === 'CONCURRENT_TRANSACTIONS' || RETRIABLE.has(error as ErrorCode)) return false;
       this.addInFlight = false;
-      if (error === 'PRODUCER_FENCED' || error === 'INVALID_PRODUCER_EPOCH' || error === 'INVALID_PRODUCER_ID_MAPPING') {
+      if (FENCED.has(error)) {
         this.fence(error);
         return true;
       }
@@ -504,7 +507,7 @@ export class KafkaProducer implements NetNode {
         return true;
       }
       if (error === 'CONCURRENT_TRANSACTIONS' || RETRIABLE.has(error as ErrorCode)) return false;
-      if (error === 'PRODUCER_FENCED' || error === 'INVALID_PRODUCER_ID_MAPPING') {
+      if (FENCED.has(error)) {
         this.fence(error);
         done(this.fatalError);
         return true;
@@ -539,7 +542,7 @@ export class KafkaProducer implements NetNode {
       if (inc !== this.incarnation) return;
       const error = err ?? resp!.error;
       if (error === 'NONE') return done(null);
-      if (error === 'INVALID_PRODUCER_EPOCH' || error === 'PRODUCER_FENCED') {
+      if (FENCED.has(error)) {
         this.fence(error);
         return done(this.fatalError);
       }
@@ -619,7 +622,7 @@ export class KafkaProducer implements NetNode {
     const req: EndTxnRequest = { transactionalId: this.txn!.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, committed };
     this.toCoordinator('EndTxn', req, (error, resp) => {
       if (error === 'CONCURRENT_TRANSACTIONS' || RETRIABLE.has(error as ErrorCode)) return false;
-      if (error === 'PRODUCER_FENCED' || error === 'INVALID_PRODUCER_EPOCH' || error === 'INVALID_PRODUCER_ID_MAPPING') {
+      if (FENCED.has(error)) {
         this.fence(error);
         finish(this.fatalError);
         return true;
