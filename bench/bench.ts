@@ -8,8 +8,7 @@
 // per event). A missed target is reported, not fatal: the exit code is 0 either way.
 // Wall time is read with performance.now(): allowed here (and only here, see eslint.config.js).
 //
-// bin/bench.js runs this file from an esbuild bundle (keepNames off), so tsx's loader and its `__name`
-// wrappers are not measured; `--tsx` runs it through tsx instead. The loader is printed with the results.
+// bin/bench.js runs this file from an esbuild bundle built as the eos-sim command's is (scripts/build.mjs).
 // Warm-up matters: V8 needs a few runs to optimise the model's hot paths, and --quick's short runs and
 // single warm-up round still include some of that, so compare a change by several interleaved runs.
 //
@@ -29,11 +28,6 @@ export const TARGET_COST_RATIO = 5;
 export interface BenchOptions {
   quick: boolean;
   json: boolean;
-}
-
-/** How the code was loaded: 'esbuild bundle' or 'tsx', as bin/bench.js says; 'unknown' when run otherwise. */
-function loader(): string {
-  return process.env.EOS_BENCH_LOADER ?? 'unknown';
 }
 
 /** The standard scenario: 3 brokers, payments with 3 partitions RF 3, 2 producers, 1 consumer, a few faults. */
@@ -97,7 +91,6 @@ export interface BaselineResult {
 
 export interface BenchResult {
   quick: boolean;
-  loader: string;
   node: string;
   paymentsPerProducer: number;
   repetitions: number;
@@ -246,7 +239,6 @@ export function bench(options: BenchOptions): BenchResult {
   const costRatioCpu = (totalCpuMs / totalEvents) / (baseline.cpuMs / baseline.events);
   return {
     quick: options.quick,
-    loader: loader(),
     node: process.version,
     paymentsPerProducer, repetitions, warmups,
     modes: results, baseline, costRatio, costRatioCpu, simEventsPerSec,
@@ -273,7 +265,7 @@ function table(rows: string[][]): string {
 
 export function formatText(r: BenchResult): string {
   const lines: string[] = [];
-  lines.push(`eos-sim bench${r.quick ? ' (quick)' : ''}: node ${r.node} (${r.loader}), ${r.paymentsPerProducer} payments x 2 producers, ` +
+  lines.push(`eos-sim bench${r.quick ? ' (quick)' : ''}: node ${r.node}, ${r.paymentsPerProducer} payments x 2 producers, ` +
     `${r.repetitions} runs per mode after ${r.warmups} warm-up round(s)`);
   lines.push('');
   const rows = [['', 'runs', 'events/run', 'events/s', 'virtual/wall', 'runs/s', 'ns/event']];
@@ -297,11 +289,10 @@ export function formatText(r: BenchResult): string {
 }
 
 function main(argv: string[]): void {
-  // --tsx is bin/bench.js's: it chose the loader before this file was loaded.
-  const known = new Set(['--quick', '--json', '--tsx']);
+  const known = new Set(['--quick', '--json']);
   const unknown = argv.filter((a) => !known.has(a));
   if (unknown.length > 0) {
-    console.error(`bench: unknown option ${unknown.join(' ')} (allowed: --quick, --json, --tsx)`);
+    console.error(`bench: unknown option ${unknown.join(' ')} (allowed: --quick, --json)`);
     process.exitCode = 2;
     return;
   }
