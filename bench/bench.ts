@@ -174,8 +174,7 @@ interface QueueProfile {
  */
 function profileQueue(c: BenchCase, seed: number): QueueProfile {
   const proto = EventQueue.prototype;
-  const push = proto.push;
-  const pop = proto.pop;
+  const { push, pushEvent, runNext } = proto;
   const delaysUs: number[] = [];
   let now = 0;
   let pops = 0;
@@ -184,17 +183,20 @@ function profileQueue(c: BenchCase, seed: number): QueueProfile {
     delaysUs.push(timeUs - now);
     push.call(this, timeUs, action);
   };
-  proto.pop = function (this: EventQueue): Action {
+  proto.pushEvent = function (this: EventQueue, timeUs: number, kind: number, a: number, b: number): void {
+    delaysUs.push(timeUs - now);
+    pushEvent.call(this, timeUs, kind, a, b);
+  };
+  proto.runNext = function (this: EventQueue): void {
     now = this.peekTime();
     pops++;
     lengthSum += this.size;
-    return pop.call(this);
+    runNext.call(this);
   };
   try {
     runScenario(c.scenario, { mode: c.mode, seed, bugs: [] });
   } finally {
-    proto.push = push;
-    proto.pop = pop;
+    Object.assign(proto, { push, pushEvent, runNext });
   }
   return { delaysUs, meanQueueLength: lengthSum / Math.max(1, pops) };
 }
@@ -218,7 +220,7 @@ function bareLoopOnce(events: number, profile: QueueProfile, seed: number): Base
   const t0 = performance.now();
   for (let i = 0; i < events; i++) {
     const t = q.peekTime();
-    q.pop()();
+    q.runNext();
     q.push(t + delays[i], noop);
   }
   const wallMs = performance.now() - t0;
