@@ -15,6 +15,9 @@ try {
 } catch (e) {
   // The CLI handles every error of usage or input itself (exit 2). Anything that reaches here is the
   // simulator breaking, and must not read as a finding (exit 1, Node's default for an uncaught error).
-  process.stderr.write(`eos-sim: internal error: ${e?.stack ?? e}\n`);
+  // Source maps stay off by default: loading dist/cli.js.map would slow every start.
+  const where = process.execArgv.includes('--enable-source-maps') || process.env.NODE_OPTIONS?.includes('--enable-source-maps')
+    ? '' : '\n(NODE_OPTIONS=--enable-source-maps maps this trace to the TypeScript sources)';
+  process.stderr.write(`eos-sim: internal error: ${e?.stack ?? e}${where}\n`);
   process.exit(3);
 }
