@@ -20,6 +20,7 @@ export const ANOMALY_KINDS = [
   'zombie-write',
   'pipeline-violation',
   'hanging-transaction',
+  'liveness',
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
@@ -39,6 +40,7 @@ export const ANOMALY_DESCRIPTIONS: Record<AnomalyKind, string> = {
   'zombie-write': "a fenced producer epoch's data took effect",
   'pipeline-violation': 'a consumed and committed input has no committed output, or more than one',
   'hanging-transaction': 'a transaction was still open at the end of the run, pinning the last stable offset',
+  liveness: 'the run did not quiesce: it ended at its time limit with work still unfinished',
 };
 
 /** The evidence for one anomaly: the facts it is about and the history lines that prove it. */

@@ -63,7 +63,8 @@ describe('check', () => {
   });
 
   it('summarises the history in stats', () => {
-    const h = new HistoryBuilder()
+    const producer = { acks: 'all', idempotence: false, maxInFlight: 5, retries: 3, transactional: false } as const;
+    const h = new HistoryBuilder({ producer })
       .send('producer-1', 'ok', ['payments/0', 'p1-e0-s0', 0], ['payments/0', 'p1-e0-s1', 1])
       .send('producer-1', 'info', ['payments/0', 'p1-e0-s2'])
       .send('producer-1', 'fail', ['payments/0', 'p1-e0-s3'])

@@ -5,7 +5,7 @@ import type { Anomaly, AnomalyKind, CheckResult, CheckStats, OutcomeCounts } fro
 import type { History } from './history.ts';
 import { buildIndex } from './index.ts';
 import type { HistoryIndex } from './index.ts';
-import { findHangingTransactions } from './liveness.ts';
+import { findHangingTransactions, findUnquiescedRun } from './liveness.ts';
 import { findOrderViolations } from './order.ts';
 import { findPipelineViolations } from './pipeline.ts';
 import { findPollAnomalies } from './polls.ts';
@@ -27,6 +27,7 @@ const FAMILIES: readonly ((ix: HistoryIndex) => Anomaly[])[] = [
   findZombieWrites,
   findPipelineViolations,
   findHangingTransactions,
+  findUnquiescedRun,
 ];
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -78,6 +78,11 @@ export interface Op {
    * "nemesis") a one-element list describing the fault.
    */
   value: Mop[] | string[] | null;
+  /**
+   * txn only: when the application asked for the commit (commitTransaction, i.e. EndTxn(commit) sent), in
+   * µs. A read_committed poll that returned the transaction's data before this time read uncommitted data.
+   */
+  commit?: number;
   error?: string;
 }
 

@@ -31,6 +31,8 @@ export interface Txn {
   type: Outcome;
   /** The completion's error, e.g. PRODUCER_FENCED. */
   error: string | undefined;
+  /** When the commit was requested (µs, the `commit` field of its lines); -1 when the history does not say. */
+  commitAt: number;
   /** Indexes into `writes`, in micro-op order. */
   writes: number[];
 }
@@ -81,8 +83,16 @@ export interface HistoryIndex {
   ops: Op[];
   seed: number;
   readCommitted: boolean;
-  /** The producer settings promise per-partition order: idempotence, or one request in flight. */
+  /**
+   * The producer settings promise per-partition order: idempotence, or one request in flight. A header
+   * that says nothing about the producer is judged as Jepsen does: order promised.
+   */
   ordered: boolean;
+  /**
+   * A send operation with several sends is one transaction (all or nothing): in a transactional history,
+   * or when the header says nothing about the producer (Jepsen treats every operation as a transaction).
+   */
+  atomicBatches: boolean;
   /** Position of the other line of an invoke/completion pair; -1 for a lone line. */
   partner: Int32Array;
   /** Position of the same process's previous line; -1 for its first. */
@@ -191,6 +201,8 @@ function pairLines(ops: Op[]): { partner: Int32Array; prevOfProcess: Int32Array 
 
 export function buildIndex(history: History): HistoryIndex {
   const ops = history.ops;
+  const producer = history.header.producer;
+  const atomicBatches = producer === undefined || producer.transactional;
   const { partner, prevOfProcess } = pairLines(ops);
   const writes: Write[] = [];
   const txns: Txn[] = [];
@@ -205,13 +217,18 @@ export function buildIndex(history: History): HistoryIndex {
     const invokeOp = invoke >= 0 ? ops[invoke] : undefined;
     const doneOp = done >= 0 ? ops[done] : undefined;
     if (op.f === 'send' || op.f === 'txn') {
-      const txn = op.f === 'txn' ? txns.length : -1;
+      const sends = sendsOf(invokeOp, doneOp);
+      const isTxn = op.f === 'txn' || (atomicBatches && sends.length > 1);
+      const txn = isTxn ? txns.length : -1;
       const ids: number[] = [];
-      for (const { key, value, offset } of sendsOf(invokeOp, doneOp)) {
+      for (const { key, value, offset } of sends) {
         ids.push(writes.length);
         writes.push({ value, key, process: op.process, invoke, done, type, offset, txn });
       }
-      if (op.f === 'txn') txns.push({ process: op.process, invoke, done, type, error: doneOp?.error, writes: ids });
+      if (isTxn) {
+        const commitAt = doneOp?.commit ?? invokeOp?.commit ?? -1;
+        txns.push({ process: op.process, invoke, done, type, error: doneOp?.error, commitAt, writes: ids });
+      }
     } else if (op.f === 'apply') {
       // The completion's micro-ops, unless it has none (a completion may carry null).
       const doneMops = doneOp === undefined ? [] : mopsOf(doneOp);
@@ -256,10 +273,9 @@ export function buildIndex(history: History): HistoryIndex {
   }
 
   const readCommitted = history.header.isolation === 'read_committed';
-  const producer = history.header.producer;
   const ix: HistoryIndex = {
-    history, ops, seed: history.header.seed, readCommitted,
-    ordered: producer !== undefined && (producer.idempotence || producer.maxInFlight === 1),
+    history, ops, seed: history.header.seed, readCommitted, atomicBatches,
+    ordered: producer === undefined || producer.idempotence || producer.maxInFlight === 1,
     partner, prevOfProcess, writes, txns, reads, applies, writesOf, readsOf, logs, finalOffsets, finalSinks,
     versionOrder: buildVersionOrder(reads, logs, readCommitted),
     ownRecords: [], txnCommitted: new Uint8Array(txns.length), fencedAt: new Int32Array(txns.length).fill(-1),

@@ -213,6 +213,10 @@ function parseOp(o: Record<string, unknown>, a: At): Op {
     f,
     value: parseOpValue(o, f, type, a),
   };
+  if (o.commit !== undefined) {
+    if (f !== 'txn') fail(at(a, 'commit'), 'no commit time on a line whose f is not "txn"', o.commit);
+    op.commit = integer(o.commit, at(a, 'commit'), 0);
+  }
   if (o.error !== undefined) op.error = string(o.error, at(a, 'error'));
   return op;
 }
@@ -370,6 +374,7 @@ function canonicalHeader(h: HistoryHeader): HistoryHeader {
 
 export function canonicalOp(op: Op): Op {
   const out: Op = { index: op.index, id: op.id, time: op.time, process: op.process, type: op.type, f: op.f, value: op.value };
+  if (op.commit !== undefined) out.commit = op.commit;
   if (op.error !== undefined) out.error = op.error;
   return out;
 }

@@ -36,7 +36,8 @@ interface Position { key: Key; offset: number; pos: number }
 /**
  * Where each value stands: its final-log records that are not aborted (an aborted copy followed by a
  * committed retry is exactly-once working), plus offsets polls read it at that the final log does not
- * show as an aborted copy of it. `pos` is the first poll that read it there, -1 when none did.
+ * show as an aborted copy of it, plus, for a key without a final log, the offsets committed writes were
+ * acknowledged at. `pos` is the first poll or acknowledgement that shows it there, -1 when none did.
  */
 function positionsOfValues(ix: HistoryIndex): Map<string, Position[]> {
   const positions = new Map<string, Position[]>();
@@ -54,6 +55,11 @@ function positionsOfValues(ix: HistoryIndex): Map<string, Position[]> {
     const meta = recordHolding(ix, r.key, r.offset, r.value);
     if (meta === undefined || !isAborted(meta)) add(r.value, r.key, r.offset, r.pos);
   }
+  // Without a final log, a committed write's acknowledged offset is a place the value stood (Jepsen builds
+  // its version order from them too); with one, the log is the account of what stands.
+  ix.writes.forEach((w, i) => {
+    if (w.offset !== null && ix.committed[i] === 1 && !ix.logs.has(w.key)) add(w.value, w.key, w.offset, w.done);
+  });
   return positions;
 }
 
@@ -103,9 +109,11 @@ export function findInconsistentOffsets(ix: HistoryIndex): Anomaly[] {
   for (const [key, { log }] of ix.logs) {
     for (const [offset, value] of log.records) claim(key, offset, { value, pos: -1, source: 'log', reported: false });
   }
-  for (const w of ix.writes) {
-    if (w.offset !== null) claim(w.key, w.offset, { value: w.value, pos: w.done, source: 'ack', reported: false });
-  }
+  // Only a write known to have taken effect claims its offset (Jepsen: only sends that must have committed
+  // enter the version order): an unacknowledged write's offset may have been truncated and reused.
+  ix.writes.forEach((w, i) => {
+    if (w.offset !== null && ix.committed[i] === 1) claim(w.key, w.offset, { value: w.value, pos: w.done, source: 'ack', reported: false });
+  });
   for (const r of ix.reads) claim(r.key, r.offset, { value: r.value, pos: r.pos, source: 'poll', reported: false });
   return out;
 }

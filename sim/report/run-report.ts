@@ -20,7 +20,7 @@ export interface RunReport {
   bugs: string[];
   verdict: 'pass' | 'fail';
   anomalies: ReportedAnomaly[];
-  /** Every anomaly found per kind (the list above is capped per kind). */
+  /** Every anomaly found per kind, every kind (zeros included) as in CheckResult.counts; the list above is capped per kind. */
   counts: Record<string, number>;
   traceHash: string;
   events: number;
@@ -36,9 +36,10 @@ export interface RunReport {
 export const MODEL_NOTES = 'docs/model.md';
 
 export function buildRunReport(file: string, run: RunResult, check: CheckResult, reproduce: string): RunReport {
-  const anomalies: ReportedAnomaly[] = [...check.anomalies];
-  const counts: Record<string, number> = {};
-  for (const [k, n] of Object.entries(check.counts)) if (n > 0) counts[k] = n;
+  // The checker sees only the history's `quiesced: false`; the run knows what was stuck, so its liveness
+  // anomaly replaces the checker's. Counts have the checker's shape: every kind, zeros included.
+  const anomalies: ReportedAnomaly[] = check.anomalies.filter((a) => a.kind !== 'liveness');
+  const counts: Record<string, number> = { ...check.counts };
   if (!run.quiesced) {
     anomalies.push({
       kind: 'liveness',
@@ -60,5 +61,5 @@ export function buildRunReport(file: string, run: RunResult, check: CheckResult,
 
 /** Kinds found in a report, liveness included. */
 export function kindsFound(report: RunReport): string[] {
-  return Object.keys(report.counts);
+  return Object.keys(report.counts).filter((k) => report.counts[k] > 0);
 }

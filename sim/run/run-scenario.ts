@@ -257,6 +257,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     },
     sinks: w.consumers > 0 ? [{ name: ledger.name, topics: [sinkTopic] }] : [],
   };
+  if (!quiesced) header.quiesced = false;
   const finals: FinalLine[] = [...keys, ...(w.processors > 0 ? sinkKeys : [])].map((key) => finalLog(cluster, key));
   for (const [group, groupKeys] of [[PROCESSOR_GROUP, keys], [GROUP, sinkKeys]] as const) {
     const committed = cluster.committedOffsets(group);
