@@ -1,7 +1,7 @@
 // The CLI as a user meets it: exit codes (0 pass, 1 violation, 2 bad usage or input), the JSON contract,
 // clear messages for bad input, and nothing written when the input is bad.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,66 @@ describe('eos-sim run', () => {
   });
 });
 
+describe('eos-sim check and export', () => {
+  it('judges a Jepsen history.edn, and an EDN export of a shipped run gives the same verdict and counts as the run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-edn-'));
+    const jepsen = join(dir, 'history.edn');
+    writeFileSync(jepsen, [
+      '{:index 0, :time 0, :type :invoke, :process 0, :f :send, :value [[:send 1 10] [:send 1 11]]}',
+      '{:index 1, :time 1000, :type :ok, :process 0, :f :send, :value [[:send 1 [0 10]] [:send 1 [1 11]]]}',
+      '{:index 2, :time 2000, :type :invoke, :process 1, :f :send, :value [[:send 2 20]]}',
+      '{:index 3, :time 3000, :type :fail, :process 1, :f :send, :value [[:send 2 20]]}',
+      '{:index 4, :time 4000, :type :invoke, :process 2, :f :poll, :value [[:poll]]}',
+      '{:index 5, :time 5000, :type :ok, :process 2, :f :poll, :value [[:poll {1 [[3 10]], 2 [[0 20]]}]]}',
+    ].join('\n') + '\n');
+    const judged = cli('check', jepsen, '--json');
+    expect(judged.code).toBe(1);
+    const counts = JSON.parse(judged.stdout).counts;
+    expect(Object.keys(counts).filter((k) => counts[k] > 0)).toEqual(['lost-write', 'duplicate', 'aborted-read', 'broken-atomicity']);
+
+    expect(cli('run', 'lost-ack', '--mode', 'at-least-once', '--seed', '1', '--out', dir).code).toBe(1);
+    const run = join(dir, 'lost-ack-at-least-once-seed1');
+    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
+    const edn = join(dir, 'run.edn');
+    const exported = cli('export', '--format', 'edn', join(run, 'history.jsonl'), '--out', edn);
+    expect(exported.code).toBe(0);
+    expect(readFileSync(edn, 'utf8')).toMatch(/^\{:index 0 :time \d+ :type :invoke :process "/);
+    for (const file of [join(run, 'history.jsonl'), edn]) {
+      const r = cli('check', file, '--json');
+      expect(r.code).toBe(1);
+      const result = JSON.parse(r.stdout);
+      expect(result.verdict).toBe(report.verdict);
+      // check --json and report.json count in one shape: every kind, zeros included.
+      expect(result.counts).toEqual(report.counts);
+    }
+  });
+
+  it('says nothing was checked for a header-only history (exit 2), rather than PASS', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-empty-'));
+    const file = join(dir, 'h.jsonl');
+    writeFileSync(file, '{"history":"eos-sim","version":1}\n');
+    const r = cli('check', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}: nothing checked`);
+    expect(r.stdout).not.toContain('PASS');
+  });
+
+  it('says nothing was checked for a suite with no cases (exit 2)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-nocase-'));
+    const file = join(dir, 'empty.yaml');
+    writeFileSync(file, 'name: empty\ndescription: no expectations\n');
+    const r = cli('suite', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nothing checked');
+  });
+
+  it('rejects an unknown export format with exit 2', () => {
+    const r = cli('export', '--format', 'xml', '/nonexistent/h.jsonl');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--format.*xml/);
+  });
+});
+
 describe('eos-sim list and help', () => {
   it('lists scenarios, modes, bug modes, fault kinds and anomaly kinds', () => {
     const r = cli('list', '--json');
@@ -99,7 +159,7 @@ describe('eos-sim list and help', () => {
     expect(data.modes.map((m: { name: string }) => m.name)).toEqual(['at-most-once', 'at-least-once', 'idempotent', 'exactly-once']);
     expect(data.bugs.length).toBeGreaterThan(0);
     expect(data.faults.map((f: { name: string }) => f.name)).toContain('crash-broker');
-    expect(data.anomalies.map((a: { name: string }) => a.name)).toContain('lost-write');
+    expect(data.anomalies.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['lost-write', 'hanging-transaction', 'liveness']));
   });
 
   it('explains itself with --help and exits 0', () => {

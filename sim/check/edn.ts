@@ -96,7 +96,7 @@ function opLine(m: Line, position: number, open: Map<string, number[]>, nextId: 
   let type = text(m.type);
   let value = m.value;
   if (process === 'nemesis' && f !== 'fault') {
-    value = [value === null || value === undefined ? f : `${f} ${toEDNString(value as EDNVal)}`];
+    value = [value === null || value === undefined ? f : `${f} ${text(value)}`];
     f = 'fault';
   }
   if (!CLIENT_FS.has(f)) return undefined;
@@ -123,6 +123,7 @@ function opLine(m: Line, position: number, open: Map<string, number[]>, nextId: 
     time: typeof m.time === 'number' ? Math.floor(m.time / 1000) : 0,
     process, type, f, value: opValue(f, value),
   };
+  if (typeof m.commit === 'number') line.commit = Math.floor(m.commit / 1000);
   if (m.error !== undefined && m.error !== null) line.error = text(m.error);
   return line;
 }
@@ -148,6 +149,7 @@ export function parseEdnHistory(lines: string[], file: string): History {
     } catch (e) {
       throw new HistoryError(file, i + 1, '', `not valid EDN (${(e as Error).message})`);
     }
+    if (m === undefined || m === null) throw new HistoryError(file, i + 1, '', 'not valid EDN (the line ends inside a value, or holds nil)');
     if (typeof m !== 'object' || m === null || Array.isArray(m)) {
       throw new HistoryError(file, i + 1, '', 'expected one operation map per line, e.g. {:type :invoke, :f :send, :process 0, :value [[:send 1 2]]}');
     }
@@ -203,7 +205,7 @@ function opValueToEdn(op: Op): EDNVal {
 function opToEdn(op: Op): EDNVal {
   return ednMap([
     ['index', op.index], ['time', op.time * 1000], ['type', kw(op.type)], ['process', op.process], ['f', kw(op.f)],
-    ['value', opValueToEdn(op)], ['id', op.id], ['error', op.error],
+    ['value', opValueToEdn(op)], ['id', op.id], ['commit', op.commit === undefined ? undefined : op.commit * 1000], ['error', op.error],
   ]);
 }
 
