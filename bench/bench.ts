@@ -311,3 +311,7 @@ function main(argv: string[]): void {
 }
 
 main(process.argv.slice(2));
+
+// The checker's benchmark (bench/checker.ts) follows the simulator's.
+import { runCheckerBench } from './checker.ts';
+if (process.exitCode !== 2) runCheckerBench(process.argv.slice(2));
