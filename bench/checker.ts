@@ -9,8 +9,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check } from '../sim/check/checker.ts';
-import { readHistoryFile } from '../sim/check/read.ts';
+import { checkHistoryFile } from '../sim/check/read.ts';
 
 /** Seconds per 1,000,000 operations (scaled for --quick's smaller history). */
 export const TARGET_CHECK_SECONDS = 3;
@@ -121,7 +120,7 @@ export function benchChecker(operations = 1_000_000): CheckerBenchResult {
     const file = join(dir, 'history.jsonl');
     const written = writeBenchHistory(file, operations);
     const start = performance.now();
-    const result = check(readHistoryFile(file));
+    const { result } = checkHistoryFile(file);
     const seconds = (performance.now() - start) / 1000;
     const rssMb = process.resourceUsage().maxRSS / 1024;
     return {

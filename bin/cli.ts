@@ -8,9 +8,8 @@ import YAML from 'yaml';
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
 import { check } from '../sim/check/checker.ts';
 import { historyToEdnLines } from '../sim/check/edn.ts';
-import type { History } from '../sim/check/history.ts';
 import { historyToJsonl, HistoryError } from '../sim/check/parse.ts';
-import { readHistoryFile } from '../sim/check/read.ts';
+import { checkHistoryFile, readHistoryFile } from '../sim/check/read.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
 import { buildRunReport } from '../sim/report/run-report.ts';
 import { formatAnomalies, formatRunReport, formatSuite } from '../sim/report/text.ts';
@@ -143,30 +142,26 @@ function commandSuite(names: string[], flags: { seeds?: string; json?: boolean }
   return result.pass ? 0 : 1;
 }
 
-/** Reads a history file (JSON Lines v1, or Jepsen EDN when it ends in .edn) for check and export. */
-function readHistory(file: string): History {
-  let history: History;
+/** Reads a history file (JSON Lines v1, or Jepsen EDN when it ends in .edn), for check and export. */
+function readFile<T>(file: string, read: (file: string) => T): T {
   try {
-    history = readHistoryFile(file);
+    return read(file);
   } catch (e) {
     // A line or file beyond what one string can hold: bad input, not a crash of ours.
     if (e instanceof RangeError) throw new UsageError(`${file}: too large to read (${e.message}); split the history`);
     throw e;
   }
-  return history;
 }
 
 function commandCheck(file: string, flags: { json?: boolean }): number {
-  const history = readHistory(file);
-  if (history.ops.length === 0 && history.finals.length === 0) {
+  const { header: h, ops, finals, result } = readFile(file, checkHistoryFile);
+  if (ops === 0 && finals === 0) {
     throw new UsageError(`${file}: nothing checked: the history has a header but no operation or final lines`);
   }
-  const result = check(history);
   if (flags.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else {
     const c = colours();
-    const h = history.header;
     process.stdout.write(`${c.bold('eos-sim check')} ${file}  scenario=${h.scenario} mode=${h.mode} seed=${h.seed}\n`);
     const s = result.stats;
     process.stdout.write(`  checked ${s.ops} operation lines (${s.sends.ok + s.sends.info + s.sends.fail} sends, `
@@ -182,7 +177,7 @@ const EXPORT_FORMATS = ['edn'] as const;
 
 function commandExport(file: string, flags: { format: string; out?: string }): number {
   oneOfFlag('--format', flags.format, EXPORT_FORMATS);
-  const history = readHistory(file);
+  const history = readFile(file, readHistoryFile);
   if (flags.out === undefined) {
     for (const line of historyToEdnLines(history)) process.stdout.write(line + '\n');
     return 0;

@@ -129,7 +129,7 @@ export function makeAnomaly(ix: HistoryIndex, kind: AnomalyKind, message: string
     pid: facts.pid, epoch: facts.epoch, epochs: facts.epochs, seq: facts.seq, group: facts.group, sink: facts.sink,
     times: facts.times, lso: facts.lso, hw: facts.hw,
     opIndexes: proving.map((p) => ix.ops[p].index),
-    events: [...shown].sort(ascending).map((p) => canonicalOp(ix.ops[p])),
+    events: [...shown].sort(ascending).map((p) => canonicalOp(ix.opAt(p))),
     seed: ix.seed,
   };
   for (const field of Object.keys(witness) as (keyof Witness)[]) {

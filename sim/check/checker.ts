@@ -61,7 +61,11 @@ function stats(ix: HistoryIndex): CheckStats {
 }
 
 export function check(history: History): CheckResult {
-  const ix = buildIndex(history);
+  return judge(buildIndex(history));
+}
+
+/** Every family over an index (built from a History in memory, or streamed from a file by read.ts). */
+export function judge(ix: HistoryIndex): CheckResult {
   const byKind = new Map<AnomalyKind, Anomaly[]>(ANOMALY_KINDS.map((k) => [k, []]));
   for (const family of FAMILIES) for (const a of family(ix)) byKind.get(a.kind)!.push(a);
   const counts = {} as Record<AnomalyKind, number>;

@@ -33,7 +33,7 @@ export function findHangingTransactions(ix: HistoryIndex): Anomaly[] {
  * flight then never finished. eos-sim's run report replaces this with one that names what was stuck.
  */
 export function findUnquiescedRun(ix: HistoryIndex): Anomaly[] {
-  if (ix.history.header.quiesced !== false) return [];
+  if (ix.header.quiesced !== false) return [];
   const last = ix.ops[ix.ops.length - 1];
   const message = `the run did not quiesce: it ended at its time limit${last === undefined ? '' : ` (last operation at ${last.time} µs)`} with work unfinished.`;
   return [makeAnomaly(ix, 'liveness', message, { positions: [] })];

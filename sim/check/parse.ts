@@ -201,7 +201,70 @@ function parseOpValue(o: Record<string, unknown>, f: OpF, type: Op['type'], a: A
   return array(o.value, va, min).map((m, i) => parseMop(m, at(va, i), allowed, type !== 'invoke'));
 }
 
+// The fast path. A million-line history spends most of its parsing time building the error paths of
+// fields that are fine, so the common line shapes (send, poll and txn lines of send and poll micro-ops,
+// and final-log records) are checked first without them. Anything these checks do not accept, including
+// every invalid line, goes to the full parser, which accepts or rejects it with its precise message: the
+// fast path decides nothing the full parser would decide otherwise.
+
+const isOffset = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
+const QUICK_TYPES: ReadonlySet<unknown> = new Set(OP_TYPES);
+const QUICK_FS: ReadonlySet<unknown> = new Set(['send', 'poll', 'txn']);
+
+function quickMop(v: unknown, f: OpF, completion: boolean): boolean {
+  if (!Array.isArray(v)) return false;
+  if (v[0] === 'send') {
+    if (f === 'poll' || v.length !== 3 || typeof v[1] !== 'string' || !KEY_PATTERN.test(v[1])) return false;
+    const r = v[2];
+    if (isText(r)) return true;
+    return completion && Array.isArray(r) && r.length === 2 && (r[0] === null || isOffset(r[0])) && isText(r[1]);
+  }
+  if (v[0] !== 'poll' || f === 'send') return false;
+  if (v.length === 1) return true;
+  if (v.length !== 2 || !completion) return false;
+  const byKey = v[1];
+  if (typeof byKey !== 'object' || byKey === null || Array.isArray(byKey)) return false;
+  for (const k in byKey) {
+    const records = (byKey as Record<string, unknown>)[k];
+    if (!KEY_PATTERN.test(k) || !Array.isArray(records)) return false;
+    for (const r of records) if (!Array.isArray(r) || r.length !== 2 || !isOffset(r[0]) || !isText(r[1])) return false;
+  }
+  return true;
+}
+
+/** A send, poll or txn line of the usual shape, as parseOp would return it; undefined for anything else. */
+function quickOp(o: Record<string, unknown>): Op | undefined {
+  const { type, f, index, id, time, process, value, commit, error } = o;
+  if (!QUICK_TYPES.has(type) || !QUICK_FS.has(f) || !isOffset(index) || typeof id !== 'number' || !Number.isSafeInteger(id)
+    || !isOffset(time) || !isText(process) || (commit !== undefined && (f !== 'txn' || !isOffset(commit)))
+    || (error !== undefined && !isText(error))) return undefined;
+  if (value === null) {
+    if (type !== 'fail' && type !== 'info') return undefined;
+  } else {
+    if (!Array.isArray(value) || value.length < MOPS_OF[f as OpF]!.min) return undefined;
+    for (const m of value) if (!quickMop(m, f as OpF, type !== 'invoke')) return undefined;
+  }
+  const op: Op = { index, id, time, process, type: type as Op['type'], f: f as OpF, value: value as Op['value'] };
+  if (commit !== undefined) op.commit = commit as number;
+  if (error !== undefined) op.error = error;
+  return op;
+}
+
+/** A final-log record of the usual shape, as parseFinalLog would keep it; undefined for anything else. */
+function quickRecord(r: unknown, previous: number, hw: number): [number, string, RecordMeta] | undefined {
+  if (!Array.isArray(r) || r.length !== 3 || !isOffset(r[0]) || r[0] <= previous || r[0] >= hw || !isText(r[1])) return undefined;
+  const m = r[2];
+  if (typeof m !== 'object' || m === null) return undefined;
+  const { pid, epoch, seq, txn } = m as Record<string, unknown>;
+  if ((pid !== null && !isOffset(pid)) || (epoch !== null && !isOffset(epoch)) || (seq !== null && !isOffset(seq))
+    || (txn !== null && txn !== 'committed' && txn !== 'aborted')) return undefined;
+  return [r[0], r[1], { pid, epoch, seq, txn } as RecordMeta];
+}
+
 function parseOp(o: Record<string, unknown>, a: At): Op {
+  const quick = quickOp(o);
+  if (quick !== undefined) return quick;
   const type = oneOf(o.type, at(a, 'type'), OP_TYPES);
   const f = oneOf(o.f, at(a, 'f'), OP_FS);
   const op: Op = {
@@ -238,6 +301,11 @@ function parseFinalLog(o: Record<string, unknown>, a: At): FinalLog {
   const ra = at(a, 'records');
   let previous = -1;
   const records = array(o.records, ra).map((r, i): [number, string, RecordMeta] => {
+    const quick = quickRecord(r, previous, hw);
+    if (quick !== undefined) {
+      previous = quick[0];
+      return quick;
+    }
     const ri = at(ra, i);
     const rec = array(r, ri);
     if (rec.length !== 3) fail(ri, '[offset, value, {pid, epoch, seq, txn}]', r);
@@ -284,7 +352,7 @@ function finalIdentity(f: FinalLine): string {
  * of the file, blank ones included, so messages point at the right line.
  */
 export class HistoryParser {
-  private header: HistoryHeader | undefined;
+  header: HistoryHeader | undefined;
   private readonly ops: Op[] = [];
   private readonly finals: FinalLine[] = [];
   private readonly finalLines = new Map<string, number>();
@@ -292,7 +360,11 @@ export class HistoryParser {
   private readonly open = new Map<string, { f: OpF; line: number }>();
   private lastIndex = -1;
 
-  constructor(private readonly fileName: string) {}
+  /**
+   * `onOp`, when given, receives each operation line (parsed, and its text when read from text) instead
+   * of the parser collecting them: a checker streaming a file keeps only what it needs of each line.
+   */
+  constructor(private readonly fileName: string, private readonly onOp?: (op: Op, text: string | undefined) => void) {}
 
   line(text: string, lineNo: number): void {
     const line = text.trim();
@@ -305,11 +377,11 @@ export class HistoryParser {
     } catch (e) {
       throw new HistoryError(fileName, lineNo, '', `not valid JSON (${(e as Error).message})`);
     }
-    this.value(json, a);
+    this.value(json, a, line);
   }
 
   /** One line's parsed JSON (or a value another reader, e.g. the EDN one, turned into the same shape). */
-  value(json: unknown, a: At): void {
+  value(json: unknown, a: At, text?: string): void {
     const o = object(json, a);
     const { file: fileName, line: lineNo } = a;
     if (this.header === undefined) {
@@ -338,7 +410,8 @@ export class HistoryParser {
         if (invoke.f !== op.f) fail(at(a, 'f'), `${JSON.stringify(invoke.f)} like the invoke on line ${invoke.line}`, op.f);
         this.open.delete(pk);
       }
-      this.ops.push(op);
+      if (this.onOp === undefined) this.ops.push(op);
+      else this.onOp(op, text);
     }
   }
 
@@ -346,6 +419,11 @@ export class HistoryParser {
     if (this.header === undefined) throw new HistoryError(this.fileName, 1, '', 'expected the header line, got an empty file');
     return { header: this.header, ops: this.ops, finals: this.finals };
   }
+}
+
+/** An operation line's text that was validated when it was first read, parsed again. */
+export function parseOpLine(text: string): Op {
+  return parseOp(JSON.parse(text) as Record<string, unknown>, { file: '', line: 0, path: '' });
 }
 
 export function parseHistory(text: string, fileName: string): History {

@@ -3,10 +3,12 @@
 // A `.edn` file is read as a Jepsen history (edn.ts). A file too large for this process's memory is
 // refused up front with a HistoryError (exit 2) instead of ending in an out-of-memory crash.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { getHeapStatistics } from 'node:v8';
 import { parseEdnHistory } from './edn.ts';
-import type { History } from './history.ts';
+import type { CheckResult } from './anomaly.ts';
+import { check, judge } from './checker.ts';
+import type { History, HistoryHeader } from './history.ts';
+import { IndexBuilder } from './index.ts';
 import { HistoryError, HistoryParser } from './parse.ts';
 
 const CHUNK_BYTES = 1 << 24;
@@ -26,23 +28,37 @@ export function forEachLine(file: string, onLine: (text: string, lineNo: number)
     throw new HistoryError(file, 0, '', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    // A chunk may end inside a multi-byte character: the decoder holds the partial bytes back.
-    const decoder = new StringDecoder('utf8');
-    let carry = '';
+    let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let filled = 0;
     let lineNo = 0;
     for (;;) {
-      const n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
-      const text = n > 0 ? carry + decoder.write(buffer.subarray(0, n)) : carry + decoder.end();
-      let start = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        onLine(text.slice(start, nl), ++lineNo);
-        start = nl + 1;
+      if (filled === buffer.length) {
+        // One line longer than the buffer: grow it (a string can hold ~512 MB; beyond that, a RangeError).
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, filled);
+        buffer = bigger;
       }
-      carry = text.slice(start);
+      const n = readSync(fd, buffer, filled, buffer.length - filled, null);
+      const end = filled + n;
+      // Decode up to the last newline in one go: a "\n" byte never occurs inside a multi-byte UTF-8
+      // character, so the rest (a partial line) waits for the next chunk.
+      const last = n === 0 ? end : buffer.lastIndexOf(10, end - 1);
+      if (last >= 0 && end > 0) {
+        const text = buffer.toString('utf8', 0, n === 0 ? end : last + 1);
+        let start = 0;
+        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+          onLine(text.slice(start, nl), ++lineNo);
+          start = nl + 1;
+        }
+        if (start < text.length) onLine(text.slice(start), ++lineNo);
+        const consumed = n === 0 ? end : last + 1;
+        buffer.copy(buffer, 0, consumed, end);
+        filled = end - consumed;
+      } else {
+        filled = end;
+      }
       if (n === 0) break;
     }
-    if (carry !== '') onLine(carry, ++lineNo);
   } finally {
     closeSync(fd);
   }
@@ -70,6 +86,29 @@ function fileSize(file: string): number {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Checks a history file without holding its parsed operations: each line goes to the index as it is
+ * read (IndexBuilder), keeping its text for witnesses. A Jepsen `.edn` file is read whole, then checked.
+ */
+export function checkHistoryFile(file: string): { header: HistoryHeader; ops: number; finals: number; result: CheckResult } {
+  if (file.endsWith('.edn')) {
+    const history = readHistoryFile(file);
+    return { header: history.header, ops: history.ops.length, finals: history.finals.length, result: check(history) };
+  }
+  assertFits(file, fileSize(file));
+  let builder: IndexBuilder | undefined;
+  let ops = 0;
+  const parser = new HistoryParser(file, (op, text) => {
+    builder ??= new IndexBuilder(parser.header!);
+    builder.add(op, text ?? op);
+    ops++;
+  });
+  forEachLine(file, (text, lineNo) => parser.line(text, lineNo));
+  const history = parser.finish();
+  builder ??= new IndexBuilder(history.header);
+  return { header: history.header, ops, finals: history.finals.length, result: judge(builder.finish(history.finals)) };
 }
 
 /** Reads a history file: JSON Lines (format v1), or a Jepsen history when the name ends in `.edn`. */

@@ -5,7 +5,7 @@ import { makeAnomaly } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import { topicOf } from './history.ts';
 import type { Key } from './history.ts';
-import { isAborted, mopsOf, sendPositions } from './index.ts';
+import { isAborted, sendPositions } from './index.ts';
 import type { HistoryIndex } from './index.ts';
 
 interface SinkApplies {
@@ -25,7 +25,7 @@ function sinkApplies(ix: HistoryIndex): Map<string, SinkApplies> {
     if (s === undefined) sinks.set(name, (s = { ok: new Map(), unknown: new Set(), final: undefined }));
     return s;
   };
-  for (const d of ix.history.header.sinks ?? []) sink(d.name);
+  for (const d of ix.header.sinks ?? []) sink(d.name);
   for (const a of ix.applies) {
     const s = sink(a.sink);
     if (a.type === 'ok') {
@@ -76,8 +76,8 @@ function findDuplicateProcessing(ix: HistoryIndex, sinks: Map<string, SinkApplie
  */
 function findLostProcessing(ix: HistoryIndex, sinks: Map<string, SinkApplies>): Anomaly[] {
   const out: Anomaly[] = [];
-  const cutOff = ix.history.header.quiesced === false;
-  for (const d of ix.history.header.sinks ?? []) {
+  const cutOff = ix.header.quiesced === false;
+  for (const d of ix.header.sinks ?? []) {
     const s = sinks.get(d.name)!;
     const checked = new Set<string>();
     const consumed = cutOff ? consumedUpTo(ix, d.name) : undefined;
@@ -110,10 +110,7 @@ function findLostProcessing(ix: HistoryIndex, sinks: Map<string, SinkApplies>): 
 function consumedUpTo(ix: HistoryIndex, sink: string): Map<Key, number> {
   const appliers = new Set(ix.applies.filter((a) => a.sink === sink).map((a) => a.process));
   const groups = new Set<string>();
-  for (const op of ix.ops) {
-    if (!appliers.has(op.process)) continue;
-    for (const m of mopsOf(op)) if (m[0] === 'commit') groups.add(m[1]);
-  }
+  for (const process of appliers) for (const g of ix.groupsOf.get(process) ?? []) groups.add(g);
   const upTo = new Map<Key, number>();
   for (const g of groups) {
     for (const [key, next] of Object.entries(ix.finalOffsets.get(g)?.offsets ?? {})) upTo.set(key, Math.max(upTo.get(key) ?? 0, next));
