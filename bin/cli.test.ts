@@ -143,6 +143,19 @@ describe('eos-sim check and export', () => {
     expect(r.stderr).toContain('nothing checked');
   });
 
+  it('refuses a history too large for the memory it may use with exit 2 and a clear message, not a crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-big-'));
+    const file = join(dir, 'big.jsonl');
+    const lines = ['{"history":"eos-sim","version":1}'];
+    for (let i = 0; i < 100_000; i++) {
+      lines.push(`{"index":${i},"id":${i},"time":${i},"process":"producer-1","type":"info","f":"send","value":[["send","payments/0","p1-e0-s${i}-with-some-padding-to-make-the-line-longer"]]}`);
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const r = spawnSync('node', [BIN, 'check', file], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=40' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/big\.jsonl: the file is \d+ MB; checking it needs about \d+ MB of memory, more than this process has free/);
+  });
+
   it('rejects an unknown export format with exit 2', () => {
     const r = cli('export', '--format', 'xml', '/nonexistent/h.jsonl');
     expect(r.code).toBe(2);
