@@ -21,7 +21,7 @@ const CHUNK_BYTES = 1 << 24;
 export const HEAP_BYTES_PER_FILE_BYTE = 8;
 
 /** Calls `onLine(text, lineNo)` for every line of the file, reading it in chunks. */
-export function forEachLine(file: string, onLine: (text: string, lineNo: number) => void): void {
+export function forEachLine(file: string, onLine: (text: string, lineNo: number) => void, chunkBytes = CHUNK_BYTES): void {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -29,7 +29,7 @@ export function forEachLine(file: string, onLine: (text: string, lineNo: number)
     throw new HistoryError(file, 0, '', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   try {
-    let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let buffer = Buffer.allocUnsafe(chunkBytes);
     let filled = 0;
     let lineNo = 0;
     for (;;) {
