@@ -151,9 +151,3 @@ export function formatCheckerBench(r: CheckerBenchResult): string {
       + `target <= ${int(r.targets.rssMb.target)} MB RSS: ${mark(r.targets.rssMb.met)}`,
   ].join('\n');
 }
-
-/** `npm run bench`'s checker part: --quick checks 100,000 operations, --json prints one JSON line. */
-export function runCheckerBench(argv: string[]): void {
-  const result = benchChecker(argv.includes('--quick') ? 100_000 : 1_000_000);
-  console.log(argv.includes('--json') ? JSON.stringify({ checker: result }) : `\n${formatCheckerBench(result)}`);
-}

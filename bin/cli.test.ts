@@ -208,4 +208,10 @@ describe('eos-sim list and help', () => {
     expect(r.stdout).toContain('--seed');
     expect(r.stdout).toContain('--mode');
   });
+
+  it('prints the version of package.json with --version', () => {
+    const r = cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
+  });
 });
