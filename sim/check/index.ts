@@ -5,7 +5,6 @@
 import type {
   FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
 } from './history.ts';
-import { parseOpLine } from './parse.ts';
 
 /** Errors after which a transactional producer instance is a zombie: Kafka treats both as fatal. */
 export const FENCING_ERRORS: readonly string[] = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH'];
@@ -170,8 +169,11 @@ function sendMops(op: Op): { key: Key; value: string; offset: number | null }[] 
 /** An operation line without its micro-ops: what the families read of every line. */
 export type OpHead = Omit<Op, 'value'>;
 
-/** How the index gets a whole line back (for witnesses): the Op itself, or its JSON text to parse again. */
-export type OpSource = Op | string;
+/**
+ * How the index gets a whole line back (for witnesses): the Op itself, or where the line starts in the
+ * file it was streamed from (a byte offset), for the builder's `lineAt` to read it again.
+ */
+export type OpSource = Op | number;
 
 /** One open invoke of a send/txn/apply operation, until its completion. */
 interface Pending { writes: number[]; txn: number; applies: Mop[] | null }
@@ -199,11 +201,12 @@ export class IndexBuilder {
   private disordered = false;
   private readonly atomicBatches: boolean;
 
-  constructor(private readonly header: HistoryHeader) {
+  /** `lineAt` reads back a streamed line by the byte offset it was added with. */
+  constructor(private readonly header: HistoryHeader, private readonly lineAt?: (offset: number) => Op) {
     this.atomicBatches = header.producer === undefined || header.producer.transactional;
   }
 
-  /** Adds the next operation line; `source` is the op itself (in memory) or its line's text (streamed). */
+  /** Adds the next operation line; `source` is the op itself (in memory) or its line's byte offset (streamed). */
   add(op: Op, source: OpSource): void {
     const p = this.heads.length;
     let proc = this.processes.get(op.process);
@@ -325,7 +328,7 @@ export class IndexBuilder {
 
   /** The index, once every operation line was added; the final lines complete it. */
   finish(finals: FinalLine[]): HistoryIndex {
-    const { header, heads, sources, txns, reads } = this;
+    const { header, heads, sources, txns, reads, lineAt } = this;
     // Apply operations that never completed: their effect is unknown.
     for (const [invoke, pending] of this.pending) {
       for (const m of pending.applies ?? []) {
@@ -366,7 +369,7 @@ export class IndexBuilder {
     const producer = header.producer;
     const readCommitted = header.isolation === 'read_committed';
     const ix: HistoryIndex = {
-      header, ops: heads, opAt: (p) => opOf(sources[p]), seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
+      header, ops: heads, opAt: (p) => { const s = sources[p]; return typeof s === 'number' ? lineAt!(s) : s; }, seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
       ordered: producer === undefined || producer.idempotence || producer.maxInFlight === 1,
       partner: Int32Array.from(this.partner), prevOfProcess: Int32Array.from(this.prevOfProcess),
       writes, txns, reads, applies: this.applies, writesOf, readsOf, groupsOf: this.groupsOf, logs, finalOffsets, finalSinks,
@@ -384,11 +387,6 @@ export class IndexBuilder {
     ({ presence: ix.presence, passedBy: ix.passedBy } = presences(ix));
     return ix;
   }
-}
-
-/** The whole operation behind a source: streamed lines are parsed again (they were validated when read). */
-function opOf(source: OpSource): Op {
-  return typeof source === 'string' ? parseOpLine(source) : source;
 }
 
 export function buildIndex(history: History): HistoryIndex {

@@ -362,10 +362,10 @@ export class HistoryParser {
   private lastIndex = -1;
 
   /**
-   * `onOp`, when given, receives each operation line (parsed, and its text when read from text) instead
-   * of the parser collecting them: a checker streaming a file keeps only what it needs of each line.
+   * `onOp`, when given, receives each operation line instead of the parser collecting them: a checker
+   * streaming a file keeps only what it needs of each line.
    */
-  constructor(private readonly fileName: string, private readonly onOp?: (op: Op, text: string | undefined) => void) {}
+  constructor(private readonly fileName: string, private readonly onOp?: (op: Op) => void) {}
 
   line(text: string, lineNo: number): void {
     const line = text.trim();
@@ -378,11 +378,11 @@ export class HistoryParser {
     } catch (e) {
       throw new HistoryError(fileName, lineNo, '', `not valid JSON (${(e as Error).message})`);
     }
-    this.value(json, a, line);
+    this.value(json, a);
   }
 
   /** One line's parsed JSON (or a value another reader, e.g. the EDN one, turned into the same shape). */
-  value(json: unknown, a: At, text?: string): void {
+  value(json: unknown, a: At): void {
     const o = object(json, a);
     const { file: fileName, line: lineNo } = a;
     if (this.header === undefined) {
@@ -412,7 +412,7 @@ export class HistoryParser {
         this.open.delete(pk);
       }
       if (this.onOp === undefined) this.ops.push(op);
-      else this.onOp(op, text);
+      else this.onOp(op);
     }
   }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check } from './checker.ts';
 import { historyToJsonl, parseHistory } from './parse.ts';
-import { checkHistoryFile, forEachLine, readHistoryFile } from './read.ts';
+import { checkHistoryFile, forEachLine, readHistoryFile, readLineAt } from './read.ts';
 import { HistoryBuilder } from './test-histories.ts';
 import type { History } from './history.ts';
 
@@ -60,7 +60,11 @@ describe('forEachLine', () => {
     const file = write('lines.txt', lines.join('\n'));
     for (const chunk of [1, 2, 3, 5, 64]) {
       const seen: [string, number][] = [];
-      forEachLine(file, (text, n) => seen.push([text, n]), chunk);
+      forEachLine(file, (text, n, byteOffset) => {
+        seen.push([text, n]);
+        // The offset finds the line again: how witnesses show streamed lines.
+        expect(readLineAt(file, byteOffset)).toBe(text);
+      }, chunk);
       expect(seen).toEqual(lines.map((l, i) => [l, i + 1]));
     }
   });

@@ -1,5 +1,6 @@
 // Reading a history file from disk: streamed in chunks and fed to the parser line by line, so a large file
-// is never one string in memory (a 240 MB history would otherwise be held twice: as text and as lines).
+// is never one string in memory (a 240 MB history would otherwise be held twice: as text and as lines),
+// and checked without holding its parsed operations (checkHistoryFile).
 // A `.edn` file is read as a Jepsen history (edn.ts). A file too large for this process's memory is
 // refused up front with a HistoryError (exit 2) instead of ending in an out-of-memory crash.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -9,28 +10,37 @@ import type { CheckResult } from './anomaly.ts';
 import { check, judge } from './checker.ts';
 import type { History, HistoryHeader } from './history.ts';
 import { IndexBuilder } from './index.ts';
-import { HistoryError, HistoryParser } from './parse.ts';
+import { HistoryError, HistoryParser, parseOpLine } from './parse.ts';
 
 const CHUNK_BYTES = 1 << 24;
 
 /**
- * Heap a checked history takes per byte of JSON Lines: the file's text (kept for witnesses), each line's
- * head and the checker's indexes. Measured on the bench history (bench/checker.ts: 174 MB, 1,000,000
- * operations, 0.9 GB peak RSS) and on small histories, where the heap's young generation is a larger share.
+ * Heap a checked history takes per byte of JSON Lines: each line's head and the checker's indexes.
+ * Measured on the bench history (bench/checker.ts: 174 MB, 1,000,000 operations, 0.6 GB peak RSS) and on
+ * small histories, where the heap's young generation is a larger share; with margin.
  */
-export const HEAP_BYTES_PER_FILE_BYTE = 8;
+export const HEAP_BYTES_PER_FILE_BYTE = 6;
 
-/** Calls `onLine(text, lineNo)` for every line of the file, reading it in chunks. */
-export function forEachLine(file: string, onLine: (text: string, lineNo: number) => void, chunkBytes = CHUNK_BYTES): void {
-  let fd: number;
+function open(file: string): number {
   try {
-    fd = openSync(file, 'r');
+    return openSync(file, 'r');
   } catch (e) {
     throw new HistoryError(file, 0, '', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
+}
+
+/**
+ * Calls `onLine(text, lineNo, byteOffset)` for every line of the file, reading it in chunks. Lines are
+ * split on the bytes ("\n" never occurs inside a multi-byte UTF-8 character) and decoded one by one, so
+ * each line's text is its own string and its byte offset is known: the checker keeps the offset, not the
+ * text, to show the line in a witness later (readLineAt).
+ */
+export function forEachLine(file: string, onLine: (text: string, lineNo: number, byteOffset: number) => void, chunkBytes = CHUNK_BYTES): void {
+  const fd = open(file);
   try {
     let buffer = Buffer.allocUnsafe(chunkBytes);
     let filled = 0;
+    let base = 0;
     let lineNo = 0;
     for (;;) {
       if (filled === buffer.length) {
@@ -41,25 +51,40 @@ export function forEachLine(file: string, onLine: (text: string, lineNo: number)
       }
       const n = readSync(fd, buffer, filled, buffer.length - filled, null);
       const end = filled + n;
-      // Decode up to the last newline in one go: a "\n" byte never occurs inside a multi-byte UTF-8
-      // character, so the rest (a partial line) waits for the next chunk.
-      const last = n === 0 ? end : buffer.lastIndexOf(10, end - 1);
-      if (last >= 0 && end > 0) {
-        const text = buffer.toString('utf8', 0, n === 0 ? end : last + 1);
-        let start = 0;
-        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-          onLine(text.slice(start, nl), ++lineNo);
-          start = nl + 1;
-        }
-        if (start < text.length) onLine(text.slice(start), ++lineNo);
-        const consumed = n === 0 ? end : last + 1;
-        buffer.copy(buffer, 0, consumed, end);
-        filled = end - consumed;
-      } else {
-        filled = end;
+      const view = buffer.subarray(0, end);
+      let start = 0;
+      for (let nl = view.indexOf(10, start); nl >= 0; nl = view.indexOf(10, start)) {
+        onLine(view.toString('utf8', start, nl), ++lineNo, base + start);
+        start = nl + 1;
       }
-      if (n === 0) break;
+      if (n === 0) {
+        if (start < end) onLine(view.toString('utf8', start, end), ++lineNo, base + start);
+        break;
+      }
+      buffer.copy(buffer, 0, start, end);
+      base += start;
+      filled = end - start;
     }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The text of the line that starts at `byteOffset` (up to the next newline or the end of the file). */
+export function readLineAt(file: string, byteOffset: number): string {
+  const fd = open(file);
+  try {
+    const parts: Buffer[] = [];
+    let at = byteOffset;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1 << 16);
+      const n = readSync(fd, chunk, 0, chunk.length, at);
+      const nl = chunk.subarray(0, n).indexOf(10);
+      parts.push(chunk.subarray(0, nl >= 0 ? nl : n));
+      if (nl >= 0 || n === 0) break;
+      at += n;
+    }
+    return Buffer.concat(parts).toString('utf8');
   } finally {
     closeSync(fd);
   }
@@ -77,12 +102,7 @@ function assertFits(file: string, bytes: number): void {
 }
 
 function fileSize(file: string): number {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    throw new HistoryError(file, 0, '', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const fd = open(file);
   try {
     return fstatSync(fd).size;
   } finally {
@@ -92,7 +112,7 @@ function fileSize(file: string): number {
 
 /**
  * Checks a history file without holding its parsed operations: each line goes to the index as it is
- * read (IndexBuilder), keeping its text for witnesses. A Jepsen `.edn` file is read whole, then checked.
+ * read (IndexBuilder), keeping its byte offset for witnesses. A Jepsen `.edn` file is read whole, then checked.
  */
 export function checkHistoryFile(file: string): { header: HistoryHeader; ops: number; finals: number; result: CheckResult } {
   if (file.endsWith('.edn')) {
@@ -100,16 +120,22 @@ export function checkHistoryFile(file: string): { header: HistoryHeader; ops: nu
     return { header: history.header, ops: history.ops.length, finals: history.finals.length, result: check(history) };
   }
   assertFits(file, fileSize(file));
+  // Witnesses show a few lines again: read back by their byte offsets (they were validated when read).
+  const lineAt = (offset: number) => parseOpLine(readLineAt(file, offset));
   let builder: IndexBuilder | undefined;
   let ops = 0;
-  const parser = new HistoryParser(file, (op, text) => {
-    builder ??= new IndexBuilder(parser.header!);
-    builder.add(op, text ?? op);
+  let lineStart = 0;
+  const parser = new HistoryParser(file, (op) => {
+    builder ??= new IndexBuilder(parser.header!, lineAt);
+    builder.add(op, lineStart);
     ops++;
   });
-  forEachLine(file, (text, lineNo) => parser.line(text, lineNo));
+  forEachLine(file, (text, lineNo, byteOffset) => {
+    lineStart = byteOffset;
+    parser.line(text, lineNo);
+  });
   const history = parser.finish();
-  builder ??= new IndexBuilder(history.header);
+  builder ??= new IndexBuilder(history.header, lineAt);
   return { header: history.header, ops, finals: history.finals.length, result: judge(builder.finish(history.finals)) };
 }
 
