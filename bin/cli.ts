@@ -173,7 +173,10 @@ function readFile<T>(file: string, read: (file: string) => T): T {
 }
 
 function commandCheck(file: string, flags: { json?: boolean }): number {
-  const { header: h, ops, finals, result } = readFile(file, checkHistoryFile);
+  // Progress on a terminal: a million-line history takes a while.
+  const progress = process.stderr.isTTY ? (lines: number) => process.stderr.write(`\r  read ${lines.toLocaleString('en-US')} lines…`) : undefined;
+  const { header: h, ops, finals, result } = readFile(file, (f) => checkHistoryFile(f, progress));
+  if (progress !== undefined) process.stderr.write('\r' + ' '.repeat(40) + '\r');
   if (ops === 0 && finals === 0) {
     throw new UsageError(`${file}: nothing checked: the history has a header but no operation or final lines`);
   }

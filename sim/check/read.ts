@@ -13,6 +13,8 @@ import { IndexBuilder } from './index.ts';
 import { HistoryError, HistoryParser, parseOpLine } from './parse.ts';
 
 const CHUNK_BYTES = 1 << 24;
+/** How often a streamed check reports progress, in lines. */
+const PROGRESS_LINES = 100_000;
 
 /**
  * Heap a checked history takes per byte of JSON Lines: each line's head and the checker's indexes.
@@ -114,7 +116,9 @@ function fileSize(file: string): number {
  * Checks a history file without holding its parsed operations: each line goes to the index as it is
  * read (IndexBuilder), keeping its byte offset for witnesses. A Jepsen `.edn` file is read whole, then checked.
  */
-export function checkHistoryFile(file: string): { header: HistoryHeader; ops: number; finals: number; result: CheckResult } {
+export function checkHistoryFile(
+  file: string, onProgress?: (linesRead: number) => void,
+): { header: HistoryHeader; ops: number; finals: number; result: CheckResult } {
   if (file.endsWith('.edn')) {
     const history = readHistoryFile(file);
     return { header: history.header, ops: history.ops.length, finals: history.finals.length, result: check(history) };
@@ -133,6 +137,7 @@ export function checkHistoryFile(file: string): { header: HistoryHeader; ops: nu
   forEachLine(file, (text, lineNo, byteOffset) => {
     lineStart = byteOffset;
     parser.line(text, lineNo);
+    if (onProgress !== undefined && lineNo % PROGRESS_LINES === 0) onProgress(lineNo);
   });
   const history = parser.finish();
   builder ??= new IndexBuilder(history.header, lineAt);
