@@ -20,6 +20,9 @@ import { BUG_DESCRIPTIONS } from '../sim/workload/bugs.ts';
 import { MODE_PRESETS } from '../sim/workload/modes.ts';
 import { reproduceCommand } from '../sim/suite/reproduce.ts';
 import { runSuite, suiteRunCount } from '../sim/suite/suite.ts';
+import { REPORT_FORMATS, type ReportFormat } from '../sim/report/formats.ts';
+import { scenarioHash } from '../sim/scenario/hash.ts';
+import { registerReportCommand, ReportInputError, writeRunReports } from './report-command.ts';
 
 /** Bad usage or input: printed as is, exit code 2. */
 class UsageError extends Error {}
@@ -77,7 +80,11 @@ interface RunFlags {
   json?: boolean;
   out?: string;
   trace?: boolean;
+  report: ReportFormat[];
 }
+
+/** Where `--report` writes when no --out is given. */
+const DEFAULT_OUT = 'reports';
 
 function commandRun(scenarioArg: string, flags: RunFlags): number {
   const scenario = load(scenarioArg);
@@ -99,20 +106,23 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   const sets = parseSets(flags.set);
   overrides = { producer: { ...overrides.producer, ...sets.producer }, consumer: { ...overrides.consumer, ...sets.consumer } };
 
-  const run = runScenario(scenario, { mode, seed, bugs, overrides, keepTrace: flags.trace === true });
+  // An HTML report draws the failure's diagram from the trace, so the run keeps it.
+  const run = runScenario(scenario, { mode, seed, bugs, overrides, keepTrace: flags.trace === true || flags.report.includes('html') });
   const reproduce = reproduceCommand(scenario, {
     seed, caseIndex,
     mode: caseIndex === undefined || flags.mode !== undefined ? mode : undefined,
     bugs: flags.bug, sets: flags.set,
   });
-  const report = buildRunReport(scenario.file, run, check(run.history), reproduce);
-  if (flags.out) {
-    const dir = join(flags.out, `${scenario.name}-${mode}${bugs.map((b) => `-${b}`).join('')}-seed${seed}`);
+  const report = buildRunReport(scenario.file, run, check(run.history), reproduce, { scenarioHash: scenarioHash(scenario), caseIndex, overrides });
+  const out = flags.out ?? (flags.report.length > 0 ? DEFAULT_OUT : undefined);
+  if (out) {
+    const dir = join(out, `${scenario.name}-${mode}${bugs.map((b) => `-${b}`).join('')}-seed${seed}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'history.jsonl'), historyToJsonl(run.history));
     writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    if (run.trace) writeFileSync(join(dir, 'trace.txt'), run.trace.join('\n') + '\n');
-    if (!flags.json) process.stderr.write(`wrote ${dir}/{history.jsonl,report.json${run.trace ? ',trace.txt' : ''}}\n`);
+    if (flags.trace && run.trace) writeFileSync(join(dir, 'trace.txt'), run.trace.join('\n') + '\n');
+    const reports = writeRunReports(flags.report, dir, scenario, run, report).map((f) => f.slice(dir.length + 1));
+    if (!flags.json) process.stderr.write(`wrote ${dir}/{${['history.jsonl', 'report.json', ...(flags.trace ? ['trace.txt'] : []), ...reports].join(',')}}\n`);
   }
   if (flags.json) process.stdout.write(JSON.stringify({ ...report, virtualTimeUs: report.virtualTimeUs }) + '\n');
   else process.stdout.write(formatRunReport(report, colours()) + '\n');
@@ -192,6 +202,10 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function collectFormat(value: string, previous: ReportFormat[]): ReportFormat[] {
+  return [...previous, oneOfFlag('--report', value, REPORT_FORMATS)];
+}
+
 export function main(argv: string[]): number {
   let exitCode = 0;
   const program = new Command('eos-sim')
@@ -210,6 +224,7 @@ export function main(argv: string[]): number {
     .option('--json', 'print one JSON object instead of text')
     .option('--out <dir>', 'write history.jsonl and report.json (and trace.txt with --trace) under this folder')
     .option('--trace', 'keep the full trace (written with --out)')
+    .addOption(new Option('--report <format>', `also write a report in this format into the run's folder (repeatable; under --out, default ${DEFAULT_OUT}/)`).choices([...REPORT_FORMATS]).argParser(collectFormat).default([]))
     .action((scenario: string, flags: RunFlags) => { exitCode = commandRun(scenario, flags); });
 
   program.command('suite')
@@ -225,6 +240,8 @@ export function main(argv: string[]): number {
     .option('--json', 'print the check result as JSON')
     .action((file: string, flags: { json?: boolean }) => { exitCode = commandCheck(file, flags); });
 
+  registerReportCommand(program, colours, (code) => { exitCode = code; });
+
   program.command('list')
     .description('list shipped scenarios, modes, bug modes, fault kinds and anomaly kinds')
     .option('--json', 'print as JSON')
@@ -237,7 +254,7 @@ export function main(argv: string[]): number {
       // --help and --version end here with code 0; every other commander error is bad usage.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof HistoryError || e instanceof ConfigError) {
+    if (e instanceof UsageError || e instanceof ReportInputError || e instanceof ScenarioError || e instanceof HistoryError || e instanceof ConfigError) {
       process.stderr.write(`eos-sim: ${e.message}\n`);
       return 2;
     }

@@ -3,6 +3,8 @@
 import type { Anomaly, CheckResult, CheckStats } from '../check/anomaly.ts';
 import type { FaultSchedule } from '../faults/schedule.ts';
 import type { RunResult } from '../run/run-scenario.ts';
+import type { Overrides } from '../scenario/types.ts';
+import { EOS_SIM_VERSION } from './version.ts';
 
 /** A run that could not quiesce is a liveness failure; the checker cannot see it in the history. */
 export interface LivenessAnomaly {
@@ -29,13 +31,30 @@ export interface RunReport {
   schedule: FaultSchedule;
   stats: CheckStats & { messagesSent: number; messagesLost: number };
   reproduce: string;
+  /** The build that wrote the report. */
+  eosSimVersion: string;
+  /** The Kafka release the run modelled (RunResult.release); absent from runs of a model without releases. */
+  release?: string;
+  /** scenarioHash() of the scenario that ran, so a report can tell whether its scenario file changed since. */
+  scenarioHash?: string;
+  /** The case of the scenario's expectations the run took its mode, bugs and overrides from (0-based). */
+  caseIndex?: number;
+  /** Overrides on top of the scenario's (a case's and --set's): with the fields above, what re-runs it. */
+  overrides?: Overrides;
   /** Where the model's simplifications are listed (a report is only as true as the model behind it). */
   model: string;
 }
 
 export const MODEL_NOTES = 'docs/model.md';
 
-export function buildRunReport(file: string, run: RunResult, check: CheckResult, reproduce: string): RunReport {
+/** What the caller knows about a run beyond its result: which scenario content and which overrides. */
+export interface RunOrigin {
+  scenarioHash?: string;
+  caseIndex?: number;
+  overrides?: Overrides;
+}
+
+export function buildRunReport(file: string, run: RunResult, check: CheckResult, reproduce: string, origin: RunOrigin = {}): RunReport {
   const anomalies: ReportedAnomaly[] = [...check.anomalies];
   const counts: Record<string, number> = {};
   for (const [k, n] of Object.entries(check.counts)) if (n > 0) counts[k] = n;
@@ -54,8 +73,17 @@ export function buildRunReport(file: string, run: RunResult, check: CheckResult,
     quiesced: run.quiesced, schedule: run.schedule,
     stats: { ...check.stats, ...run.network },
     reproduce,
+    eosSimVersion: EOS_SIM_VERSION,
+    // Until the model has releases RunResult has no `release`; the report then leaves the field out.
+    ...releaseOf(run),
+    ...origin,
     model: MODEL_NOTES,
   };
+}
+
+function releaseOf(run: RunResult): { release?: string } {
+  const { release } = run as RunResult & { release?: string };
+  return release === undefined ? {} : { release };
 }
 
 /** Kinds found in a report, liveness included. */
