@@ -1,9 +1,8 @@
-// Text formatters for people: a run report and a suite result, readable at a glance. Colour comes from the
+// Text formatters for people: a run report, readable at a glance. Colour comes from the
 // caller's chalk instance, so it is off when the output is not a terminal or NO_COLOR is set.
 import type { ChalkInstance } from 'chalk';
 import type { Op } from '../check/history.ts';
 import { describeFault } from '../faults/nemesis.ts';
-import type { CaseResult, SuiteResult } from '../suite/suite.ts';
 import type { ReportedAnomaly, RunReport } from './run-report.ts';
 
 const MAX_FAULTS_SHOWN = 12;
@@ -61,36 +60,5 @@ export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   out.push('');
   out.push(`reproduce: ${c.bold(r.reproduce)}`);
   out.push(c.dim(`model and its simplifications: ${r.model}`));
-  return out.join('\n');
-}
-
-function caseVerdict(cr: CaseResult, c: ChalkInstance): string {
-  return cr.pass ? c.green('ok') : c.red.bold('FAIL');
-}
-
-export function formatSuite(res: SuiteResult, c: ChalkInstance): string {
-  const rows: string[][] = [['scenario', 'case', 'seeds', 'expected', 'found (seeds)', 'verdict']];
-  for (const cr of res.cases) {
-    const found = cr.found.map((f) => `${f.kind}(${f.seeds})`).join(' ') || '-';
-    rows.push([cr.scenario, cr.label, String(cr.seeds), cr.expected.join(' ') || 'none', found, caseVerdict(cr, c)]);
-  }
-  // Pad on the uncoloured text so colour codes do not break the columns.
-  // eslint-disable-next-line no-control-regex -- stripping ANSI colour codes is the point
-  const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => plain(r[i]).length)));
-  const lines = rows.map((r) => r.map((cell, i) => cell + ' '.repeat(widths[i] - plain(cell).length)).join('  ').trimEnd())
-    .map((l, ri) => (ri === 0 ? c.bold(l) : l));
-  const out = [...lines, ''];
-  for (const cr of res.cases) {
-    if (cr.pass) continue;
-    out.push(c.red(`${cr.scenario} / ${cr.label}:`));
-    if (cr.missing.length > 0) out.push(`  expected but never found: ${cr.missing.join(', ')}`);
-    for (const k of cr.unexpected) {
-      const f = cr.found.find((x) => x.kind === k)!;
-      out.push(`  unexpected ${k} in ${f.seeds} seed(s); first: ${f.reproduce}`);
-    }
-  }
-  const failed = res.cases.filter((x) => !x.pass).length;
-  out.push(`${res.pass ? c.green.bold('SUITE PASS') : c.red.bold('SUITE FAIL')}  ${res.cases.length - failed}/${res.cases.length} cases as expected · ${n(res.runs)} runs · ${n(res.events)} events`);
   return out.join('\n');
 }
