@@ -1,7 +1,10 @@
 // The command line: run one seeded scenario, run the scenario suite, judge a history file, list what
 // there is. Exit codes: 0 no violation, 1 violation found, 2 bad usage or input (nothing written).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  accessSync, constants as fsConstants, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import YAML from 'yaml';
@@ -9,23 +12,40 @@ import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
 import { check } from '../sim/check/checker.ts';
 import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
-import { buildRunReport } from '../sim/report/run-report.ts';
-import { formatAnomalies, formatRunReport, formatSuite } from '../sim/report/text.ts';
-import { ConfigError, runScenario } from '../sim/run/run-scenario.ts';
+import { formatAnomalies, formatRunReport } from '../sim/report/text.ts';
+import { ConfigError } from '../sim/run/run-scenario.ts';
 import { consumerOverrides, producerOverrides } from '../sim/scenario/format.ts';
-import { listScenarios, loadScenario, resolveScenarioPath, ScenarioError } from '../sim/scenario/load.ts';
+import { listScenarios, resolveScenarioPath, ScenarioError } from '../sim/scenario/load.ts';
 import { SchemaIssue } from '../sim/scenario/schema.ts';
-import { BUGS, MODES, type Bug, type Mode, type Overrides, type Scenario } from '../sim/scenario/types.ts';
+import { BUGS, MODES, type Bug, type Mode, type Overrides } from '../sim/scenario/types.ts';
 import { BUG_DESCRIPTIONS } from '../sim/workload/bugs.ts';
 import { MODE_PRESETS } from '../sim/workload/modes.ts';
+import { formatSuite } from '../sim/suite/format.ts';
 import { reproduceCommand } from '../sim/suite/reproduce.ts';
-import { runSuite, suiteRunCount } from '../sim/suite/suite.ts';
+import { judgeSuite } from '../sim/suite/suite.ts';
+import { formatSweep } from '../sim/sweep/format.ts';
+import { planSuite, planSweep, shardTasks, type SeedRange, type Shard, type SweepTask } from '../sim/sweep/plan.ts';
+import { defaultJobs, runOnPool } from '../sim/sweep/pool.ts';
+import { startProgress, type Progress } from '../sim/sweep/progress.ts';
+import { eosSimVersion, readReplayFile, replayFileName, replayScenario, ReplayFileError, writeReplayFile } from '../sim/sweep/replay-file.ts';
+import { readResults, ResultsError, sortSummaries, summaryKey, type RunSummary, type Verdict } from '../sim/sweep/results.ts';
+import { executeRun } from '../sim/sweep/run-one.ts';
+import { loadWithSource } from '../sim/sweep/scenarios.ts';
+import { RESULTS_FILE, runSweep, SweepError } from '../sim/sweep/sweep.ts';
+import { tabulate } from '../sim/sweep/table.ts';
 import { REPORT_FORMATS, type ReportFormat } from '../sim/report/formats.ts';
-import { scenarioHash } from '../sim/scenario/hash.ts';
-import { registerReportCommand, ReportInputError, writeRunReports } from './report-command.ts';
+import { registerReportCommand, ReportInputError, writeResultsReports, writeRunReports } from './report-command.ts';
 
 /** Bad usage or input: printed as is, exit code 2. */
 class UsageError extends Error {}
+
+/** The simulator itself failed (a model invariant, a budget): exit code 3, never read as a finding. */
+class SimulatorBroke extends Error {}
+
+/** Files a run writes into its --out folder. */
+const RUN_FILES = ['history.jsonl', 'report.json', 'trace.txt'];
+
+const SCENARIO_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 function colours(): ChalkInstance {
   const on = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -46,10 +66,6 @@ function parsePositive(flag: string, text: string, max: number): number {
 function oneOfFlag<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) throw new UsageError(`${flag}: unknown value ${JSON.stringify(value)} (allowed: ${allowed.join(', ')})`);
   return value as T;
-}
-
-function load(nameOrPath: string): Scenario {
-  return loadScenario(resolveScenarioPath(nameOrPath));
 }
 
 /** --set producer.acks=1: validated by the same rules as the scenario file's producer/consumer sections. */
@@ -80,14 +96,37 @@ interface RunFlags {
   json?: boolean;
   out?: string;
   trace?: boolean;
+  swarm?: boolean;
   report: ReportFormat[];
 }
 
 /** Where `--report` writes when no --out is given. */
 const DEFAULT_OUT = 'reports';
 
+/** A short hash of --set overrides, so runs that differ only in them get folders of their own. */
+function setsHash(sets: string[]): string | undefined {
+  return sets.length === 0 ? undefined : createHash('sha256').update(sets.join('\n')).digest('hex').slice(0, 8);
+}
+
+/**
+ * An --out folder checked before anything runs: created if missing, and writable; otherwise one line and
+ * exit 2, with nothing written.
+ */
+function usableOut(dir: string): string {
+  try {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out: ${dir} is a file, not a folder`);
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, fsConstants.W_OK);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--out: cannot write to ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return dir;
+}
+
 function commandRun(scenarioArg: string, flags: RunFlags): number {
-  const scenario = load(scenarioArg);
+  if (flags.trace && !flags.out) throw new UsageError('--trace: the trace is written under --out; give --out DIR too');
+  const { scenario, source } = loadWithSource(resolveScenarioPath(scenarioArg));
   const seed = parseSeed(flags.seed);
   let mode: Mode = 'at-least-once';
   let bugs: Bug[] = [];
@@ -105,48 +144,239 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   for (const b of flags.bug) if (!bugs.includes(b as Bug)) bugs.push(oneOfFlag('--bug', b, BUGS));
   const sets = parseSets(flags.set);
   overrides = { producer: { ...overrides.producer, ...sets.producer }, consumer: { ...overrides.consumer, ...sets.consumer } };
+  const out = flags.out !== undefined ? usableOut(flags.out) : flags.report.length > 0 ? usableOut(DEFAULT_OUT) : undefined;
 
-  // An HTML report draws the failure's diagram from the trace, so the run keeps it.
-  const run = runScenario(scenario, { mode, seed, bugs, overrides, keepTrace: flags.trace === true || flags.report.includes('html') });
+  const swarm = flags.swarm === true;
   const reproduce = reproduceCommand(scenario, {
     seed, caseIndex,
     mode: caseIndex === undefined || flags.mode !== undefined ? mode : undefined,
-    bugs: flags.bug, sets: flags.set,
+    bugs: flags.bug, sets: flags.set, swarm,
   });
-  const report = buildRunReport(scenario.file, run, check(run.history), reproduce, { scenarioHash: scenarioHash(scenario), caseIndex, overrides });
-  const out = flags.out ?? (flags.report.length > 0 ? DEFAULT_OUT : undefined);
+  const { run, report: bare, summary, replay } = executeRun({
+    scenario, source, case: caseIndex === undefined ? null : caseIndex + 1, mode, bugs, overrides, seed, swarm,
+    // An HTML report draws the failure's diagram from the trace, so the run keeps it.
+    keepTrace: flags.trace === true || flags.report.includes('html'), reproduce,
+  });
+  if (!run || !bare) throw new SimulatorBroke(`${summary.error} (reproduce: ${reproduce})`);
+  // The report names what ran: the scenario's content by its hash, the release, the case and the overrides.
+  const report = { ...bare, release: summary.kafka, scenarioHash: summary.scenarioHash, caseIndex, overrides };
   if (out) {
-    const dir = join(out, `${scenario.name}-${mode}${bugs.map((b) => `-${b}`).join('')}-seed${seed}`);
+    const name = replayFileName({ ...summary, swarm, setsHash: setsHash(flags.set) });
+    const dir = join(out, basename(name, '.json'));
     mkdirSync(dir, { recursive: true });
+    // The folder is this run's alone (its name says scenario, mode, seed, bugs, case, release, swarm and
+    // overrides); a file an earlier run of it left that this one does not write (trace.txt) goes.
+    for (const f of RUN_FILES) rmSync(join(dir, f), { force: true });
     writeFileSync(join(dir, 'history.jsonl'), historyToJsonl(run.history));
     writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     if (flags.trace && run.trace) writeFileSync(join(dir, 'trace.txt'), run.trace.join('\n') + '\n');
-    const reports = writeRunReports(flags.report, dir, scenario, run, report).map((f) => f.slice(dir.length + 1));
-    if (!flags.json) process.stderr.write(`wrote ${dir}/{${['history.jsonl', 'report.json', ...(flags.trace ? ['trace.txt'] : []), ...reports].join(',')}}\n`);
+    const reports = writeRunReports(flags.report, dir, scenario, run, report, summary).map((f) => basename(f));
+    const written = [`${dir}/{${['history.jsonl', 'report.json', ...(flags.trace ? ['trace.txt'] : []), ...reports].join(',')}}`];
+    if (replay) written.push(join(out, writeReplayFile(out, name, replay)));
+    if (!flags.json) process.stderr.write(`wrote ${written.join(' and ')}\n`);
   }
-  if (flags.json) process.stdout.write(JSON.stringify({ ...report, virtualTimeUs: report.virtualTimeUs }) + '\n');
+  if (flags.json) process.stdout.write(JSON.stringify({ ...report, swarm: summary.swarm }) + '\n');
   else process.stdout.write(formatRunReport(report, colours()) + '\n');
-  return report.verdict === 'pass' ? 0 : 1;
+  return verdictExit(summary.verdict);
 }
 
-function commandSuite(names: string[], flags: { seeds?: string; json?: boolean }): number {
-  const files = names.length > 0 ? names.map((x) => resolveScenarioPath(x)) : listScenarios().map((s) => s.file);
-  const scenarios = files.map((f) => loadScenario(f));
-  const seeds = flags.seeds === undefined ? undefined : parsePositive('--seeds', flags.seeds, 100000);
-  const total = suiteRunCount(scenarios, seeds);
-  let done = 0;
-  const progress = process.stderr.isTTY;
-  const result = runSuite(scenarios, {
-    seeds,
-    onRun: () => {
-      done++;
-      if (progress && (done % 10 === 0 || done === total)) process.stderr.write(`\r  running ${done}/${total} runs…`);
+/** Exit code of a verdict: a simulator that broke is 3, never a finding. */
+function verdictExit(v: Verdict): number {
+  return v === 'pass' ? 0 : v === 'fail' ? 1 : 3;
+}
+
+/** Scenario arguments: shipped names, files, or folders (every scenario file in them, by name). */
+function scenarioFiles(args: string[]): string[] {
+  const files: string[] = [];
+  for (const a of args) {
+    if (existsSync(a) && statSync(a).isDirectory()) {
+      const found = readdirSync(a).filter((f) => SCENARIO_EXTENSIONS.includes(extname(f))).sort().map((f) => join(a, f));
+      if (found.length === 0) throw new UsageError(`${a}: no scenario files (.yaml, .yml, .json) in this folder`);
+      files.push(...found);
+    } else files.push(resolveScenarioPath(a));
+  }
+  return [...new Set(files)];
+}
+
+function parseSeedRange(text: string): SeedRange {
+  const max = 10_000_000;
+  const m = /^(\d+)(?:\.\.(\d+))?$/.exec(text);
+  const range = m ? (m[2] === undefined ? { from: 1, to: Number(m[1]) } : { from: Number(m[1]), to: Number(m[2]) }) : null;
+  if (!range || range.from > range.to || range.to < 1 || range.to - range.from >= max) {
+    throw new UsageError(`--seeds: ${JSON.stringify(text)} is not allowed (allowed: N for seeds 1..N, or A..B with A <= B, at most ${max.toLocaleString('en-US')} seeds)`);
+  }
+  return range;
+}
+
+function parseShard(text: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard: ${JSON.stringify(text)} is not allowed (allowed: i/n with 1 <= i <= n, e.g. 2/8)`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+function parseJobs(text: string | undefined): number {
+  return text === undefined ? defaultJobs() : parsePositive('--jobs', text, 1024);
+}
+
+/** Runs tasks on the pool with progress on stderr; Ctrl-C stops the workers and keeps what finished. */
+async function runWithProgress(tasks: SweepTask[], o: { label: string; out: string; jobs: number; resume: boolean }) {
+  let progress: Progress | undefined;
+  const handle = runSweep(tasks, {
+    outDir: o.out, jobs: o.jobs, resume: o.resume,
+    onStart: (total, already) => {
+      progress = startProgress({ total, already, stream: process.stderr, nowMs: Date.now, label: o.label });
     },
+    onResult: (s) => progress?.tick(s.verdict !== 'pass'),
   });
-  if (progress) process.stderr.write('\r' + ' '.repeat(40) + '\r');
-  if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
-  else process.stdout.write(formatSuite(result, colours()) + '\n');
-  return result.pass ? 0 : 1;
+  const interrupt = () => { void handle.stop(); };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    return await handle.done;
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
+interface SweepFlags {
+  seeds: string;
+  modes: string;
+  bug: string[];
+  kafka?: string;
+  jobs?: string;
+  swarm?: boolean;
+  out: string;
+  shard?: string;
+  resume?: boolean;
+  json?: boolean;
+  report: ReportFormat[];
+}
+
+async function commandSweep(args: string[], flags: SweepFlags): Promise<number> {
+  let loaded = scenarioFiles(args).map(loadWithSource);
+  const seeds = parseSeedRange(flags.seeds);
+  const modes = [...new Set(flags.modes.split(',').map((m) => oneOfFlag('--modes', m.trim(), MODES)))];
+  const bugs = [...new Set(flags.bug.map((b) => oneOfFlag('--bug', b, BUGS)))];
+  const shard = parseShard(flags.shard);
+  const jobs = parseJobs(flags.jobs);
+  if (flags.swarm) {
+    const without = loaded.filter((l) => !l.scenario.faults.random).map((l) => l.scenario.name);
+    if (without.length === loaded.length) throw new UsageError(`--swarm: ${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no faults.random (a swarm switches random fault kinds on and off per seed; scripted schedules stay as written)`);
+    if (without.length > 0) process.stderr.write(`--swarm: left out ${without.join(', ')}: no faults.random to draw a swarm from\n`);
+    loaded = loaded.filter((l) => l.scenario.faults.random);
+  }
+  const out = usableOut(flags.out);
+  const planned = planSweep(loaded, { seeds, modes, bugs, kafka: flags.kafka, swarm: flags.swarm === true, outDir: out });
+  const tasks = shard ? shardTasks(planned, shard) : planned;
+  const what = `${loaded.length} scenario${loaded.length === 1 ? '' : 's'} × ${modes.length} mode${modes.length === 1 ? '' : 's'} × ${seeds.to - seeds.from + 1} seeds`;
+  process.stderr.write(`eos-sim sweep: ${what}${shard ? `, shard ${shard.index}/${shard.count}` : ''} = ${tasks.length} runs on ${Math.min(jobs, tasks.length)} worker${jobs === 1 ? '' : 's'} → ${join(out, RESULTS_FILE)}\n`);
+  const { summaries, interrupted, resumed } = await runWithProgress(tasks, { label: 'sweep', out, jobs, resume: flags.resume === true });
+  if (interrupted) {
+    process.stderr.write(`eos-sim sweep: interrupted; ${summaries.length} of ${tasks.length} runs are in ${join(out, RESULTS_FILE)}; the same command with --resume runs the rest\n`);
+    return 130;
+  }
+  if (resumed > 0) process.stderr.write(`eos-sim sweep: resumed ${resumed} runs from ${join(out, RESULTS_FILE)}\n`);
+  const table = tabulate(summaries);
+  if (flags.json) process.stdout.write(JSON.stringify(table) + '\n');
+  else {
+    process.stdout.write(formatSweep(table, colours()) + '\n');
+    if (table.failing + table.broken > 0) process.stdout.write(`replay files: ${join(out, 'failures')}/ (eos-sim replay FILE, eos-sim shrink FILE)\n`);
+  }
+  writeResultsReports(flags.report, summaries, out);
+  return table.broken > 0 ? 3 : table.failing > 0 ? 1 : 0;
+}
+
+interface SuiteFlags {
+  seeds?: string;
+  json?: boolean;
+  jobs?: string;
+  out: string;
+  report: ReportFormat[];
+}
+
+async function commandSuite(names: string[], flags: SuiteFlags): Promise<number> {
+  const files = names.length > 0 ? names.map((x) => resolveScenarioPath(x)) : listScenarios().map((s) => s.file);
+  const loaded = files.map(loadWithSource);
+  const seeds = flags.seeds === undefined ? undefined : parsePositive('--seeds', flags.seeds, 100000);
+  const jobs = parseJobs(flags.jobs);
+  const reportOut = flags.report.length > 0 ? usableOut(flags.out) : undefined;
+  const tasks = planSuite(loaded, seeds, null);
+  const runs: RunSummary[] = [];
+  const progress = startProgress({ total: tasks.length, already: 0, stream: process.stderr, nowMs: Date.now, label: 'suite', counted: 'with anomalies' });
+  const pool = runOnPool(tasks, { jobs, onResult: (s) => { runs.push(s); progress.tick(s.verdict !== 'pass'); } });
+  try {
+    await pool.done;
+  } finally {
+    progress.stop();
+  }
+  const result = judgeSuite(loaded.map((l) => l.scenario), seeds, runs);
+  const broken = runs.filter((r) => r.verdict === 'budget-exceeded' || r.verdict === 'invariant-broken');
+  if (flags.json) process.stdout.write(JSON.stringify({ ...result, broken }) + '\n');
+  else {
+    process.stdout.write(formatSuite(result, colours()) + '\n');
+    for (const b of broken.slice(0, 5)) process.stdout.write(`simulator broke (${b.verdict}: ${b.error ?? ''}): ${b.reproduce}\n`);
+  }
+  if (reportOut) writeResultsReports(flags.report, runs, reportOut);
+  return broken.length > 0 ? 3 : result.pass ? 0 : 1;
+}
+
+function commandReplay(file: string, flags: { json?: boolean }): number {
+  const r = readReplayFile(file);
+  const scenario = replayScenario(r, file);
+  const bad = (f: string, v: string, allowed: readonly string[]) => new ReplayFileError(`${file}: ${f}: unknown value ${JSON.stringify(v)} (allowed: ${allowed.join(', ')})`);
+  if (!MODES.includes(r.mode as Mode)) throw bad('mode', r.mode, MODES);
+  for (const b of r.bugs) if (!BUGS.includes(b as Bug)) throw bad('bugs', b, BUGS);
+  const { report, summary } = executeRun({
+    scenario, source: r.scenario, case: null, mode: r.mode as Mode, bugs: r.bugs as Bug[], overrides: r.overrides,
+    kafka: r.kafka, seed: r.seed, swarm: false, schedule: r.schedule, reproduce: `npx eos-sim replay ${file}`,
+  });
+  if (!report) throw new SimulatorBroke(`${summary.error} (reproduce: npx eos-sim replay ${file})`);
+  const same = summary.traceHash === r.traceHash;
+  if (flags.json) process.stdout.write(JSON.stringify({ ...report, swarm: r.swarm, recordedTraceHash: r.traceHash, deterministic: same }) + '\n');
+  else process.stdout.write(formatRunReport(report, colours()) + '\n');
+  if (!same) {
+    process.stderr.write(`eos-sim replay: DETERMINISM BUG: ${file} recorded trace hash ${r.traceHash} (eos-sim ${r.eosSimVersion}), this replay gave ${summary.traceHash} (eos-sim ${eosSimVersion()}). The same scenario, options, seed and schedule must give the same trace: if the versions differ the model changed in between; if not, something in the run is not a function of its seed (please report it with this file).\n`);
+    return 1;
+  }
+  process.stderr.write(`eos-sim replay: same trace hash ${summary.traceHash} as recorded\n`);
+  return verdictExit(summary.verdict);
+}
+
+function commandReportMerge(files: string[], flags: { out: string; json?: boolean }): number {
+  const merged = new Map<string, { s: RunSummary; from: string }>();
+  for (const f of files) {
+    for (const s of readResults(f)) {
+      const key = summaryKey(s);
+      const had = merged.get(key);
+      if (had && had.s.traceHash !== s.traceHash) {
+        throw new UsageError(`${f}: ${s.scenario} ${s.mode} seed ${s.seed} has trace hash ${s.traceHash}, but ${had.from} has ${had.s.traceHash} for the same run (results of different eos-sim versions? same inputs must give the same trace)`);
+      }
+      if (!had) merged.set(key, { s, from: f });
+    }
+  }
+  const out = usableOut(flags.out);
+  const target = join(out, RESULTS_FILE);
+  // Each shard's replay files come along, so the merged folder is self-contained.
+  for (const { s, from } of merged.values()) {
+    if (!s.failureFile) continue;
+    const src = join(dirname(from), s.failureFile);
+    const dst = join(out, s.failureFile);
+    if (existsSync(src) && resolve(src) !== resolve(dst)) {
+      mkdirSync(dirname(dst), { recursive: true });
+      copyFileSync(src, dst);
+    }
+  }
+  const summaries = sortSummaries([...merged.values()].map((x) => x.s));
+  writeFileSync(`${target}.tmp`, summaries.map((s) => JSON.stringify(s) + '\n').join(''));
+  renameSync(`${target}.tmp`, target);
+  const table = tabulate(summaries);
+  if (flags.json) process.stdout.write(JSON.stringify(table) + '\n');
+  else process.stdout.write(formatSweep(table, colours()) + '\n');
+  process.stderr.write(`eos-sim report merge: ${summaries.length} runs from ${files.length} file${files.length === 1 ? '' : 's'} → ${target}\n`);
+  return table.broken > 0 ? 3 : table.failing > 0 ? 1 : 0;
 }
 
 function commandCheck(file: string, flags: { json?: boolean }): number {
@@ -198,6 +428,16 @@ function commandList(flags: { json?: boolean }): number {
   return 0;
 }
 
+/** `report merge`, in a function of its own so other `report` subcommands can sit beside it. */
+function registerReportMerge(report: Command, setExit: (code: number) => void): void {
+  report.command('merge')
+    .description('join results.jsonl files (shards of one sweep) into one, with the end table')
+    .argument('<results...>', 'results.jsonl files')
+    .option('--out <dir>', 'write the merged results.jsonl (and the shards\' replay files) here', 'reports')
+    .option('--json', 'print the end table as JSON')
+    .action((files: string[], flags: { out: string; json?: boolean }) => { setExit(commandReportMerge(files, flags)); });
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -206,7 +446,12 @@ function collectFormat(value: string, previous: ReportFormat[]): ReportFormat[] 
   return [...previous, oneOfFlag('--report', value, REPORT_FORMATS)];
 }
 
-export function main(argv: string[]): number {
+/** `--report FORMAT` (repeatable): the same option on run, sweep and suite. */
+function reportOption(where: string): Option {
+  return new Option('--report <format>', `also write a report in this format ${where} (repeatable)`).choices([...REPORT_FORMATS]).argParser(collectFormat).default([]);
+}
+
+export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('eos-sim')
     .description('Deterministic simulator of Apache Kafka\'s exactly-once machinery, with a history checker.\nExit codes: 0 no violation, 1 violation found, 2 bad usage or input.')
@@ -223,16 +468,46 @@ export function main(argv: string[]): number {
     .option('--set <field=value>', 'override a client option, e.g. producer.acks=1 (repeatable)', collect, [])
     .option('--json', 'print one JSON object instead of text')
     .option('--out <dir>', 'write history.jsonl and report.json (and trace.txt with --trace) under this folder')
-    .option('--trace', 'keep the full trace (written with --out)')
-    .addOption(new Option('--report <format>', `also write a report in this format into the run's folder (repeatable; under --out, default ${DEFAULT_OUT}/)`).choices([...REPORT_FORMATS]).argParser(collectFormat).default([]))
+    .option('--trace', 'keep the full trace (written with --out; an error without it)')
+    .option('--swarm', 'switch a random subset of the scenario\'s random fault kinds on, at a random rate, drawn from the seed')
+    .addOption(reportOption(`into the run's folder under --out (default ${DEFAULT_OUT}/)`))
     .action((scenario: string, flags: RunFlags) => { exitCode = commandRun(scenario, flags); });
+
+  program.command('sweep')
+    .description('explore: run scenarios × modes × seeds on every core and report what each found (no expectations)')
+    .argument('<scenarios...>', 'scenario names, files or folders of scenario files (e.g. `scenarios`)')
+    .option('--seeds <n|a..b>', 'seeds 1..n, or a..b', '100')
+    .option('--modes <list>', `comma-separated delivery modes (${MODES.join(', ')})`, MODES.join(','))
+    .option('--bug <name>', 'switch one protection off in every run (repeatable)', collect, [])
+    .option('--kafka <release>', 'the Kafka release to model (default: each scenario\'s, else the newest)')
+    .option('--jobs <n>', `worker threads (default: every core, here ${defaultJobs()})`)
+    .option('--swarm', 'per seed, switch a random subset of each scenario\'s random fault kinds on at a random rate (scenarios without faults.random are left out)')
+    .option('--out <dir>', 'write results.jsonl and failures/<run>.json (replay files) here', 'reports')
+    .option('--shard <i/n>', 'run only the i-th of n deterministic slices (merge them with `eos-sim report merge`)')
+    .option('--resume', 'keep the runs <out>/results.jsonl already holds and run only the rest')
+    .option('--json', 'print the end table as JSON')
+    .addOption(reportOption('under --out'))
+    .addHelpText('after', '\nExit codes: 0 nothing found, 1 some run found an anomaly, 2 bad usage, 3 some run broke the simulator, 130 interrupted (finished runs are kept; --resume continues).')
+    .action(async (args: string[], flags: SweepFlags) => { exitCode = await commandSweep(args, flags); });
 
   program.command('suite')
     .description('run every expectation of the given (default: all shipped) scenarios over their seeds')
     .argument('[scenarios...]', 'scenario names or paths')
     .option('--seeds <n>', 'seeds per case (default: each scenario\'s own `seeds`)')
+    .option('--jobs <n>', `worker threads (default: every core, here ${defaultJobs()})`)
     .option('--json', 'print the suite result as JSON')
-    .action((names: string[], flags: { seeds?: string; json?: boolean }) => { exitCode = commandSuite(names, flags); });
+    .addOption(reportOption('under --out'))
+    .option('--out <dir>', 'where --report writes', DEFAULT_OUT)
+    .action(async (names: string[], flags: SuiteFlags) => { exitCode = await commandSuite(names, flags); });
+
+  program.command('replay')
+    .description('run a replay file (failures/<run>.json from sweep, run --out or shrink) again and compare its trace hash')
+    .argument('<file>', 'a replay file')
+    .option('--json', 'print the run report as JSON')
+    .addHelpText('after', '\nExit codes: 0 the run passes, 1 an anomaly was found or the trace hash differs (a determinism bug; the message says so), 2 bad file, 3 the simulator broke.')
+    .action((file: string, flags: { json?: boolean }) => { exitCode = commandReplay(file, flags); });
+
+  registerReportMerge(registerReportCommand(program, colours, (code) => { exitCode = code; }), (code) => { exitCode = code; });
 
   program.command('check')
     .description('judge a history file (format v1, from eos-sim or any other harness)')
@@ -240,23 +515,26 @@ export function main(argv: string[]): number {
     .option('--json', 'print the check result as JSON')
     .action((file: string, flags: { json?: boolean }) => { exitCode = commandCheck(file, flags); });
 
-  registerReportCommand(program, colours, (code) => { exitCode = code; });
-
   program.command('list')
     .description('list shipped scenarios, modes, bug modes, fault kinds and anomaly kinds')
     .option('--json', 'print as JSON')
     .action((flags: { json?: boolean }) => { exitCode = commandList(flags); });
 
   try {
-    program.parse(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end here with code 0; every other commander error is bad usage.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError || e instanceof ReportInputError || e instanceof ScenarioError || e instanceof HistoryError || e instanceof ConfigError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof HistoryError || e instanceof ConfigError
+      || e instanceof ReplayFileError || e instanceof ResultsError || e instanceof SweepError || e instanceof ReportInputError) {
       process.stderr.write(`eos-sim: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof SimulatorBroke) {
+      process.stderr.write(`eos-sim: the simulator broke: ${e.message}\n`);
+      return 3;
     }
     throw e;
   }
@@ -269,4 +547,4 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

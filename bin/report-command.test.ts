@@ -20,14 +20,16 @@ describe('eos-sim run --report', () => {
     const out = tmp('eos-run-report-');
     const r = cli('run', 'lost-ack', '--seed', '1', '--out', out, '--report', 'junit', '--report', 'json');
     expect(r.code).toBe(1);
-    const [run] = readdirSync(out);
+    // Beside the run's folder, the failing run's replay file under failures/.
+    const run = readdirSync(out).find((d) => d !== 'failures')!;
+    expect(readdirSync(join(out, 'failures'))).toHaveLength(1);
     expect(readdirSync(join(out, run)).sort()).toEqual(['history.jsonl', 'junit.xml', 'report.json', 'summary.json']);
     const report = JSON.parse(readFileSync(join(out, run, 'report.json'), 'utf8'));
     expect(report.eosSimVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(report.scenarioHash).toMatch(/^[0-9a-f]{16}$/);
     const summary = JSON.parse(readFileSync(join(out, run, 'summary.json'), 'utf8'));
     expect(summary.eosSimVersion).toBe(report.eosSimVersion);
-    expect(summary.runs[0]).toMatchObject({ scenario: 'lost-ack', seed: 1, verdict: 'fail', scenarioHash: report.scenarioHash });
+    expect(summary.runs[0]).toMatchObject({ scenario: 'lost-ack', seed: 1, verdict: 'fail', scenarioHash: report.scenarioHash, kafka: report.release });
     expect(readFileSync(join(out, run, 'junit.xml'), 'utf8')).toContain('<failure');
   });
 
@@ -45,12 +47,12 @@ describe('eos-sim report', () => {
     expect(cli('run', 'lost-ack', '--seed', '1', '--mode', 'idempotent', '--out', out).code).toBe(0);
     const text = cli('report', out);
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/lost-ack\s+at-least-once\s+-\s+1\s+1\s+duplicate\(1\)/);
-    expect(text.stdout).toMatch(/lost-ack\s+idempotent\s+-\s+1\s+0\s+-/);
+    expect(text.stdout).toMatch(/lost-ack\s+at-least-once\s+\S+\s+1\s+1\s+duplicate\(1\)/);
+    expect(text.stdout).toMatch(/lost-ack\s+idempotent\s+\S+\s+1\s+0\s+-/);
     expect(text.stdout).toContain('npx eos-sim run lost-ack --mode at-least-once --seed 1');
     const json = JSON.parse(cli('report', out, '--format', 'json').stdout);
     expect(json.totals).toEqual({ runs: 2, failing: 1, broken: 0, pass: 1 });
-    const idempotentOnly = readdirSync(out).find((d) => d.includes('idempotent'))!;
+    const idempotentOnly = readdirSync(out).find((d) => d.includes('-idempotent-'))!;
     expect(cli('report', join(out, idempotentOnly), '--format', 'junit').code).toBe(0);
   });
 
@@ -58,7 +60,7 @@ describe('eos-sim report', () => {
     const dir = tmp('eos-results-');
     const run = JSON.parse(cli('run', 'lost-ack', '--seed', '1', '--json').stdout);
     const line = {
-      scenario: 'lost-ack', scenarioHash: '', case: null, mode: 'at-least-once', bugs: [], kafka: null, seed: 1, swarm: null,
+      scenario: 'lost-ack', scenarioHash: run.scenarioHash, case: null, mode: 'at-least-once', bugs: [], kafka: run.release, seed: 1, swarm: null,
       verdict: 'fail', kinds: run.counts, traceHash: run.traceHash, events: run.events, virtualTimeUs: run.virtualTimeUs,
       reproduce: run.reproduce, failureFile: null,
     };
@@ -77,11 +79,11 @@ describe('eos-sim report', () => {
   const bad: [string, (dir: string) => string[], RegExp][] = [
     ['a missing path', () => ['report', '/nonexistent/results.jsonl'], /no such file or folder/],
     ['an empty folder', (dir) => ['report', dir], /holds no results\.jsonl/],
-    ['a line that is not JSON', (dir) => { writeFileSync(join(dir, 'r.jsonl'), 'nope\n'); return ['report', join(dir, 'r.jsonl')]; }, /r\.jsonl:1: not JSON/],
+    ['a line that is not JSON', (dir) => { writeFileSync(join(dir, 'r.jsonl'), 'nope\n'); return ['report', join(dir, 'r.jsonl')]; }, /r\.jsonl: line 1 is not JSON/],
     ['an unknown verdict', (dir) => {
-      writeFileSync(join(dir, 'r.jsonl'), JSON.stringify({ scenario: 'x', mode: 'm', seed: 1, verdict: 'meh', kinds: {}, traceHash: 'h', reproduce: 'r' }) + '\n');
+      writeFileSync(join(dir, 'r.jsonl'), JSON.stringify({ scenario: 'x', scenarioHash: 'h', mode: 'm', seed: 1, verdict: 'meh', kinds: {}, traceHash: 'h', reproduce: 'r' }) + '\n');
       return ['report', join(dir, 'r.jsonl')];
-    }, /verdict "meh" is not allowed \(allowed: pass, fail, budget-exceeded, invariant-broken\)/],
+    }, /r\.jsonl: line 1 is not a run summary/],
     ['an unknown format', (dir) => ['report', dir, '--format', 'pdf'], /argument 'pdf' is invalid.*html, junit, json, text/],
     ['-o into a missing folder', (dir) => ['report', dir, '-o', join(dir, 'nope', 'r.html')], /-o .*nope\/r\.html: folder .* does not exist/],
   ];

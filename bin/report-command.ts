@@ -5,12 +5,12 @@ import { dirname } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Option, type Command } from 'commander';
 import { REPORT_FORMATS, renderReport, reportData, writeReport, type ReportFormat } from '../sim/report/formats.ts';
-import { ReportInputError, readReportSources } from '../sim/report/input.ts';
+import { ReportInputError, readReportSources, sourceOfSummary } from '../sim/report/input.ts';
 import { detailOfRun } from '../sim/report/rerun.ts';
 import type { RunReport } from '../sim/report/run-report.ts';
-import { summaryOfReport } from '../sim/report/run-summary.ts';
 import type { RunResult } from '../sim/run/run-scenario.ts';
 import type { Scenario } from '../sim/scenario/types.ts';
+import type { RunSummary } from '../sim/sweep/results.ts';
 
 export { ReportInputError };
 
@@ -61,10 +61,18 @@ export function registerReportCommand(program: Command, colours: () => ChalkInst
 }
 
 /** `run --report FORMAT`: the run's reports, written into its output folder; returns the files written. */
-export function writeRunReports(formats: ReportFormat[], dir: string, scenario: Scenario, run: RunResult, report: RunReport): string[] {
-  const summary = summaryOfReport(report);
+export function writeRunReports(formats: ReportFormat[], dir: string, scenario: Scenario, run: RunResult, report: RunReport, summary: RunSummary): string[] {
   const source = { summary, plan: () => { throw new Error('a run in hand is not re-run'); } };
   // The run kept its trace when HTML was asked for, so its diagram comes from the run itself.
   const details = report.verdict === 'pass' ? [] : [detailOfRun(summary, scenario, run, report)];
   return formats.map((format) => writeReport([source], [report.file], format, dir, PLAIN, { details }));
+}
+
+/** `sweep --report FORMAT` and `suite --report FORMAT`: reports over their runs, written under `out`. */
+export function writeResultsReports(formats: ReportFormat[], summaries: readonly RunSummary[], out: string): void {
+  const sources = summaries.map((s) => sourceOfSummary(s, out));
+  for (const format of formats) {
+    const file = writeReport(sources, [out], format, out, PLAIN, { onRerun: rerunProgress });
+    process.stderr.write(`wrote ${file}\n`);
+  }
 }

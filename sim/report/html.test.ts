@@ -7,15 +7,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { check } from '../check/checker.ts';
-import { runScenario } from '../run/run-scenario.ts';
-import { scenarioHash } from '../scenario/hash.ts';
-import { loadScenario, resolveScenarioPath } from '../scenario/load.ts';
+import { resolveScenarioPath } from '../scenario/load.ts';
+import { executeRun } from '../sweep/run-one.ts';
+import { loadWithSource } from '../sweep/scenarios.ts';
 import { reportData } from './formats.ts';
 import { formatHtml } from './html.ts';
 import { detailOfRun } from './rerun.ts';
-import { buildRunReport } from './run-report.ts';
-import { summaryOfReport } from './run-summary.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** CI sets this (see .ci/run): there a missing browser fails the test instead of skipping it. */
@@ -24,11 +21,12 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function lostAckReport() {
-  const scenario = loadScenario(resolveScenarioPath('lost-ack'));
-  const run = runScenario(scenario, { mode: 'at-least-once', seed: 1, bugs: [], keepTrace: true });
-  const report = buildRunReport(scenario.file, run, check(run.history), 'npx eos-sim run lost-ack --seed 1', { scenarioHash: scenarioHash(scenario) });
-  const summary = summaryOfReport(report);
-  const detail = detailOfRun(summary, scenario, run, report);
+  const { scenario, source } = loadWithSource(resolveScenarioPath('lost-ack'));
+  const { run, report, summary } = executeRun({
+    scenario, source, case: null, mode: 'at-least-once', bugs: [], overrides: { producer: {}, consumer: {} }, seed: 1, swarm: false,
+    keepTrace: true, reproduce: 'npx eos-sim run lost-ack --seed 1',
+  });
+  const detail = detailOfRun(summary, scenario, run!, report!);
   const data = reportData([{ summary, plan: () => { throw new Error('not re-run'); } }], ['test'], 'html', { details: [detail] });
   return { data, diagram: detail.diagram! };
 }

@@ -59,7 +59,7 @@ document.querySelectorAll('input[data-focus]').forEach(function (box) {
 `;
 
 export function formatHtml(data: ReportData): string {
-  const releases = [...new Set(data.runs.map((r) => r.kafka ?? 'not recorded'))];
+  const releases = [...new Set(data.runs.map((r) => r.kafka))];
   const t = data.totals;
   const title = `eos-sim report: ${plural(t.runs, 'run')}, ${plural(t.failing, 'failing run')}`;
   return `<!DOCTYPE html>
@@ -108,7 +108,7 @@ function reproduce(command: string): string {
 function summaryTable(groups: readonly RunGroup[]): string {
   const rows = groups.map((g) => {
     const verdict = g.failingSeeds.length > 0 ? '<span class="fail">fail</span>' : g.brokenSeeds.length > 0 ? '<span class="broken">broken</span>' : '<span class="pass">pass</span>';
-    return `<tr data-group="${esc(`${g.scenario} ${g.mode}`)}"><td>${esc(g.scenario)}</td><td>${esc(g.mode)}</td><td>${esc(g.kafka ?? '—')}</td>`
+    return `<tr data-group="${esc(`${g.scenario} ${g.mode}`)}"><td>${esc(g.scenario)}</td><td>${esc(g.mode)}</td><td>${esc(g.kafka)}</td>`
       + `<td class="num">${esc(g.runs)}</td><td>${verdict} ${esc(seedList(g.failingSeeds))}</td><td>${kindsText(g.kinds)}</td>`
       + `<td>${g.brokenSeeds.length > 0 ? esc(seedList(g.brokenSeeds)) : ''}</td>`
       + `<td class="mono">${esc(g.scenarioHashes.join(' ') || '—')}</td><td>${g.first ? reproduce(g.first.reproduce) : ''}</td></tr>`;
@@ -136,7 +136,7 @@ function failingChart(groups: readonly RunGroup[]): string {
     const y = 5 + i * rowH;
     const failW = g.runs === 0 ? 0 : (g.failingSeeds.length / g.runs) * barW;
     const brokenW = g.runs === 0 ? 0 : (g.brokenSeeds.length / g.runs) * barW;
-    const label = `${g.scenario} · ${g.mode}${g.kafka ? ` · ${g.kafka}` : ''}`;
+    const label = `${g.scenario} · ${g.mode} · ${g.kafka}`;
     return `<g class="bar"><title>${esc(`${label}: ${g.failingSeeds.length} of ${g.runs} seeds failed`)}</title>`
       + `<text x="${labelW - 8}" y="${y + 14}" text-anchor="end">${esc(label)}</text>`
       + `<rect x="${labelW}" y="${y + 3}" width="${barW}" height="${rowH - 8}" fill="#eef1f5"/>`
@@ -152,7 +152,7 @@ function failureSection(f: FailureDetail, index: number): string {
   const kinds = Object.entries(s.kinds).map(([k, n]) => `<span class="kind">${esc(k)} ×${esc(n)}</span>`).join(' ');
   const parts = [
     `<section class="failure" id="failure-${index + 1}">`,
-    `<h3>${esc(s.scenario)} · ${esc(modeLabel(s))}${s.kafka ? ` · Kafka ${esc(s.kafka)}` : ''} · seed ${esc(s.seed)} — <span class="${s.verdict === 'fail' ? 'fail' : 'broken'}">${esc(s.verdict)}</span></h3>`,
+    `<h3>${esc(s.scenario)} · ${esc(modeLabel(s))} · Kafka ${esc(s.kafka)} · seed ${esc(s.seed)} — <span class="${s.verdict === 'fail' ? 'fail' : 'broken'}">${esc(s.verdict)}</span></h3>`,
     `<p>${kinds || esc(s.verdict)} · trace hash <code>${esc(s.traceHash)}</code>${s.scenarioHash ? ` · scenario hash <code>${esc(s.scenarioHash)}</code>` : ''}${s.failureFile ? ` · replay file <code>${esc(s.failureFile)}</code>` : ''}</p>`,
     reproduce(s.reproduce),
   ];

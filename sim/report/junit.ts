@@ -4,7 +4,7 @@
 // is not a finding. Built with xmlbuilder2, so escaping is the library's business.
 import { create } from 'xmlbuilder2';
 import { modeLabel, type ReportData, type RunGroup } from './report-data.ts';
-import type { RunSummary } from './run-summary.ts';
+import type { RunSummary } from '../sweep/results.ts';
 
 const MAX_SEEDS_LISTED = 50;
 
@@ -37,7 +37,7 @@ export function formatJunit(data: ReportData): string {
     for (const g of groups) {
       const runs = data.runs.filter((r) => r.scenario === g.scenario && r.kafka === g.kafka && modeLabel(r) === g.mode);
       const testcase = suite.ele('testcase', {
-        classname: `eos-sim.${scenario}`, name: `${g.mode} · Kafka ${g.kafka ?? 'not recorded'}`,
+        classname: `eos-sim.${scenario}`, name: `${g.mode} · Kafka ${g.kafka}`,
       });
       const failing = runs.filter((r) => r.verdict === 'fail');
       const broken = runs.filter((r) => r.verdict === 'budget-exceeded' || r.verdict === 'invariant-broken');

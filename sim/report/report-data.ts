@@ -3,9 +3,9 @@
 // text are formatters over this value; nothing here formats.
 import { MODES } from '../scenario/types.ts';
 import type { RunReport } from './run-report.ts';
-import type { RunSummary, Verdict } from './run-summary.ts';
+import { eosSimVersion } from '../sweep/replay-file.ts';
+import type { RunSummary, Verdict } from '../sweep/results.ts';
 import type { SpaceTime } from './space-time.ts';
-import { EOS_SIM_VERSION } from './version.ts';
 
 export interface KindCount {
   kind: string;
@@ -20,7 +20,7 @@ export interface RunGroup {
   scenario: string;
   /** The mode, with the bug modes switched on: `exactly-once +no-fencing`. */
   mode: string;
-  kafka: string | null;
+  kafka: string;
   scenarioHashes: string[];
   runs: number;
   /** Seeds whose verdict is 'fail', ascending. */
@@ -69,7 +69,7 @@ function compareRuns(a: RunSummary, b: RunSummary): number {
     return i < 0 ? MODES.length : i;
   };
   return byText(a.scenario, b.scenario) || modeRank(a.mode) - modeRank(b.mode) || byText(a.mode, b.mode)
-    || byText(modeLabel(a), modeLabel(b)) || byText(a.kafka ?? '', b.kafka ?? '') || a.seed - b.seed
+    || byText(modeLabel(a), modeLabel(b)) || byText(a.kafka, b.kafka) || a.seed - b.seed
     || byText(a.traceHash, b.traceHash);
 }
 
@@ -123,7 +123,7 @@ export function buildReportData(runs: readonly RunSummary[], sources: string[]):
   const failing = sorted.filter((r) => r.verdict === 'fail').length;
   const broken = sorted.filter((r) => isBroken(r.verdict)).length;
   return {
-    eosSimVersion: EOS_SIM_VERSION,
+    eosSimVersion: eosSimVersion(),
     sources,
     totals: { runs: sorted.length, failing, broken, pass: sorted.length - failing - broken },
     groups: groupRuns(sorted),

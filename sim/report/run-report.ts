@@ -4,7 +4,7 @@ import type { Anomaly, CheckResult, CheckStats } from '../check/anomaly.ts';
 import type { FaultSchedule } from '../faults/schedule.ts';
 import type { RunResult } from '../run/run-scenario.ts';
 import type { Overrides } from '../scenario/types.ts';
-import { EOS_SIM_VERSION } from './version.ts';
+import { eosSimVersion } from '../sweep/replay-file.ts';
 
 /** A run that could not quiesce is a liveness failure; the checker cannot see it in the history. */
 export interface LivenessAnomaly {
@@ -35,7 +35,7 @@ export interface RunReport {
   eosSimVersion: string;
   /** The Kafka release the run modelled (RunResult.release); absent from runs of a model without releases. */
   release?: string;
-  /** scenarioHash() of the scenario that ran, so a report can tell whether its scenario file changed since. */
+  /** The hash of the scenario's content (sim/sweep/run-one.ts), so a report can tell whether its file changed since. */
   scenarioHash?: string;
   /** The case of the scenario's expectations the run took its mode, bugs and overrides from (0-based). */
   caseIndex?: number;
@@ -73,7 +73,7 @@ export function buildRunReport(file: string, run: RunResult, check: CheckResult,
     quiesced: run.quiesced, schedule: run.schedule,
     stats: { ...check.stats, ...run.network },
     reproduce,
-    eosSimVersion: EOS_SIM_VERSION,
+    eosSimVersion: eosSimVersion(),
     // Until the model has releases RunResult has no `release`; the report then leaves the field out.
     ...releaseOf(run),
     ...origin,

@@ -1,5 +1,5 @@
 // Results lines for the report tests: two scenarios, two modes, a failing and a broken run.
-import type { RunSummary } from './run-summary.ts';
+import type { RunSummary } from '../sweep/results.ts';
 
 export function summary(over: Partial<RunSummary>): RunSummary {
   return {

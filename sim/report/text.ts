@@ -1,9 +1,8 @@
-// Text formatters for people: a run report and a suite result, readable at a glance. Colour comes from the
+// Text formatters for people: a run report, readable at a glance. Colour comes from the
 // caller's chalk instance, so it is off when the output is not a terminal or NO_COLOR is set.
 import type { ChalkInstance } from 'chalk';
 import type { Op } from '../check/history.ts';
 import { describeFault } from '../faults/nemesis.ts';
-import type { CaseResult, SuiteResult } from '../suite/suite.ts';
 import { modeLabel, type ReportData } from './report-data.ts';
 import type { ReportedAnomaly, RunReport } from './run-report.ts';
 
@@ -75,38 +74,13 @@ function columns(rows: string[][], c: ChalkInstance): string[] {
     .map((l, ri) => (ri === 0 ? c.bold(l) : l));
 }
 
-function caseVerdict(cr: CaseResult, c: ChalkInstance): string {
-  return cr.pass ? c.green('ok') : c.red.bold('FAIL');
-}
-
-export function formatSuite(res: SuiteResult, c: ChalkInstance): string {
-  const rows: string[][] = [['scenario', 'case', 'seeds', 'expected', 'found (seeds)', 'verdict']];
-  for (const cr of res.cases) {
-    const found = cr.found.map((f) => `${f.kind}(${f.seeds})`).join(' ') || '-';
-    rows.push([cr.scenario, cr.label, String(cr.seeds), cr.expected.join(' ') || 'none', found, caseVerdict(cr, c)]);
-  }
-  const out = [...columns(rows, c), ''];
-  for (const cr of res.cases) {
-    if (cr.pass) continue;
-    out.push(c.red(`${cr.scenario} / ${cr.label}:`));
-    if (cr.missing.length > 0) out.push(`  expected but never found: ${cr.missing.join(', ')}`);
-    for (const k of cr.unexpected) {
-      const f = cr.found.find((x) => x.kind === k)!;
-      out.push(`  unexpected ${k} in ${f.seeds} seed(s); first: ${f.reproduce}`);
-    }
-  }
-  const failed = res.cases.filter((x) => !x.pass).length;
-  out.push(`${res.pass ? c.green.bold('SUITE PASS') : c.red.bold('SUITE FAIL')}  ${res.cases.length - failed}/${res.cases.length} cases as expected · ${n(res.runs)} runs · ${n(res.events)} events`);
-  return out.join('\n');
-}
-
 /** A report of many runs for people: one row per scenario × mode × release, then how to reproduce each failure. */
 export function formatReportText(data: ReportData, c: ChalkInstance): string {
   const rows: string[][] = [['scenario', 'mode', 'kafka', 'runs', 'failing', 'anomaly kinds (seeds)']];
   for (const g of data.groups) {
     const failing = g.failingSeeds.length + g.brokenSeeds.length;
     rows.push([
-      g.scenario, g.mode, g.kafka ?? '-', String(g.runs),
+      g.scenario, g.mode, g.kafka, String(g.runs),
       failing === 0 ? c.green('0') : c.red(String(g.failingSeeds.length)) + (g.brokenSeeds.length > 0 ? c.yellow(` +${g.brokenSeeds.length} broken`) : ''),
       g.kinds.map((k) => `${k.kind}(${k.seeds})`).join(' ') || '-',
     ]);

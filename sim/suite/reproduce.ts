@@ -10,6 +10,8 @@ export interface ReproduceSpec {
   mode?: string;
   bugs?: string[];
   sets?: string[];
+  kafka?: string;
+  swarm?: boolean;
 }
 
 export function scenarioArg(scenario: Scenario): string {
@@ -23,6 +25,8 @@ export function reproduceCommand(scenario: Scenario, spec: ReproduceSpec): strin
   if (spec.mode !== undefined) parts.push(`--mode ${spec.mode}`);
   for (const b of spec.bugs ?? []) parts.push(`--bug ${b}`);
   for (const s of spec.sets ?? []) parts.push(`--set ${s}`);
+  if (spec.kafka !== undefined) parts.push(`--kafka ${spec.kafka}`);
+  if (spec.swarm) parts.push('--swarm');
   parts.push(`--seed ${spec.seed}`);
   return parts.join(' ');
 }
