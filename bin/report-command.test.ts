@@ -29,7 +29,7 @@ describe('eos-sim run --report', () => {
     expect(report.scenarioHash).toMatch(/^[0-9a-f]{16}$/);
     const summary = JSON.parse(readFileSync(join(out, run, 'summary.json'), 'utf8'));
     expect(summary.eosSimVersion).toBe(report.eosSimVersion);
-    expect(summary.runs[0]).toMatchObject({ scenario: 'lost-ack', seed: 1, verdict: 'fail', scenarioHash: report.scenarioHash, kafka: report.release });
+    expect(summary.runs[0]).toMatchObject({ scenario: 'lost-ack', seed: 1, verdict: 'fail', scenarioHash: report.scenarioHash, kafka: report.kafka });
     expect(readFileSync(join(out, run, 'junit.xml'), 'utf8')).toContain('<failure');
   });
 
@@ -60,7 +60,7 @@ describe('eos-sim report', () => {
     const dir = tmp('eos-results-');
     const run = JSON.parse(cli('run', 'lost-ack', '--seed', '1', '--json').stdout);
     const line = {
-      scenario: 'lost-ack', scenarioHash: run.scenarioHash, case: null, mode: 'at-least-once', bugs: [], kafka: run.release, seed: 1, swarm: null,
+      scenario: 'lost-ack', scenarioHash: run.scenarioHash, case: null, mode: 'at-least-once', bugs: [], kafka: run.kafka, seed: 1, swarm: null,
       verdict: 'fail', kinds: run.counts, traceHash: run.traceHash, events: run.events, virtualTimeUs: run.virtualTimeUs,
       reproduce: run.reproduce, failureFile: null,
     };

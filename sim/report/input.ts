@@ -46,7 +46,7 @@ export function readReportSources(path: string): ReportSource[] {
 export function summaryOfReport(r: RunReport): RunSummary {
   return {
     scenario: r.scenario, scenarioHash: r.scenarioHash ?? '', case: r.caseIndex === undefined ? null : r.caseIndex + 1,
-    mode: r.mode, bugs: r.bugs, kafka: r.release ?? 'not recorded', seed: r.seed, swarm: null, verdict: r.verdict,
+    mode: r.mode, bugs: r.bugs, kafka: r.kafka, seed: r.seed, swarm: null, verdict: r.verdict,
     kinds: r.counts, traceHash: r.traceHash, events: r.events, virtualTimeUs: r.virtualTimeUs, reproduce: r.reproduce,
     failureFile: null,
   };

@@ -30,7 +30,7 @@ export function planFromReport(report: RunReport): RunSpec {
   const { scenario, source } = loadWithSource(report.file);
   return {
     scenario, source, case: report.caseIndex === undefined ? null : report.caseIndex + 1, mode: report.mode as Mode,
-    bugs: report.bugs as Bug[], overrides: report.overrides ?? NO_OVERRIDES, kafka: report.release, seed: report.seed,
+    bugs: report.bugs as Bug[], overrides: report.overrides ?? NO_OVERRIDES, kafka: report.kafka, seed: report.seed,
     swarm: false, keepTrace: true, reproduce: report.reproduce,
   };
 }

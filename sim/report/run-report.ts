@@ -2,7 +2,7 @@
 // command that reproduces it. Text and JSON are formatters over this; nothing here formats.
 import type { Anomaly, CheckResult, CheckStats } from '../check/anomaly.ts';
 import type { FaultSchedule } from '../faults/schedule.ts';
-import type { RunResult } from '../run/run-scenario.ts';
+import type { RunOutcome, RunResult } from '../run/run-scenario.ts';
 import type { Overrides } from '../scenario/types.ts';
 import { eosSimVersion } from '../sweep/replay-file.ts';
 
@@ -20,7 +20,12 @@ export interface RunReport {
   mode: string;
   seed: number;
   bugs: string[];
-  verdict: 'pass' | 'fail';
+  /** The modelled Kafka release (major.minor) and its line. */
+  kafka: string;
+  kafkaLine: string;
+  /** pass / fail judge the history; the other two say the simulator itself broke (exit code 3). */
+  verdict: Verdict;
+  outcome: RunOutcome;
   anomalies: ReportedAnomaly[];
   /** Every anomaly found per kind (the list above is capped per kind). */
   counts: Record<string, number>;
@@ -33,8 +38,6 @@ export interface RunReport {
   reproduce: string;
   /** The build that wrote the report. */
   eosSimVersion: string;
-  /** The Kafka release the run modelled (RunResult.release); absent from runs of a model without releases. */
-  release?: string;
   /** The hash of the scenario's content (sim/sweep/run-one.ts), so a report can tell whether its file changed since. */
   scenarioHash?: string;
   /** The case of the scenario's expectations the run took its mode, bugs and overrides from (0-based). */
@@ -54,11 +57,20 @@ export interface RunOrigin {
   overrides?: Overrides;
 }
 
+export type Verdict = 'pass' | 'fail' | 'budget-exceeded' | 'invariant-broken';
+
+/** Exit code of a run with this verdict: 0 no violation, 1 violation found, 3 the simulator broke. */
+export function verdictExitCode(verdict: Verdict): number {
+  return verdict === 'pass' ? 0 : verdict === 'fail' ? 1 : 3;
+}
+
 export function buildRunReport(file: string, run: RunResult, check: CheckResult, reproduce: string, origin: RunOrigin = {}): RunReport {
-  const anomalies: ReportedAnomaly[] = [...check.anomalies];
+  // A broken run's history stops at the failure: judging it would report the breakage as anomalies.
+  const completed = run.outcome.kind === 'completed';
+  const anomalies: ReportedAnomaly[] = completed ? [...check.anomalies] : [];
   const counts: Record<string, number> = {};
-  for (const [k, n] of Object.entries(check.counts)) if (n > 0) counts[k] = n;
-  if (!run.quiesced) {
+  if (completed) for (const [k, n] of Object.entries(check.counts)) if (n > 0) counts[k] = n;
+  if (completed && !run.quiesced) {
     anomalies.push({
       kind: 'liveness',
       message: `the run did not quiesce within ${run.virtualTimeUs / 1000} ms of virtual time: ${run.stuck.join('; ')}`,
@@ -68,22 +80,17 @@ export function buildRunReport(file: string, run: RunResult, check: CheckResult,
   }
   return {
     scenario: run.scenario, file, mode: run.mode, seed: run.seed, bugs: run.bugs,
-    verdict: anomalies.length > 0 ? 'fail' : 'pass',
+    kafka: run.release, kafkaLine: run.config.release.line.name,
+    verdict: !completed ? run.outcome.kind as Verdict : anomalies.length > 0 ? 'fail' : 'pass',
+    outcome: run.outcome,
     anomalies, counts, traceHash: run.traceHash, events: run.events, virtualTimeUs: run.virtualTimeUs,
     quiesced: run.quiesced, schedule: run.schedule,
     stats: { ...check.stats, ...run.network },
     reproduce,
     eosSimVersion: eosSimVersion(),
-    // Until the model has releases RunResult has no `release`; the report then leaves the field out.
-    ...releaseOf(run),
     ...origin,
     model: MODEL_NOTES,
   };
-}
-
-function releaseOf(run: RunResult): { release?: string } {
-  const { release } = run as RunResult & { release?: string };
-  return release === undefined ? {} : { release };
 }
 
 /** Kinds found in a report, liveness included. */

@@ -26,7 +26,7 @@ export function formatSuite(res: SuiteResult, c: ChalkInstance): string {
   ];
   const lastWidth = 100 - columns.reduce((w, col) => w + col.width + 2, 0);
   const rows = res.cases.map((cr) => ({
-    cells: [cr.scenario, cr.label, String(cr.seeds), cr.pass ? 'ok' : 'FAIL'],
+    cells: [cr.scenario, cr.label, String(cr.seeds), cr.broken.length > 0 ? 'BROKEN' : cr.pass ? 'ok' : 'FAIL'],
     last: wrapWords([`expects ${cr.expected.join(', ') || 'nothing'}:`, ...foundWords(cr)], lastWidth),
     after: [],
   }));

@@ -1,7 +1,8 @@
 // What a sweep or a suite runs, as a list of tasks in one fixed order (scenario, case or mode, seed), so a
 // shard (`--shard i/n`: every n-th task from the i-th) is the same slice on every machine, and a resumed
 // sweep can tell by key which tasks are already done.
-import type { Bug, Mode, Overrides } from '../scenario/types.ts';
+import { resolveRelease } from '../kafka/releases.ts';
+import type { Bug, Mode, Overrides, Scenario } from '../scenario/types.ts';
 import { reproduceCommand } from '../suite/reproduce.ts';
 import { runKey } from './results.ts';
 import { scenarioHash } from './run-one.ts';
@@ -40,13 +41,13 @@ export interface SweepPlanOptions {
 
 const NO_OVERRIDES: Overrides = { producer: {}, consumer: {} };
 
-/** The release a task's key names: the one asked for, else 'newest'. */
-function releaseKey(kafka: string | undefined): string {
-  return kafka ?? 'newest';
+/** The release a task's key names: the one the run will model (asked for, else the scenario's, else the newest). */
+function releaseKey(kafka: string | undefined, scenario: Scenario): string {
+  return resolveRelease(kafka ?? scenario.kafka).release;
 }
 
 function task(l: LoadedScenario, t: Omit<SweepTask, 'key' | 'scenarioFile'>): SweepTask {
-  const key = runKey({ scenarioHash: scenarioHash(l.source), case: t.case, mode: t.mode, bugs: t.bugs, kafka: releaseKey(t.kafka), seed: t.seed, swarm: t.swarm });
+  const key = runKey({ scenarioHash: scenarioHash(l.source), case: t.case, mode: t.mode, bugs: t.bugs, kafka: releaseKey(t.kafka, l.scenario), seed: t.seed, swarm: t.swarm });
   return { key, scenarioFile: l.scenario.file, ...t };
 }
 
@@ -72,7 +73,7 @@ export function planSuite(scenarios: readonly LoadedScenario[], seeds: number | 
       for (let seed = 1; seed <= (seeds ?? l.scenario.seeds); seed++) {
         const reproduce = reproduceCommand(l.scenario, { caseIndex: i, seed });
         tasks.push(task(l, {
-          case: i + 1, mode: c.mode, bugs: c.bugs, overrides: { producer: c.producer, consumer: c.consumer },
+          case: i + 1, mode: c.mode, bugs: c.bugs, overrides: { producer: c.producer, consumer: c.consumer }, kafka: c.kafka,
           seed, swarm: false, reproduce, outDir,
         }));
       }

@@ -29,6 +29,8 @@ export interface RunSpec {
   /** Replay this schedule instead of the scenario's (replay, shrink). */
   schedule?: FaultSchedule;
   keepTrace?: boolean;
+  /** The run's event and memory budget (the model's default when absent). */
+  budget?: RunOptions['budget'];
   reproduce: string;
 }
 
@@ -79,7 +81,7 @@ export function executeRun(spec: RunSpec): RunOutcome {
     : { scenario: spec.scenario, swarm: null };
   const options: RunOptions & { kafka?: string } = {
     mode: spec.mode, seed: spec.seed, bugs: spec.bugs, overrides: spec.overrides, kafka: spec.kafka,
-    schedule: spec.schedule, keepTrace: spec.keepTrace,
+    schedule: spec.schedule, keepTrace: spec.keepTrace, budget: spec.budget,
   };
   const identity = (kafka: string) => ({
     scenario: scenario.name, scenarioHash: scenarioHash(spec.source), case: spec.case, mode: spec.mode, bugs: [...spec.bugs],
