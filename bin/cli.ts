@@ -7,7 +7,6 @@ import {
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
-import YAML from 'yaml';
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
 import { check } from '../sim/check/checker.ts';
 import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
@@ -17,7 +16,8 @@ import { knownReleasesText, NEWEST_RELEASE, RELEASE_LINES, ReleaseError, resolve
 import { verdictExitCode } from '../sim/report/run-report.ts';
 import { formatAnomalies, formatRunReport } from '../sim/report/text.ts';
 import { ConfigError } from '../sim/run/run-scenario.ts';
-import { consumerOverrides, producerOverrides } from '../sim/scenario/format.ts';
+import { transactionalProblem, transactionalWithoutIdempotence } from '../sim/scenario/format.ts';
+import { parseSets as parseScenarioSets } from '../sim/scenario/set.ts';
 import { listScenarios, resolveScenarioPath, ScenarioError } from '../sim/scenario/load.ts';
 import { SchemaIssue } from '../sim/scenario/schema.ts';
 import { BUGS, MODES, type Bug, type Mode, type Overrides } from '../sim/scenario/types.ts';
@@ -80,27 +80,19 @@ function parseRelease(text: string): string {
   }
 }
 
-/** --set producer.acks=1: validated by the same rules as the scenario file's producer/consumer sections. */
+/** --set producer.acks=1 (repeatable): validated by the same rules as the scenario file's producer/consumer sections. */
 function parseSets(sets: string[]): Overrides {
-  const out: Overrides = { producer: {}, consumer: {} };
-  for (const s of sets) {
-    const m = /^(producer|consumer)\.(\w+)=(.*)$/.exec(s);
-    if (!m) throw new UsageError(`--set: ${JSON.stringify(s)} is not of the form section.field=value (allowed sections: producer, consumer)`);
-    const [, section, field, raw] = m;
-    const spec = section === 'producer' ? producerOverrides : consumerOverrides;
-    try {
-      const parsed = spec.parse({ [field]: YAML.parse(raw) }, [section]) as Record<string, unknown>;
-      Object.assign(out[section as 'producer' | 'consumer'], parsed);
-    } catch (e) {
-      if (e instanceof SchemaIssue) throw new UsageError(`--set: ${e.message}`);
-      throw e;
-    }
+  try {
+    return parseScenarioSets(sets);
+  } catch (e) {
+    if (e instanceof SchemaIssue) throw new UsageError(`--set: ${e.message}`);
+    throw e;
   }
-  return out;
 }
 
 interface RunFlags {
-  seed: string;
+  /** Every --seed given; a run has one, so more than one is an error rather than "the last wins". */
+  seed: string[];
   mode?: string;
   bug: string[];
   case?: string;
@@ -141,7 +133,8 @@ function usableOut(dir: string): string {
 function commandRun(scenarioArg: string, flags: RunFlags): number {
   if (flags.trace && !flags.out) throw new UsageError('--trace: the trace is written under --out; give --out DIR too');
   const { scenario, source } = loadWithSource(resolveScenarioPath(scenarioArg));
-  const seed = parseSeed(flags.seed);
+  if (flags.seed.length > 1) throw new UsageError(`--seed: given ${flags.seed.length} times (${flags.seed.join(', ')}); a run has one seed (allowed: one --seed; sweep --seeds A..B runs many)`);
+  const seed = parseSeed(flags.seed[0] ?? '1');
   let mode: Mode = 'at-least-once';
   let bugs: Bug[] = [];
   let overrides: Overrides = { producer: {}, consumer: {} };
@@ -161,6 +154,10 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   for (const b of flags.bug) if (!bugs.includes(b as Bug)) bugs.push(oneOfFlag('--bug', b, BUGS));
   const sets = parseSets(flags.set);
   overrides = { producer: { ...overrides.producer, ...sets.producer }, consumer: { ...overrides.consumer, ...sets.consumer } };
+  if (transactionalWithoutIdempotence(mode, [scenario.producer, overrides.producer])) {
+    const { problem, allowed } = transactionalProblem(`--mode ${mode}`, 'producer.transactional');
+    throw new UsageError(`${problem} (allowed: ${allowed})`);
+  }
   const out = flags.out !== undefined ? usableOut(flags.out) : flags.report.length > 0 ? usableOut(DEFAULT_OUT) : undefined;
 
   const budget = flags.maxEvents === undefined ? undefined
@@ -318,6 +315,9 @@ async function commandSuite(names: string[], flags: SuiteFlags): Promise<number>
   const jobs = parseJobs(flags.jobs);
   const reportOut = flags.report.length > 0 ? usableOut(flags.out) : undefined;
   const tasks = planSuite(loaded, seeds, null);
+  if (tasks.length === 0) {
+    throw new UsageError(`suite: nothing to check: ${loaded.map((l) => l.scenario.name).join(', ')} ${loaded.length === 1 ? 'declares' : 'declare'} no expectation cases (add an \`expect:\` list, or explore with eos-sim sweep)`);
+  }
   const runs: RunSummary[] = [];
   const progress = startProgress({ total: tasks.length, already: 0, stream: process.stderr, nowMs: Date.now, label: 'suite', counted: 'with anomalies' });
   const pool = runOnPool(tasks, { jobs, onResult: (s) => { runs.push(s); progress.tick(s.verdict !== 'pass'); } });
@@ -477,7 +477,7 @@ export async function main(argv: string[]): Promise<number> {
   program.command('run')
     .description('run one scenario with one seed and check its history')
     .argument('<scenario>', 'a shipped scenario name (see `eos-sim list`) or a path to a .yaml/.json file')
-    .option('--seed <n>', 'the run seed: same seed, same run, same trace hash', '1')
+    .option('--seed <n>', 'the run seed: same seed, same run, same trace hash (default 1)', collect, [])
     .addOption(new Option('--mode <mode>', 'delivery mode (default at-least-once, or the --case\'s)').choices([...MODES]))
     .option('--bug <name>', 'switch one protection off (repeatable; see `eos-sim list`)', collect, [])
     .option('--case <n>', 'take mode, bugs, release and overrides from the scenario\'s n-th expectation case')
