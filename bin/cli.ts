@@ -11,6 +11,7 @@ import YAML from 'yaml';
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
 import { check } from '../sim/check/checker.ts';
 import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
+import { describeFault } from '../sim/faults/nemesis.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
 import { formatAnomalies, formatRunReport } from '../sim/report/text.ts';
 import { ConfigError } from '../sim/run/run-scenario.ts';
@@ -30,6 +31,7 @@ import { startProgress, type Progress } from '../sim/sweep/progress.ts';
 import { eosSimVersion, readReplayFile, replayFileName, replayScenario, ReplayFileError, writeReplayFile } from '../sim/sweep/replay-file.ts';
 import { readResults, ResultsError, sortSummaries, summaryKey, type RunSummary, type Verdict } from '../sim/sweep/results.ts';
 import { executeRun } from '../sim/sweep/run-one.ts';
+import { shrinkKind, shrinkReplay } from '../sim/sweep/shrink-replay.ts';
 import { loadWithSource } from '../sim/sweep/scenarios.ts';
 import { RESULTS_FILE, runSweep, SweepError } from '../sim/sweep/sweep.ts';
 import { tabulate } from '../sim/sweep/table.ts';
@@ -323,6 +325,41 @@ function commandReplay(file: string, flags: { json?: boolean }): number {
   return verdictExit(summary.verdict);
 }
 
+const SHRINK_MAX_RUNS = 400;
+const SHRINK_MAX_SECONDS = 300;
+
+function commandShrink(file: string, flags: { kind?: string; maxRuns?: string; maxSeconds?: string; o?: string; json?: boolean }): number {
+  const r = readReplayFile(file);
+  const kind = shrinkKind(r, file, flags.kind);
+  const maxRuns = flags.maxRuns === undefined ? SHRINK_MAX_RUNS : parsePositive('--max-runs', flags.maxRuns, 1_000_000);
+  const maxSeconds = flags.maxSeconds === undefined ? SHRINK_MAX_SECONDS : parsePositive('--max-seconds', flags.maxSeconds, 86_400);
+  const target = flags.o ?? join(dirname(file), `${basename(file, '.json')}-shrunk.json`);
+  usableOut(dirname(target));
+  if (!flags.json) process.stderr.write(`eos-sim shrink: keeping ${kind}; at most ${maxRuns} runs or ${maxSeconds} s…\n`);
+  const res = shrinkReplay(r, file, kind, { maxRuns, maxWallMs: maxSeconds * 1000, nowMs: Date.now });
+  writeFileSync(target, JSON.stringify(res.replay, null, 2) + '\n');
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ kind, before: res.before, after: res.after, runs: res.runs, stoppedBy: res.stoppedBy, file: target }) + '\n');
+    return 0;
+  }
+  const c = colours();
+  const row = (label: string, a: number, b: number) => `  ${label.padEnd(24)}${a.toLocaleString('en-US').padStart(10)}  →${b.toLocaleString('en-US').padStart(10)}`;
+  process.stdout.write([
+    `${c.bold('eos-sim shrink')} ${file}: still ${c.red.bold(kind)}`,
+    row('faults', res.before.faults, res.after.faults),
+    row('payments', res.before.payments, res.after.payments),
+    row('  producers', res.before.producers, res.after.producers),
+    row('  payments per producer', res.before.paymentsPerProducer, res.after.paymentsPerProducer),
+    row('partitions', res.before.partitions, res.after.partitions),
+    row('events', res.before.events, res.after.events),
+    c.bold('minimal schedule:'),
+    ...(res.replay.schedule.length === 0 ? ['  none: the run fails without faults'] : res.replay.schedule.map((e) => `  ${(e.atMs / 1000).toFixed(3)} s  ${describeFault(e)}`)),
+    `${res.runs} runs; ${res.stoppedBy === 'done' ? 'nothing smaller fails the same way' : `stopped by the ${res.stoppedBy} (--max-runs, --max-seconds): it may shrink further`}`,
+    `wrote ${target}  (npx eos-sim replay ${target})`,
+  ].join('\n') + '\n');
+  return 0;
+}
+
 function commandReportMerge(files: string[], flags: { out: string; json?: boolean }): number {
   const merged = new Map<string, { s: RunSummary; from: string }>();
   for (const f of files) {
@@ -471,6 +508,22 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the run report as JSON')
     .addHelpText('after', '\nExit codes: 0 the run passes, 1 an anomaly was found or the trace hash differs (a determinism bug; the message says so), 2 bad file, 3 the simulator broke.')
     .action((file: string, flags: { json?: boolean }) => { exitCode = commandReplay(file, flags); });
+
+  program.command('shrink')
+    .description('minimise a failing replay file while the same anomaly kind still appears, and write the minimal one')
+    .argument('<file>', 'a replay file (failures/<run>.json)')
+    .option('--kind <anomaly>', 'the anomaly kind to keep (default: the file\'s first)')
+    .option('--max-runs <n>', `run budget (default ${SHRINK_MAX_RUNS})`)
+    .option('--max-seconds <s>', `wall-clock budget (default ${SHRINK_MAX_SECONDS})`)
+    .option('-o <file>', 'where to write the minimal replay file (default: <file>-shrunk.json beside it)')
+    .option('--json', 'print before/after as JSON')
+    .addHelpText('after', `
+How: delta debugging (ddmin) over the fault list, then each fault's time, duration and count halved while
+it still fails, then fewer payments, producers and partitions; pass after pass until nothing changes.
+Deterministic for a given run budget (default ${SHRINK_MAX_RUNS} runs); the wall budget (default
+${SHRINK_MAX_SECONDS} s) is a safety net, and the output says which budget stopped it.
+Exit codes: 0 written, 2 bad file or the run no longer fails with that kind, 3 the simulator broke.`)
+    .action((file: string, flags: { kind?: string; maxRuns?: string; maxSeconds?: string; o?: string; json?: boolean }) => { exitCode = commandShrink(file, flags); });
 
   registerReportMerge(program.command('report').description('work with sweep results'), (code) => { exitCode = code; });
 

@@ -32,7 +32,7 @@ describe('eos-sim sweep', () => {
   let run: ReturnType<typeof cli>;
   beforeAll(() => {
     run = cli(...SWEEP, '--jobs', '2', '--out', full);
-  });
+  }, 120_000);
 
   it('ends with the table, writes results.jsonl and a replay file per failure; at-least-once fails, exactly-once is clean', () => {
     expect(run.code).toBe(1);
@@ -57,6 +57,24 @@ describe('eos-sim sweep', () => {
     const bug = cli('replay', tampered);
     expect(bug.code).toBe(1);
     expect(bug.stderr).toMatch(/DETERMINISM BUG: .* recorded trace hash ffffffffffffffff/);
+  });
+
+  it('shrinks a failure file to a smaller schedule that still fails with the same kind, and the result replays', () => {
+    const file = join(full, 'failures', readdirSync(join(full, 'failures')).find((f) => f.includes('seed3'))!);
+    const before = JSON.parse(readFileSync(file, 'utf8'));
+    const out = join(tmp('shrunk'), 'min.json');
+    const r = cli('shrink', file, '--max-runs', '40', '-o', out, '--json');
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.kind).toBe('duplicate');
+    expect(res.after.faults).toBeLessThan(before.schedule.length);
+    expect(res.after.payments).toBeLessThan(res.before.payments);
+    const after = JSON.parse(readFileSync(out, 'utf8'));
+    expect(after.schedule).toHaveLength(res.after.faults);
+    expect(after.anomalies.duplicate).toBeGreaterThan(0);
+    const replay = cli('replay', out);
+    expect(replay.stderr).toContain(`same trace hash ${after.traceHash}`);
+    expect(replay.stdout).toContain('FAIL  duplicate');
   });
 
   it('gives the same results with 1 worker', () => {

@@ -36,7 +36,7 @@ describe('sweep', () => {
   let a: RunSummary[] = [];
   beforeAll(async () => {
     a = await sweep(plan(one), one, 1);
-  });
+  }, 120_000);
 
   it('gives the same results and table with 1 and 2 workers, and streams every run to results.jsonl', async () => {
     const two = mkdtempSync(join(tmpdir(), 'eos-sweep-2-'));
