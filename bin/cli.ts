@@ -247,7 +247,7 @@ interface SweepFlags {
 }
 
 async function commandSweep(args: string[], flags: SweepFlags): Promise<number> {
-  let loaded = scenarioFiles(args).map(loadWithSource);
+  let loaded = (args.length > 0 ? scenarioFiles(args) : listScenarios().map((s) => s.file)).map(loadWithSource);
   const seeds = parseSeedRange(flags.seeds);
   const modes = [...new Set(flags.modes.split(',').map((m) => oneOfFlag('--modes', m.trim(), MODES)))];
   const bugs = [...new Set(flags.bug.map((b) => oneOfFlag('--bug', b, BUGS)))];
@@ -480,7 +480,7 @@ export async function main(argv: string[]): Promise<number> {
 
   program.command('sweep')
     .description('explore: run scenarios × modes × seeds on every core and report what each found (no expectations)')
-    .argument('<scenarios...>', 'scenario names, files or folders of scenario files (e.g. `scenarios`)')
+    .argument('[scenarios...]', 'scenario names, files or folders of scenario files (default: every shipped scenario)')
     .option('--seeds <n|a..b>', 'seeds 1..n, or a..b', '100')
     .option('--modes <list>', `comma-separated delivery modes (${MODES.join(', ')})`, MODES.join(','))
     .option('--bug <name>', 'switch one protection off in every run (repeatable)', collect, [])

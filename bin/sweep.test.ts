@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 
 const BIN = fileURLToPath(new URL('./eos-sim.js', import.meta.url));
 const ENV = { ...process.env, NO_COLOR: '1' };
@@ -152,4 +153,32 @@ describe('bad input is refused with exit 2 and one line, before anything runs', 
       expect(r.stdout).toBe('');
     });
   }
+});
+
+describe('docs/scale-out.md', () => {
+  const doc = readFileSync(fileURLToPath(new URL('../docs/scale-out.md', import.meta.url)), 'utf8');
+  const yamlBlocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => YAML.parseAllDocuments(m[1]).map((d) => {
+    expect(d.errors).toEqual([]);
+    return d.toJS();
+  }));
+
+  it('gives a GitHub Actions matrix of shards and a merge job, and a Kubernetes Indexed Job with a merge Job', () => {
+    const [workflow] = yamlBlocks[0];
+    expect(workflow.jobs.sweep.strategy.matrix.shard).toHaveLength(8);
+    expect(workflow.jobs.merge.needs).toBe('sweep');
+    const k8s = yamlBlocks[1];
+    const sweep = k8s.find((d) => d.kind === 'Job' && d.spec.completionMode === 'Indexed');
+    expect(sweep.spec.completions).toBe(8);
+    expect(sweep.spec.template.spec.containers[0].args[0]).toContain('--shard "$((JOB_COMPLETION_INDEX + 1))/$SHARDS"');
+    expect(k8s.find((d) => d.metadata.name === 'eos-sim-merge').spec.template.spec.containers[0].args[0]).toContain('eos-sim report merge');
+  });
+
+  it('uses only options the commands have', () => {
+    const commands = [...doc.matchAll(/eos-sim (sweep|report merge)([^;\n]*(?:\\\n[^;\n]*)*)/g)];
+    expect(commands.length).toBeGreaterThanOrEqual(4);
+    const help = { sweep: cli('sweep', '--help').stdout, 'report merge': cli('report', 'merge', '--help').stdout };
+    for (const [, command, rest] of commands) {
+      for (const [flag] of rest.matchAll(/--[a-z-]+/g)) expect(help[command as keyof typeof help], `${command} ${flag}`).toContain(flag);
+    }
+  });
 });
