@@ -61,12 +61,11 @@ export function renderTable(columns: Column[], rows: { cells: string[]; last: st
 }
 
 function modeCell(r: SweepRow): string {
-  return [r.mode, ...r.bugs.map((b) => `+${b}`)].join(' ');
+  return [r.mode, ...r.bugs.map((b) => `+${b}`), ...(r.swarm ? ['(swarm)'] : [])].join(' ');
 }
 
 export function formatSweep(t: SweepTotals, c: ChalkInstance): string {
   const releases = new Set(t.rows.map((r) => r.kafka));
-  const anySwarm = t.rows.some((r) => r.swarm);
   const anyBroken = t.broken > 0;
   const width = (title: string, cells: string[], max: number) => Math.min(max, Math.max(title.length, ...cells.map((x) => x.length)));
   const columns: Column[] = [
@@ -92,6 +91,6 @@ export function formatSweep(t: SweepTotals, c: ChalkInstance): string {
   out.push('');
   const verdict = t.failing > 0 ? c.red.bold(`${n(t.failing)} failing`) : c.green.bold('no failures');
   const broken = anyBroken ? ` · ${c.yellow.bold(`${n(t.broken)} runs broke the simulator`)} (not findings; see above)` : '';
-  out.push(`${verdict}${broken} · ${n(t.runs)} runs · ${n(t.events)} events${anySwarm ? ' · swarm' : ''}`);
+  out.push(`${verdict}${broken} · ${n(t.runs)} runs · ${n(t.events)} events`);
   return out.join('\n');
 }

@@ -85,7 +85,10 @@ describe('sweep', () => {
 
   it('refuses to resume a results file of another sweep', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eos-sweep-other-'));
-    const other: RunSummary = { ...JSON.parse('{}'), scenario: 'x', scenarioHash: 'abc', case: null, mode: 'idempotent', bugs: [], kafka: 'newest', seed: 1, swarm: null, verdict: 'pass', kinds: {} };
+    const other: RunSummary = {
+      scenario: 'x', scenarioHash: 'abc', case: null, mode: 'idempotent', bugs: [], kafka: 'newest', seed: 1, swarm: null,
+      verdict: 'pass', kinds: {}, traceHash: '0', events: 1, virtualTimeUs: 1, reproduce: 'r', failureFile: null,
+    };
     writeFileSync(join(dir, RESULTS_FILE), JSON.stringify(other) + '\n');
     expect(() => runSweep(plan(dir), { outDir: dir, jobs: 1, resume: true })).toThrow(/does not plan.*another --out/);
   });
