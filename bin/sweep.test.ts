@@ -39,7 +39,7 @@ describe('eos-sim sweep', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/lost-ack\s+at-least-once\s+8\s+8\s+duplicate 8, duplicate-processing 8/);
     expect(run.stdout).toMatch(/lost-ack\s+exactly-once\s+8\s+0\s+-/);
-    expect(run.stdout).toContain('first failing seed 1: npx eos-sim run lost-ack --mode at-least-once --seed 1');
+    expect(run.stdout).toContain('↳ seed 1: npx eos-sim run lost-ack --mode at-least-once --seed 1');
     for (const line of run.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     // Not a terminal: plain progress lines on stderr.
     expect(run.stderr).toMatch(/sweep: 16\/16 runs · [\d.]+ runs\/s · ETA .* · 8 failing/);

@@ -29,7 +29,7 @@ describe('formatSweep', () => {
   it('shows every kind with its seeds, the release column when releases differ, and breakage apart', () => {
     for (const k of kinds) expect(text).toContain(`${k.kind} ${k.seeds}`);
     expect(text).toMatch(/^scenario\s+mode\s+kafka\s+runs\s+failing\s+broken/);
-    expect(text).toContain('first failing seed 1: npx eos-sim run x --seed 1');
+    expect(text).toContain('↳ seed 1: npx eos-sim run x --seed 1');
     expect(text).toContain('simulator broke at seed 5 (invariant-broken: boom)');
     expect(text).toContain('3 runs broke the simulator');
   });

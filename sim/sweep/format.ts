@@ -99,7 +99,7 @@ export function formatSweep(t: SweepTotals, c: ChalkInstance): string {
     cells.push(n(r.runs), r.failing > 0 ? n(r.failing) : '0');
     if (anyBroken) cells.push(n(r.broken));
     const after: string[] = [];
-    if (r.firstFailing) after.push(`  ↳ first failing seed ${r.firstFailingSeed}: ${r.firstFailing}`);
+    if (r.firstFailing) after.push(`  ↳ seed ${r.firstFailingSeed}: ${r.firstFailing}`);
     if (r.firstBroken) after.push(`  ↳ simulator broke at seed ${r.firstBroken.seed} (${r.firstBroken.error}): ${r.firstBroken.reproduce}`);
     return { cells, last: wrapWords(r.kinds.map(kindText), lastColumnWidth(columns)), after };
   });
@@ -107,6 +107,6 @@ export function formatSweep(t: SweepTotals, c: ChalkInstance): string {
   out.push('');
   const verdict = t.failing > 0 ? c.red.bold(`${n(t.failing)} failing`) : c.green.bold('no failures');
   const broken = anyBroken ? ` · ${c.yellow.bold(`${n(t.broken)} runs broke the simulator`)} (not findings; see above)` : '';
-  out.push(`${verdict}${broken} · ${n(t.runs)} runs · ${n(t.events)} events`);
+  out.push(`${verdict}${broken} · ${n(t.runs)} runs · ${n(t.events)} events${t.failing > 0 ? ' · ↳ reproduces a row\'s first failing seed' : ''}`);
   return out.join('\n');
 }
