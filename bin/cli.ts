@@ -11,8 +11,11 @@ import YAML from 'yaml';
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
 import { check } from '../sim/check/checker.ts';
 import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
+import { DEFAULT_BUDGET } from '../sim/core/invariant.ts';
 import { describeFault } from '../sim/faults/nemesis.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
+import { knownReleasesText, NEWEST_RELEASE, RELEASE_LINES, ReleaseError, resolveRelease } from '../sim/kafka/releases.ts';
+import { verdictExitCode } from '../sim/report/run-report.ts';
 import { formatAnomalies, formatRunReport } from '../sim/report/text.ts';
 import { ConfigError } from '../sim/run/run-scenario.ts';
 import { consumerOverrides, producerOverrides } from '../sim/scenario/format.ts';
@@ -29,7 +32,7 @@ import { planSuite, planSweep, shardTasks, type SeedRange, type Shard, type Swee
 import { defaultJobs, runOnPool } from '../sim/sweep/pool.ts';
 import { startProgress, type Progress } from '../sim/sweep/progress.ts';
 import { eosSimVersion, readReplayFile, replayFileName, replayScenario, ReplayFileError, writeReplayFile } from '../sim/sweep/replay-file.ts';
-import { readResults, ResultsError, sortSummaries, summaryKey, type RunSummary, type Verdict } from '../sim/sweep/results.ts';
+import { readResults, ResultsError, sortSummaries, summaryKey, type RunSummary } from '../sim/sweep/results.ts';
 import { executeRun } from '../sim/sweep/run-one.ts';
 import { shrinkKind, shrinkReplay } from '../sim/sweep/shrink-replay.ts';
 import { loadWithSource } from '../sim/sweep/scenarios.ts';
@@ -68,6 +71,15 @@ function oneOfFlag<T extends string>(flag: string, value: string, allowed: reado
   return value as T;
 }
 
+function parseRelease(text: string): string {
+  try {
+    return resolveRelease(text).release;
+  } catch (e) {
+    if (e instanceof ReleaseError) throw new UsageError(`--kafka: ${e.message}`);
+    throw e;
+  }
+}
+
 /** --set producer.acks=1: validated by the same rules as the scenario file's producer/consumer sections. */
 function parseSets(sets: string[]): Overrides {
   const out: Overrides = { producer: {}, consumer: {} };
@@ -92,6 +104,8 @@ interface RunFlags {
   mode?: string;
   bug: string[];
   case?: string;
+  kafka?: string;
+  maxEvents?: string;
   set: string[];
   json?: boolean;
   out?: string;
@@ -128,29 +142,34 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   let bugs: Bug[] = [];
   let overrides: Overrides = { producer: {}, consumer: {} };
   let caseIndex: number | undefined;
+  let kafka = scenario.kafka;
   if (flags.case !== undefined) {
     if (scenario.expect.length === 0) throw new UsageError(`--case: ${scenario.name} declares no expectation cases`);
     caseIndex = parsePositive('--case', flags.case, scenario.expect.length) - 1;
     const c = scenario.expect[caseIndex];
     mode = c.mode;
     bugs = [...c.bugs];
+    kafka = c.kafka ?? kafka;
     overrides = { producer: { ...c.producer }, consumer: { ...c.consumer } };
   }
   if (flags.mode !== undefined) mode = oneOfFlag('--mode', flags.mode, MODES);
+  if (flags.kafka !== undefined) kafka = parseRelease(flags.kafka);
   for (const b of flags.bug) if (!bugs.includes(b as Bug)) bugs.push(oneOfFlag('--bug', b, BUGS));
   const sets = parseSets(flags.set);
   overrides = { producer: { ...overrides.producer, ...sets.producer }, consumer: { ...overrides.consumer, ...sets.consumer } };
   const out = flags.out === undefined ? undefined : usableOut(flags.out);
 
+  const budget = flags.maxEvents === undefined ? undefined
+    : { ...DEFAULT_BUDGET, maxEvents: parsePositive('--max-events', flags.maxEvents, Number.MAX_SAFE_INTEGER) };
   const swarm = flags.swarm === true;
   const reproduce = reproduceCommand(scenario, {
     seed, caseIndex,
     mode: caseIndex === undefined || flags.mode !== undefined ? mode : undefined,
-    bugs: flags.bug, sets: flags.set, swarm,
+    bugs: flags.bug, kafka: flags.kafka === undefined ? undefined : kafka, sets: flags.set, swarm,
   });
   const { run, report, summary, replay } = executeRun({
-    scenario, source, case: caseIndex === undefined ? null : caseIndex + 1, mode, bugs, overrides, seed, swarm,
-    keepTrace: flags.trace === true, reproduce,
+    scenario, source, case: caseIndex === undefined ? null : caseIndex + 1, mode, bugs, overrides, kafka, seed, swarm,
+    keepTrace: flags.trace === true, budget, reproduce,
   });
   if (!run || !report) throw new SimulatorBroke(`${summary.error} (reproduce: ${reproduce})`);
   if (out) {
@@ -169,12 +188,7 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   }
   if (flags.json) process.stdout.write(JSON.stringify({ ...report, swarm: summary.swarm }) + '\n');
   else process.stdout.write(formatRunReport(report, colours()) + '\n');
-  return verdictExit(summary.verdict);
-}
-
-/** Exit code of a verdict: a simulator that broke is 3, never a finding. */
-function verdictExit(v: Verdict): number {
-  return v === 'pass' ? 0 : v === 'fail' ? 1 : 3;
+  return verdictExitCode(summary.verdict);
 }
 
 /** Scenario arguments: shipped names, files, or folders (every scenario file in them, by name). */
@@ -253,6 +267,7 @@ async function commandSweep(args: string[], flags: SweepFlags): Promise<number> 
   const bugs = [...new Set(flags.bug.map((b) => oneOfFlag('--bug', b, BUGS)))];
   const shard = parseShard(flags.shard);
   const jobs = parseJobs(flags.jobs);
+  const kafka = flags.kafka === undefined ? undefined : parseRelease(flags.kafka);
   if (flags.swarm) {
     const without = loaded.filter((l) => !l.scenario.faults.random).map((l) => l.scenario.name);
     if (without.length === loaded.length) throw new UsageError(`--swarm: ${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no faults.random (a swarm switches random fault kinds on and off per seed; scripted schedules stay as written)`);
@@ -260,7 +275,7 @@ async function commandSweep(args: string[], flags: SweepFlags): Promise<number> 
     loaded = loaded.filter((l) => l.scenario.faults.random);
   }
   const out = usableOut(flags.out);
-  const planned = planSweep(loaded, { seeds, modes, bugs, kafka: flags.kafka, swarm: flags.swarm === true, outDir: out });
+  const planned = planSweep(loaded, { seeds, modes, bugs, kafka, swarm: flags.swarm === true, outDir: out });
   const tasks = shard ? shardTasks(planned, shard) : planned;
   const what = `${loaded.length} scenario${loaded.length === 1 ? '' : 's'} × ${modes.length} mode${modes.length === 1 ? '' : 's'} × ${seeds.to - seeds.from + 1} seeds`;
   process.stderr.write(`eos-sim sweep: ${what}${shard ? `, shard ${shard.index}/${shard.count}` : ''} = ${tasks.length} runs on ${Math.min(jobs, tasks.length)} worker${jobs === 1 ? '' : 's'} → ${join(out, RESULTS_FILE)}\n`);
@@ -294,13 +309,9 @@ async function commandSuite(names: string[], flags: { seeds?: string; json?: boo
     progress.stop();
   }
   const result = judgeSuite(loaded.map((l) => l.scenario), seeds, runs);
-  const broken = runs.filter((r) => r.verdict === 'budget-exceeded' || r.verdict === 'invariant-broken');
-  if (flags.json) process.stdout.write(JSON.stringify({ ...result, broken }) + '\n');
-  else {
-    process.stdout.write(formatSuite(result, colours()) + '\n');
-    for (const b of broken.slice(0, 5)) process.stdout.write(`simulator broke (${b.verdict}: ${b.error ?? ''}): ${b.reproduce}\n`);
-  }
-  return broken.length > 0 ? 3 : result.pass ? 0 : 1;
+  if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else process.stdout.write(formatSuite(result, colours()) + '\n');
+  return result.broken > 0 ? 3 : result.pass ? 0 : 1;
 }
 
 function commandReplay(file: string, flags: { json?: boolean }): number {
@@ -322,7 +333,7 @@ function commandReplay(file: string, flags: { json?: boolean }): number {
     return 1;
   }
   process.stderr.write(`eos-sim replay: same trace hash ${summary.traceHash} as recorded\n`);
-  return verdictExit(summary.verdict);
+  return verdictExitCode(summary.verdict);
 }
 
 const SHRINK_MAX_RUNS = 400;
@@ -422,6 +433,7 @@ function commandList(flags: { json?: boolean }): number {
     scenarios: scenarios.map((s) => ({ name: s.name, file: s.file, description: s.description })),
     modes: MODES.map((m) => ({ name: m, description: MODE_PRESETS[m].description })),
     bugs: BUGS.map((b) => ({ name: b, description: BUG_DESCRIPTIONS[b] })),
+    releases: RELEASE_LINES.map((l) => ({ name: l.name, description: l.changes, features: l.features })),
     faults: FAULT_KINDS.map((f) => ({ name: f, description: FAULT_DESCRIPTIONS[f] })),
     anomalies: ANOMALY_KINDS.map((a) => ({ name: a, description: ANOMALY_DESCRIPTIONS[a] })),
   };
@@ -438,6 +450,7 @@ function commandList(flags: { json?: boolean }): number {
   };
   process.stdout.write([
     section('Scenarios', data.scenarios), section('Modes (--mode)', data.modes), section('Bug modes (--bug)', data.bugs),
+    section(`Kafka release lines (--kafka; default ${NEWEST_RELEASE})`, data.releases),
     section('Fault kinds (scenario faults)', data.faults), section('Anomaly kinds', data.anomalies),
   ].join('\n\n') + '\n');
   return 0;
@@ -460,7 +473,7 @@ function collect(value: string, previous: string[]): string[] {
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('eos-sim')
-    .description('Deterministic simulator of Apache Kafka\'s exactly-once machinery, with a history checker.\nExit codes: 0 no violation, 1 violation found, 2 bad usage or input.')
+    .description('Deterministic simulator of Apache Kafka\'s exactly-once machinery, with a history checker.\nExit codes: 0 no violation, 1 violation found, 2 bad usage or input, 3 the simulator itself broke (model invariant, budget).')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -470,8 +483,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--seed <n>', 'the run seed: same seed, same run, same trace hash', '1')
     .addOption(new Option('--mode <mode>', 'delivery mode (default at-least-once, or the --case\'s)').choices([...MODES]))
     .option('--bug <name>', 'switch one protection off (repeatable; see `eos-sim list`)', collect, [])
-    .option('--case <n>', 'take mode, bugs and overrides from the scenario\'s n-th expectation case')
+    .option('--case <n>', 'take mode, bugs, release and overrides from the scenario\'s n-th expectation case')
+    .option('--kafka <release>', `the Kafka release to model, e.g. 3.6 (lines: ${knownReleasesText()}; default: the scenario's, else ${NEWEST_RELEASE})`)
     .option('--set <field=value>', 'override a client option, e.g. producer.acks=1 (repeatable)', collect, [])
+    .option('--max-events <n>', `event budget of the run; a run past it ends with BUDGET EXCEEDED, exit 3 (default ${DEFAULT_BUDGET.maxEvents})`)
     .option('--json', 'print one JSON object instead of text')
     .option('--out <dir>', 'write history.jsonl and report.json (and trace.txt with --trace) under this folder')
     .option('--trace', 'keep the full trace (written with --out; an error without it)')
@@ -484,7 +499,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--seeds <n|a..b>', 'seeds 1..n, or a..b', '100')
     .option('--modes <list>', `comma-separated delivery modes (${MODES.join(', ')})`, MODES.join(','))
     .option('--bug <name>', 'switch one protection off in every run (repeatable)', collect, [])
-    .option('--kafka <release>', 'the Kafka release to model (default: each scenario\'s, else the newest)')
+    .option('--kafka <release>', `the Kafka release to model, e.g. 3.6 (lines: ${knownReleasesText()}; default: each scenario's, else ${NEWEST_RELEASE})`)
     .option('--jobs <n>', `worker threads (default: every core, here ${defaultJobs()})`)
     .option('--swarm', 'per seed, switch a random subset of each scenario\'s random fault kinds on at a random rate (scenarios without faults.random are left out)')
     .option('--out <dir>', 'write results.jsonl and failures/<run>.json (replay files) here', 'reports')

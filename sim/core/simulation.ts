@@ -2,6 +2,7 @@
 // simulation reads the wall clock or an unseeded random source, so a run is a pure function of its
 // inputs and seed.
 import { EventQueue, type Action } from './event-queue.ts';
+import { BudgetExceededError, DEFAULT_BUDGET, type RunBudget } from './invariant.ts';
 import { RandomStreams, type RandomStream } from './random.ts';
 import { Trace } from './trace.ts';
 
@@ -11,6 +12,8 @@ export interface SimulationOptions {
   seed: number;
   /** Keep the trace records in memory (for --trace); the hash is computed either way. */
   keepTrace: boolean;
+  /** Limits of the run (default DEFAULT_BUDGET); exceeding one throws BudgetExceededError. */
+  budget?: RunBudget;
 }
 
 export class Simulation {
@@ -75,10 +78,16 @@ export class Simulation {
     this.stopped = true;
   }
 
-  /** Runs events in (time, seq) order until the queue empties, stop() is called or time passes limitUs. */
+  /**
+   * Runs events in (time, seq) order until the queue empties, stop() is called or time passes limitUs.
+   * Throws BudgetExceededError when the run outgrows its budget.
+   */
   run(limitUs: number): void {
     const queue = this.queue;
+    const { maxEvents, maxQueuedEvents } = this.options.budget ?? DEFAULT_BUDGET;
     while (!this.stopped && queue.size > 0) {
+      if (this.events >= maxEvents) throw new BudgetExceededError('events', maxEvents, this.nowUs);
+      if (queue.size > maxQueuedEvents) throw new BudgetExceededError('queued-events', maxQueuedEvents, this.nowUs);
       const t = queue.peekTime();
       if (t > limitUs) {
         this.nowUs = limitUs;

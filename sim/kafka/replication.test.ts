@@ -1,5 +1,6 @@
 // Cluster-level tests of replication: Simulation + Network + Cluster (controller and brokers) and a real
 // KafkaProducer, with faults injected by hand at chosen virtual times. Fixed seeds keep them deterministic.
+import { resolveRelease } from './releases.ts';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../core/simulation.ts';
 import { Network } from '../net/network.ts';
@@ -17,7 +18,7 @@ function setup(seed: number, broker: Partial<BrokerConfig> = {}, acks: Acks = 'a
   const cluster = new Cluster(sim, net, {
     brokers, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }],
     broker: { ...DEFAULT_BROKER, minInsyncReplicas: 2, ...broker },
-    sequenceChecks: true, epochChecks: true, kip890: true, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    sequenceChecks: true, epochChecks: true, features: resolveRelease('4.2').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
   const producer = new KafkaProducer(sim, net, 'producer-1', { ...DEFAULT_PRODUCER, acks, deliveryTimeoutMs: 60_000 }, cluster.brokerIds);
   net.add(producer);

@@ -37,7 +37,7 @@ export function formatAnomalies(anomalies: readonly ReportedAnomaly[], c: ChalkI
 export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   const out: string[] = [];
   const bugs = r.bugs.length > 0 ? r.bugs.join(',') : 'none';
-  out.push(`${c.bold('eos-sim run')} ${c.cyan(r.scenario)}  mode=${c.bold(r.mode)}  seed=${r.seed}  bugs=${bugs}`);
+  out.push(`${c.bold('eos-sim run')} ${c.cyan(r.scenario)}  mode=${c.bold(r.mode)}  kafka=${r.kafka}  seed=${r.seed}  bugs=${bugs}`);
   out.push(`  events ${n(r.events)} · virtual time ${ms(r.virtualTimeUs)} · trace hash ${c.bold(r.traceHash)}`);
   const s = r.stats;
   const writes = [`sends ok/info/fail ${s.sends.ok}/${s.sends.info}/${s.sends.fail}`];
@@ -47,7 +47,15 @@ export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   // The schedule is data (random ones are drawn before the run): show it, so a story can be read and replayed.
   for (const e of r.schedule.slice(0, MAX_FAULTS_SHOWN)) out.push(c.dim(`    ${(e.atMs / 1000).toFixed(3)} s  ${describeFault(e)}`));
   if (r.schedule.length > MAX_FAULTS_SHOWN) out.push(c.dim(`    … ${r.schedule.length - MAX_FAULTS_SHOWN} more (--json has them all)`));
-  if (r.verdict === 'pass') {
+  const o = r.outcome;
+  if (o.kind === 'invariant-broken') {
+    out.push(c.magenta.bold('MODEL INVARIANT BROKEN') + `  at ${ms(o.atUs)}: ${o.message}`);
+    out.push(c.dim('  the simulator broke, not Kafka: this is a bug of eos-sim; the history was not judged. Last trace records:'));
+    for (const line of o.lastTrace) out.push(c.dim(`    ${line}`));
+  } else if (o.kind === 'budget-exceeded') {
+    out.push(c.magenta.bold('BUDGET EXCEEDED') + `  at ${ms(o.atUs)}: more than ${n(o.limit)} ${o.what === 'events' ? 'events executed' : 'events queued at once'}`);
+    out.push(c.dim('  the run outgrew its budget (a runaway model loop, or a scenario too large for it); the history was not judged'));
+  } else if (r.verdict === 'pass') {
     out.push(c.green.bold('PASS') + '  no anomaly found');
   } else {
     const summary = Object.entries(r.counts).map(([k, v]) => `${k} ×${v}`).join(', ');

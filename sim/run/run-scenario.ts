@@ -3,6 +3,7 @@
 // virtual time limit), and returns the history (format v1, with final logs, offsets and sink) plus the
 // trace hash. Nothing here reads the wall clock or an unseeded random source.
 import type { FinalLine, FinalLog, History, HistoryHeader, RecordMeta } from '../check/history.ts';
+import { BudgetExceededError, InvariantError, type RunBudget } from '../core/invariant.ts';
 import { Simulation } from '../core/simulation.ts';
 import { Nemesis, healAllAtMs } from '../faults/nemesis.ts';
 import { mergeSchedules, randomSchedule } from '../faults/random-schedule.ts';
@@ -14,6 +15,7 @@ import {
 } from '../kafka/config.ts';
 import { KafkaConsumer } from '../kafka/consumer.ts';
 import { KafkaProducer } from '../kafka/producer.ts';
+import { ReleaseError, resolveRelease, type Release } from '../kafka/releases.ts';
 import type { Partition } from '../kafka/partition.ts';
 import { NO_PRODUCER_ID, type RecordBatch } from '../kafka/protocol.ts';
 import { Network } from '../net/network.ts';
@@ -31,9 +33,13 @@ export interface RunOptions {
   bugs: Bug[];
   /** Case-level overrides on top of the scenario's. */
   overrides?: Partial<Overrides>;
+  /** The Kafka release to model (e.g. '3.6'); the case's, then the scenario's, then the newest when absent. */
+  kafka?: string;
   /** Replace the scenario's schedule (replay, shrinking). */
   schedule?: FaultSchedule;
   keepTrace?: boolean;
+  /** Limits of the run (default DEFAULT_BUDGET in sim/core/invariant.ts). */
+  budget?: RunBudget;
 }
 
 export interface RunConfig {
@@ -42,7 +48,8 @@ export interface RunConfig {
   broker: BrokerConfig;
   sequenceChecks: boolean;
   epochChecks: boolean;
-  kip890: boolean;
+  /** The modelled release and its line's behaviours. */
+  release: Release;
 }
 
 export interface RunResult {
@@ -50,6 +57,8 @@ export interface RunResult {
   mode: Mode;
   seed: number;
   bugs: Bug[];
+  /** The modelled Kafka release, major.minor (its line: config.release.line). */
+  release: string;
   config: RunConfig;
   /** The schedule that ran: scripted events merged with the drawn ones. */
   schedule: FaultSchedule;
@@ -62,10 +71,33 @@ export interface RunResult {
   quiesced: boolean;
   /** Why the run could not quiesce (empty when it did). */
   stuck: string[];
+  /** Whether the simulation itself held up: a broken run's history is not judged (exit code 3). */
+  outcome: RunOutcome;
   network: { messagesSent: number; messagesLost: number };
 }
 
 export class ConfigError extends Error {}
+
+export type RunOutcome =
+  | { kind: 'completed' }
+  | { kind: 'budget-exceeded'; what: 'events' | 'queued-events'; limit: number; atUs: number }
+  | { kind: 'invariant-broken'; message: string; atUs: number; lastTrace: string[] };
+
+/** Trace records shown with a broken invariant: enough to see the steps that led there. */
+const LAST_TRACE_RECORDS = 30;
+
+/**
+ * The simulation threw: a budget ran out, or the model broke one of its own rules (an InvariantError,
+ * an illegal state transition, or any other exception, which in a model is always a bug). Runs are pure
+ * functions of their inputs, so the trace leading there is recovered by running again with records kept.
+ */
+function brokenOutcome(e: unknown, sim: Simulation, scenario: Scenario, options: RunOptions): RunOutcome {
+  if (e instanceof BudgetExceededError) return { kind: 'budget-exceeded', what: e.what, limit: e.limit, atUs: e.atUs };
+  const message = e instanceof InvariantError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  let records = sim.trace.records;
+  if (records === null) records = runScenario(scenario, { ...options, keepTrace: true }).trace ?? [];
+  return { kind: 'invariant-broken', message, atUs: sim.nowUs, lastTrace: records.slice(-LAST_TRACE_RECORDS) };
+}
 
 export const GROUP = 'payments-ledger';
 export const PROCESSOR_GROUP = 'payments-processor';
@@ -79,6 +111,13 @@ export function resolveConfig(scenario: Scenario, options: RunOptions): RunConfi
   const consumer: ConsumerConfig = { ...DEFAULT_CONSUMER, ...preset.consumer, ...scenario.consumer, ...options.overrides?.consumer };
   const broker: BrokerConfig = { ...DEFAULT_BROKER, ...scenario.cluster.broker };
   const bugs = new Set(options.bugs);
+  let release: Release;
+  try {
+    release = resolveRelease(options.kafka ?? scenario.kafka);
+  } catch (e) {
+    if (e instanceof ReleaseError) throw new ConfigError(`--kafka: ${e.message}`);
+    throw e;
+  }
   if (bugs.has('unclean-election')) broker.uncleanLeaderElectionEnable = true;
   if (bugs.has('read-uncommitted')) consumer.isolationLevel = 'read_uncommitted';
   if (producer.enableIdempotence && producer.acks !== 'all') {
@@ -86,18 +125,18 @@ export function resolveConfig(scenario: Scenario, options: RunOptions): RunConfi
   }
   return {
     producer, consumer, broker,
-    sequenceChecks: !bugs.has('no-seq-dedup'), epochChecks: !bugs.has('no-fencing'), kip890: !bugs.has('pre-kip-890'),
+    sequenceChecks: !bugs.has('no-seq-dedup'), epochChecks: !bugs.has('no-fencing'), release,
   };
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions): RunResult {
   const config = resolveConfig(scenario, options);
   const preset = MODE_PRESETS[options.mode];
-  const sim = new Simulation({ seed: options.seed, keepTrace: options.keepTrace ?? false });
+  const sim = new Simulation({ seed: options.seed, keepTrace: options.keepTrace ?? false, budget: options.budget });
   const net = new Network(sim, { ...DEFAULT_NETWORK, ...scenario.network });
   const cluster = new Cluster(sim, net, {
     brokers: scenario.cluster.brokers, topics: scenario.cluster.topics, broker: config.broker,
-    sequenceChecks: config.sequenceChecks, epochChecks: config.epochChecks, kip890: config.kip890,
+    sequenceChecks: config.sequenceChecks, epochChecks: config.epochChecks, features: config.release.line.features,
     offsetsTopicPartitions: 3, transactionStatePartitions: 3,
   });
   const recorder = new Recorder(sim);
@@ -110,7 +149,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   const producers: PaymentsProducer[] = [];
   for (let i = 1; i <= w.producers; i++) {
     const name = `producer-${i}`;
-    const client = new KafkaProducer(sim, net, name, config.producer, cluster.brokerIds, txn ? { transactionalId: name, kip890: config.kip890 } : null);
+    const client = new KafkaProducer(sim, net, name, config.producer, cluster.brokerIds, txn ? { transactionalId: name, transactionV2: config.release.line.features.transactionV2 } : null);
     net.add(client);
     let reads = 0;
     const reader = () => {
@@ -130,7 +169,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   if (w.processors > 0 && !outputTopic) throw new ConfigError(`workload.outputTopic ${w.outputTopic} is not a topic of the cluster`);
   const startProcessor = (index: number, process: string, transactionalId: string): Processor => {
     const consumer = new KafkaConsumer(sim, net, process, PROCESSOR_GROUP, config.consumer, cluster.brokerIds);
-    const producer = new KafkaProducer(sim, net, `${process}-producer`, config.producer, cluster.brokerIds, txn ? { transactionalId, kip890: config.kip890 } : null);
+    const producer = new KafkaProducer(sim, net, `${process}-producer`, config.producer, cluster.brokerIds, txn ? { transactionalId, transactionV2: config.release.line.features.transactionV2 } : null);
     net.add(consumer);
     net.add(producer);
     return new Processor(sim, recorder, consumer, producer, {
@@ -192,7 +231,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
       if (c instanceof PaymentsProducer) {
         const process = `${name}.2`;
         const transactionalId = options.bugs.includes('random-txn-id') ? process : name;
-        const client = new KafkaProducer(sim, net, process, config.producer, cluster.brokerIds, txn ? { transactionalId, kip890: config.kip890 } : null);
+        const client = new KafkaProducer(sim, net, process, config.producer, cluster.brokerIds, txn ? { transactionalId, transactionV2: config.release.line.features.transactionV2 } : null);
         net.add(client);
         const replacement = c.replacement(client);
         producers.push(replacement);
@@ -244,12 +283,18 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     sim.afterMs(QUIESCE_CHECK_MS, watch);
   };
   sim.afterMs(QUIESCE_CHECK_MS, watch);
-  sim.run(scenario.runLimitMs * 1000);
+  let outcome: RunOutcome = { kind: 'completed' };
+  try {
+    sim.run(scenario.runLimitMs * 1000);
+  } catch (e) {
+    outcome = brokenOutcome(e, sim, scenario, options);
+  }
 
   const header: HistoryHeader = {
     history: 'eos-sim', version: 1, scenario: scenario.name, mode: options.mode, seed: options.seed, bugs: [...options.bugs],
     // The isolation the run promises: with the read-uncommitted bug the consumers break that promise.
     isolation: options.bugs.includes('read-uncommitted') ? 'read_committed' : isolation,
+    kafka: config.release.release,
     producer: {
       acks: String(config.producer.acks) as '0' | '1' | 'all', idempotence: config.producer.enableIdempotence,
       maxInFlight: config.producer.maxInFlightRequestsPerConnection, retries: config.producer.retries,
@@ -257,21 +302,22 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     },
     sinks: w.consumers > 0 ? [{ name: ledger.name, topics: [sinkTopic] }] : [],
   };
-  const finals: FinalLine[] = [...keys, ...(w.processors > 0 ? sinkKeys : [])].map((key) => finalLog(cluster, key));
-  for (const [group, groupKeys] of [[PROCESSOR_GROUP, keys], [GROUP, sinkKeys]] as const) {
+  // A broken model's logs are not evidence: the history stops at the failure, with no final lines.
+  const finals: FinalLine[] = outcome.kind !== 'completed' ? [] : [...keys, ...(w.processors > 0 ? sinkKeys : [])].map((key) => finalLog(cluster, key));
+  for (const [group, groupKeys] of outcome.kind !== 'completed' ? [] : [[PROCESSOR_GROUP, keys], [GROUP, sinkKeys]] as const) {
     const committed = cluster.committedOffsets(group);
     if (committed.size === 0) continue;
     const offsets: Record<string, number> = {};
     for (const key of groupKeys) if (committed.has(key)) offsets[key] = committed.get(key)!;
     finals.push({ final: 'offsets', group, offsets });
   }
-  if (w.consumers > 0) finals.push({ final: 'sink', name: ledger.name, applied: ledger.rows() });
+  if (w.consumers > 0 && outcome.kind === 'completed') finals.push({ final: 'sink', name: ledger.name, applied: ledger.rows() });
 
   return {
-    scenario: scenario.name, mode: options.mode, seed: options.seed, bugs: [...options.bugs], config, schedule,
+    scenario: scenario.name, mode: options.mode, seed: options.seed, bugs: [...options.bugs], release: config.release.release, config, schedule,
     history: { header, ops: recorder.ops, finals },
     traceHash: sim.trace.hash(), trace: sim.trace.records, events: sim.events, virtualTimeUs: sim.nowUs,
-    quiesced, stuck: quiesced ? [] : stuck(),
+    quiesced, stuck: quiesced || outcome.kind !== 'completed' ? [] : stuck(), outcome,
     network: { messagesSent: net.messagesSent, messagesLost: net.messagesLost },
   };
 }

@@ -22,7 +22,7 @@ export function formatSuite(res: SuiteResult, c: ChalkInstance): string {
   // Two lines a case: verdict, seeds and the case's name; then what it expects and what was found (wrapped).
   const out = [c.bold('verdict  seeds  scenario / case')];
   for (const cr of res.cases) {
-    const verdict = cr.pass ? c.green('ok'.padEnd(7)) : c.red.bold('FAIL'.padEnd(7));
+    const verdict = cr.broken.length > 0 ? c.magenta.bold('BROKEN ') : cr.pass ? c.green('ok'.padEnd(7)) : c.red.bold('FAIL'.padEnd(7));
     const name = `${cr.scenario} / ${cr.label}`;
     const room = TABLE_WIDTH - INDENT.length;
     out.push(`${verdict}  ${String(cr.seeds).padStart(5)}  ${name.length <= room ? name : `${name.slice(0, room - 1)}…`}`);
@@ -39,6 +39,7 @@ export function formatSuite(res: SuiteResult, c: ChalkInstance): string {
       const f = cr.found.find((x) => x.kind === k)!;
       out.push(`  unexpected ${k} in ${f.seeds} seed(s); first: ${f.reproduce}`);
     }
+    for (const b of cr.broken) out.push(c.magenta(`  simulator broke (${b.verdict}) at seed ${b.seed}: ${b.message}; reproduce: ${b.reproduce}`));
   }
   const failed = res.cases.filter((x) => !x.pass).length;
   out.push(`${res.pass ? c.green.bold('SUITE PASS') : c.red.bold('SUITE FAIL')}  ${res.cases.length - failed}/${res.cases.length} cases as expected · ${n(res.runs)} runs · ${n(res.events)} events`);

@@ -9,8 +9,8 @@ export interface ReproduceSpec {
   caseIndex?: number;
   mode?: string;
   bugs?: string[];
-  sets?: string[];
   kafka?: string;
+  sets?: string[];
   swarm?: boolean;
 }
 
@@ -24,8 +24,8 @@ export function reproduceCommand(scenario: Scenario, spec: ReproduceSpec): strin
   if (spec.caseIndex !== undefined) parts.push(`--case ${spec.caseIndex + 1}`);
   if (spec.mode !== undefined) parts.push(`--mode ${spec.mode}`);
   for (const b of spec.bugs ?? []) parts.push(`--bug ${b}`);
-  for (const s of spec.sets ?? []) parts.push(`--set ${s}`);
   if (spec.kafka !== undefined) parts.push(`--kafka ${spec.kafka}`);
+  for (const s of spec.sets ?? []) parts.push(`--set ${s}`);
   if (spec.swarm) parts.push('--swarm');
   parts.push(`--seed ${spec.seed}`);
   return parts.join(' ');

@@ -14,6 +14,13 @@ export interface KindSighting {
   reproduce: string;
 }
 
+export interface BrokenRun {
+  seed: number;
+  verdict: 'budget-exceeded' | 'invariant-broken';
+  message: string;
+  reproduce: string;
+}
+
 export interface CaseResult {
   scenario: string;
   caseIndex: number;
@@ -28,6 +35,8 @@ export interface CaseResult {
   missing: string[];
   /** Kinds some seed showed that were neither expected nor allowed. */
   unexpected: string[];
+  /** Runs where the simulator itself broke (budget exceeded, invariant broken): not findings, exit code 3. */
+  broken: BrokenRun[];
   pass: boolean;
   events: number;
 }
@@ -35,12 +44,15 @@ export interface CaseResult {
 export interface SuiteResult {
   cases: CaseResult[];
   pass: boolean;
+  /** Runs where the simulator broke, over all cases (exit code 3 when any). */
+  broken: number;
   runs: number;
   events: number;
 }
 
 export function caseLabel(c: ExpectCase): string {
   const parts = [c.mode, ...c.bugs.map((b) => `bug:${b}`)];
+  if (c.kafka) parts.push(`kafka:${c.kafka}`);
   if (c.label) parts.push(c.label);
   return parts.join(' ');
 }
@@ -50,8 +62,12 @@ export function judgeCase(scenario: Scenario, caseIndex: number, seeds: number, 
   const c = scenario.expect[caseIndex];
   const found = new Map<string, KindSighting>();
   let events = 0;
+  const broken: BrokenRun[] = [];
   for (const run of [...runs].sort((a, b) => a.seed - b.seed)) {
     events += run.events;
+    if (run.verdict === 'budget-exceeded' || run.verdict === 'invariant-broken') {
+      broken.push({ seed: run.seed, verdict: run.verdict, message: run.error ?? '', reproduce: run.reproduce });
+    }
     for (const kind of Object.keys(run.kinds)) {
       const s = found.get(kind);
       if (s) s.seeds++;
@@ -65,7 +81,7 @@ export function judgeCase(scenario: Scenario, caseIndex: number, seeds: number, 
     scenario: scenario.name, caseIndex, label: caseLabel(c), mode: c.mode, bugs: c.bugs,
     expected: c.anomalies, mayAlsoFind: c.mayAlsoFind, seeds,
     found: [...found.values()].sort((a, b) => a.kind.localeCompare(b.kind)),
-    missing, unexpected, pass: missing.length === 0 && unexpected.length === 0, events,
+    missing, unexpected, broken, pass: missing.length === 0 && unexpected.length === 0 && broken.length === 0, events,
   };
 }
 
@@ -75,7 +91,8 @@ export function runCase(scenario: Scenario, caseIndex: number, seeds: number): C
   const runs: RunSummary[] = [];
   for (let seed = 1; seed <= seeds; seed++) {
     runs.push(executeRun({
-      scenario, source: scenario, case: caseIndex + 1, mode: c.mode, bugs: c.bugs, overrides: { producer: c.producer, consumer: c.consumer },
+      scenario, source: scenario, case: caseIndex + 1, mode: c.mode, bugs: c.bugs, kafka: c.kafka,
+      overrides: { producer: c.producer, consumer: c.consumer },
       seed, swarm: false, reproduce: reproduceCommand(scenario, { caseIndex, seed }),
     }).summary);
   }
@@ -95,5 +112,8 @@ export function judgeSuite(scenarios: readonly Scenario[], seeds: number | undef
   for (const s of scenarios) {
     s.expect.forEach((_, i) => cases.push(judgeCase(s, i, seeds ?? s.seeds, byCase.get(`${s.name}\0${i + 1}`) ?? [])));
   }
-  return { cases, pass: cases.every((c) => c.pass), runs: runs.length, events: cases.reduce((n, c) => n + c.events, 0) };
+  return {
+    cases, pass: cases.every((c) => c.pass), broken: cases.reduce((n, c) => n + c.broken.length, 0), runs: runs.length,
+    events: cases.reduce((n, c) => n + c.events, 0),
+  };
 }

@@ -4,7 +4,7 @@
 import type { Bug, Mode, Overrides } from '../scenario/types.ts';
 import { reproduceCommand } from '../suite/reproduce.ts';
 import { runKey } from './results.ts';
-import { scenarioHash } from './run-one.ts';
+import { releaseOf, scenarioHash } from './run-one.ts';
 import type { LoadedScenario } from './scenarios.ts';
 
 /** One run, as plain data a worker thread can receive. */
@@ -40,13 +40,10 @@ export interface SweepPlanOptions {
 
 const NO_OVERRIDES: Overrides = { producer: {}, consumer: {} };
 
-/** The release a task's key names: the one asked for, else 'newest'. */
-function releaseKey(kafka: string | undefined): string {
-  return kafka ?? 'newest';
-}
-
 function task(l: LoadedScenario, t: Omit<SweepTask, 'key' | 'scenarioFile'>): SweepTask {
-  const key = runKey({ scenarioHash: scenarioHash(l.source), case: t.case, mode: t.mode, bugs: t.bugs, kafka: releaseKey(t.kafka), seed: t.seed, swarm: t.swarm });
+  // The key names the release the run will model, as its summary will, so --resume can match them.
+  const kafka = releaseOf(l.scenario, t.kafka);
+  const key = runKey({ scenarioHash: scenarioHash(l.source), case: t.case, mode: t.mode, bugs: t.bugs, kafka, seed: t.seed, swarm: t.swarm });
   return { key, scenarioFile: l.scenario.file, ...t };
 }
 
@@ -72,7 +69,7 @@ export function planSuite(scenarios: readonly LoadedScenario[], seeds: number | 
       for (let seed = 1; seed <= (seeds ?? l.scenario.seeds); seed++) {
         const reproduce = reproduceCommand(l.scenario, { caseIndex: i, seed });
         tasks.push(task(l, {
-          case: i + 1, mode: c.mode, bugs: c.bugs, overrides: { producer: c.producer, consumer: c.consumer },
+          case: i + 1, mode: c.mode, bugs: c.bugs, kafka: c.kafka, overrides: { producer: c.producer, consumer: c.consumer },
           seed, swarm: false, reproduce, outDir,
         }));
       }

@@ -86,7 +86,7 @@ describe('sweep', () => {
   it('refuses to resume a results file of another sweep', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eos-sweep-other-'));
     const other: RunSummary = {
-      scenario: 'x', scenarioHash: 'abc', case: null, mode: 'idempotent', bugs: [], kafka: 'newest', seed: 1, swarm: null,
+      scenario: 'x', scenarioHash: 'abc', case: null, mode: 'idempotent', bugs: [], kafka: '4.2', seed: 1, swarm: null,
       verdict: 'pass', kinds: {}, traceHash: '0', events: 1, virtualTimeUs: 1, reproduce: 'r', failureFile: null,
     };
     writeFileSync(join(dir, RESULTS_FILE), JSON.stringify(other) + '\n');
