@@ -107,6 +107,7 @@ export function formatSweep(t: SweepTotals, c: ChalkInstance): string {
   out.push('');
   const verdict = t.failing > 0 ? c.red.bold(`${n(t.failing)} failing`) : c.green.bold('no failures');
   const broken = anyBroken ? ` · ${c.yellow.bold(`${n(t.broken)} runs broke the simulator`)} (not findings; see above)` : '';
-  out.push(`${verdict}${broken} · ${n(t.runs)} runs · ${n(t.events)} events${t.failing > 0 ? ' · ↳ reproduces a row\'s first failing seed' : ''}`);
+  if (t.failing > 0) out.push(c.dim('↳ the command that reproduces the row\'s first failing seed'));
+  out.push(`${verdict}${broken} · ${n(t.runs)} runs · ${n(t.events)} events`);
   return out.join('\n');
 }
