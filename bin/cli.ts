@@ -28,7 +28,7 @@ import { formatSuite } from '../sim/suite/format.ts';
 import { reproduceCommand } from '../sim/suite/reproduce.ts';
 import { judgeSuite } from '../sim/suite/suite.ts';
 import { formatSweep } from '../sim/sweep/format.ts';
-import { planSuite, planSweep, shardTasks, type SeedRange, type Shard, type SweepTask } from '../sim/sweep/plan.ts';
+import { checkPlan, planSuite, planSweep, shardTasks, type SeedRange, type Shard, type SweepTask } from '../sim/sweep/plan.ts';
 import { defaultJobs, runOnPool } from '../sim/sweep/pool.ts';
 import { startProgress, type Progress } from '../sim/sweep/progress.ts';
 import { eosSimVersion, readReplayFile, replayFileName, replayScenario, ReplayFileError, writeReplayFile } from '../sim/sweep/replay-file.ts';
@@ -276,6 +276,7 @@ async function commandSweep(args: string[], flags: SweepFlags): Promise<number> 
   }
   const out = usableOut(flags.out);
   const planned = planSweep(loaded, { seeds, modes, bugs, kafka, swarm: flags.swarm === true, outDir: out });
+  checkPlan(planned, loaded);
   const tasks = shard ? shardTasks(planned, shard) : planned;
   const what = `${loaded.length} scenario${loaded.length === 1 ? '' : 's'} × ${modes.length} mode${modes.length === 1 ? '' : 's'} × ${seeds.to - seeds.from + 1} seeds`;
   process.stderr.write(`eos-sim sweep: ${what}${shard ? `, shard ${shard.index}/${shard.count}` : ''} = ${tasks.length} runs on ${Math.min(jobs, tasks.length)} worker${jobs === 1 ? '' : 's'} → ${join(out, RESULTS_FILE)}\n`);
@@ -300,6 +301,7 @@ async function commandSuite(names: string[], flags: { seeds?: string; json?: boo
   const seeds = flags.seeds === undefined ? undefined : parsePositive('--seeds', flags.seeds, 100000);
   const jobs = parseJobs(flags.jobs);
   const tasks = planSuite(loaded, seeds, null);
+  checkPlan(tasks, loaded);
   const runs: RunSummary[] = [];
   const progress = startProgress({ total: tasks.length, already: 0, stream: process.stderr, nowMs: Date.now, label: 'suite', counted: 'with anomalies' });
   const pool = runOnPool(tasks, { jobs, onResult: (s) => { runs.push(s); progress.tick(s.verdict !== 'pass'); } });

@@ -1,6 +1,7 @@
 // What a sweep or a suite runs, as a list of tasks in one fixed order (scenario, case or mode, seed), so a
 // shard (`--shard i/n`: every n-th task from the i-th) is the same slice on every machine, and a resumed
 // sweep can tell by key which tasks are already done.
+import { ConfigError, resolveConfig } from '../run/run-scenario.ts';
 import type { Bug, Mode, Overrides } from '../scenario/types.ts';
 import { reproduceCommand } from '../suite/reproduce.ts';
 import { runKey } from './results.ts';
@@ -76,6 +77,27 @@ export function planSuite(scenarios: readonly LoadedScenario[], seeds: number | 
     });
   }
   return tasks;
+}
+
+/**
+ * Refuses, before anything runs, a plan with a combination the model cannot configure (a scenario that
+ * sets acks=1 swept in a mode with idempotence, say): one line naming the file, instead of every worker
+ * failing on it later.
+ */
+export function checkPlan(tasks: readonly SweepTask[], scenarios: readonly LoadedScenario[]): void {
+  const byFile = new Map(scenarios.map((l) => [l.scenario.file, l.scenario]));
+  const seen = new Set<string>();
+  for (const t of tasks) {
+    const combo = JSON.stringify([t.scenarioFile, t.mode, t.bugs, t.kafka, t.overrides]);
+    if (seen.has(combo)) continue;
+    seen.add(combo);
+    try {
+      resolveConfig(byFile.get(t.scenarioFile)!, { mode: t.mode, seed: t.seed, bugs: t.bugs, kafka: t.kafka, overrides: t.overrides });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ConfigError(`${t.scenarioFile}: ${e.message}`);
+      throw e;
+    }
+  }
 }
 
 export interface Shard {
