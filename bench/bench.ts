@@ -22,6 +22,7 @@ import { EventQueue, type Action } from '../sim/core/event-queue.ts';
 import { RandomStream } from '../sim/core/random.ts';
 import { runScenario } from '../sim/run/run-scenario.ts';
 import type { Mode, Scenario } from '../sim/scenario/types.ts';
+import { benchSweep, formatSweepBench } from './sweep.ts';
 
 export const TARGET_EVENTS_PER_SEC = 1_000_000;
 export const TARGET_COST_RATIO = 5;
@@ -308,6 +309,7 @@ function main(argv: string[]): void {
   const options: BenchOptions = { quick: argv.includes('--quick'), json: argv.includes('--json') };
   const result = bench(options);
   console.log(options.json ? JSON.stringify(result) : formatText(result));
+  console.log(options.json ? JSON.stringify({ sweep: benchSweep(options) }) : `\n${formatSweepBench(benchSweep(options))}`);
 }
 
 main(process.argv.slice(2));

@@ -11,6 +11,7 @@ import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
 import { check } from '../sim/check/checker.ts';
 import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
 import { DEFAULT_BUDGET } from '../sim/core/invariant.ts';
+import { describeFault } from '../sim/faults/nemesis.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
 import { knownReleasesText, NEWEST_RELEASE, RELEASE_LINES, ReleaseError, resolveRelease } from '../sim/kafka/releases.ts';
 import { verdictExitCode } from '../sim/report/run-report.ts';
@@ -27,12 +28,13 @@ import { formatSuite } from '../sim/suite/format.ts';
 import { reproduceCommand } from '../sim/suite/reproduce.ts';
 import { judgeSuite } from '../sim/suite/suite.ts';
 import { formatSweep } from '../sim/sweep/format.ts';
-import { planSuite, planSweep, shardTasks, type SeedRange, type Shard, type SweepTask } from '../sim/sweep/plan.ts';
+import { checkPlan, planSuite, planSweep, shardTasks, type SeedRange, type Shard, type SweepTask } from '../sim/sweep/plan.ts';
 import { defaultJobs, runOnPool } from '../sim/sweep/pool.ts';
 import { startProgress, type Progress } from '../sim/sweep/progress.ts';
 import { eosSimVersion, readReplayFile, replayFileName, replayScenario, ReplayFileError, writeReplayFile } from '../sim/sweep/replay-file.ts';
 import { readResults, ResultsError, sortSummaries, summaryKey, type RunSummary } from '../sim/sweep/results.ts';
 import { executeRun } from '../sim/sweep/run-one.ts';
+import { shrinkKind, shrinkReplay } from '../sim/sweep/shrink-replay.ts';
 import { loadWithSource } from '../sim/sweep/scenarios.ts';
 import { RESULTS_FILE, runSweep, SweepError } from '../sim/sweep/sweep.ts';
 import { tabulate } from '../sim/sweep/table.ts';
@@ -169,9 +171,9 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
     bugs: flags.bug, kafka: flags.kafka === undefined ? undefined : kafka, sets: flags.set, swarm,
   });
   const { run, report: bare, summary, replay } = executeRun({
-    scenario, source, case: caseIndex === undefined ? null : caseIndex + 1, mode, bugs, overrides, kafka, seed, swarm, budget,
+    scenario, source, case: caseIndex === undefined ? null : caseIndex + 1, mode, bugs, overrides, kafka, seed, swarm,
     // An HTML report draws the failure's diagram from the trace, so the run keeps it.
-    keepTrace: flags.trace === true || flags.report.includes('html'), reproduce,
+    keepTrace: flags.trace === true || flags.report.includes('html'), budget, reproduce,
   });
   if (!run || !bare) throw new SimulatorBroke(`${summary.error} (reproduce: ${reproduce})`);
   // The report names what ran: the scenario's content by its hash, the case and the overrides (and the release).
@@ -267,12 +269,13 @@ interface SweepFlags {
 }
 
 async function commandSweep(args: string[], flags: SweepFlags): Promise<number> {
-  let loaded = scenarioFiles(args).map(loadWithSource);
+  let loaded = (args.length > 0 ? scenarioFiles(args) : listScenarios().map((s) => s.file)).map(loadWithSource);
   const seeds = parseSeedRange(flags.seeds);
   const modes = [...new Set(flags.modes.split(',').map((m) => oneOfFlag('--modes', m.trim(), MODES)))];
   const bugs = [...new Set(flags.bug.map((b) => oneOfFlag('--bug', b, BUGS)))];
   const shard = parseShard(flags.shard);
   const jobs = parseJobs(flags.jobs);
+  const kafka = flags.kafka === undefined ? undefined : parseRelease(flags.kafka);
   if (flags.swarm) {
     const without = loaded.filter((l) => !l.scenario.faults.random).map((l) => l.scenario.name);
     if (without.length === loaded.length) throw new UsageError(`--swarm: ${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no faults.random (a swarm switches random fault kinds on and off per seed; scripted schedules stay as written)`);
@@ -280,7 +283,8 @@ async function commandSweep(args: string[], flags: SweepFlags): Promise<number> 
     loaded = loaded.filter((l) => l.scenario.faults.random);
   }
   const out = usableOut(flags.out);
-  const planned = planSweep(loaded, { seeds, modes, bugs, kafka: flags.kafka === undefined ? undefined : parseRelease(flags.kafka), swarm: flags.swarm === true, outDir: out });
+  const planned = planSweep(loaded, { seeds, modes, bugs, kafka, swarm: flags.swarm === true, outDir: out });
+  checkPlan(planned, loaded);
   const tasks = shard ? shardTasks(planned, shard) : planned;
   const what = `${loaded.length} scenario${loaded.length === 1 ? '' : 's'} × ${modes.length} mode${modes.length === 1 ? '' : 's'} × ${seeds.to - seeds.from + 1} seeds`;
   process.stderr.write(`eos-sim sweep: ${what}${shard ? `, shard ${shard.index}/${shard.count}` : ''} = ${tasks.length} runs on ${Math.min(jobs, tasks.length)} worker${jobs === 1 ? '' : 's'} → ${join(out, RESULTS_FILE)}\n`);
@@ -318,6 +322,7 @@ async function commandSuite(names: string[], flags: SuiteFlags): Promise<number>
   if (tasks.length === 0) {
     throw new UsageError(`suite: nothing to check: ${loaded.map((l) => l.scenario.name).join(', ')} ${loaded.length === 1 ? 'declares' : 'declare'} no expectation cases (add an \`expect:\` list, or explore with eos-sim sweep)`);
   }
+  checkPlan(tasks, loaded);
   const runs: RunSummary[] = [];
   const progress = startProgress({ total: tasks.length, already: 0, stream: process.stderr, nowMs: Date.now, label: 'suite', counted: 'with anomalies' });
   const pool = runOnPool(tasks, { jobs, onResult: (s) => { runs.push(s); progress.tick(s.verdict !== 'pass'); } });
@@ -327,14 +332,10 @@ async function commandSuite(names: string[], flags: SuiteFlags): Promise<number>
     progress.stop();
   }
   const result = judgeSuite(loaded.map((l) => l.scenario), seeds, runs);
-  const broken = runs.filter((r) => r.verdict === 'budget-exceeded' || r.verdict === 'invariant-broken');
-  if (flags.json) process.stdout.write(JSON.stringify({ ...result, broken }) + '\n');
-  else {
-    process.stdout.write(formatSuite(result, colours()) + '\n');
-    for (const b of broken.slice(0, 5)) process.stdout.write(`simulator broke (${b.verdict}: ${b.error ?? ''}): ${b.reproduce}\n`);
-  }
+  if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else process.stdout.write(formatSuite(result, colours()) + '\n');
   if (reportOut) writeResultsReports(flags.report, runs, reportOut);
-  return broken.length > 0 ? 3 : result.pass ? 0 : 1;
+  return result.broken > 0 ? 3 : result.pass ? 0 : 1;
 }
 
 function commandReplay(file: string, flags: { json?: boolean }): number {
@@ -357,6 +358,41 @@ function commandReplay(file: string, flags: { json?: boolean }): number {
   }
   process.stderr.write(`eos-sim replay: same trace hash ${summary.traceHash} as recorded\n`);
   return verdictExitCode(summary.verdict);
+}
+
+const SHRINK_MAX_RUNS = 400;
+const SHRINK_MAX_SECONDS = 300;
+
+function commandShrink(file: string, flags: { kind?: string; maxRuns?: string; maxSeconds?: string; o?: string; json?: boolean }): number {
+  const r = readReplayFile(file);
+  const kind = shrinkKind(r, file, flags.kind);
+  const maxRuns = flags.maxRuns === undefined ? SHRINK_MAX_RUNS : parsePositive('--max-runs', flags.maxRuns, 1_000_000);
+  const maxSeconds = flags.maxSeconds === undefined ? SHRINK_MAX_SECONDS : parsePositive('--max-seconds', flags.maxSeconds, 86_400);
+  const target = flags.o ?? join(dirname(file), `${basename(file, '.json')}-shrunk.json`);
+  usableOut(dirname(target));
+  if (!flags.json) process.stderr.write(`eos-sim shrink: keeping ${kind}; at most ${maxRuns} runs or ${maxSeconds} s…\n`);
+  const res = shrinkReplay(r, file, kind, { maxRuns, maxWallMs: maxSeconds * 1000, nowMs: Date.now });
+  writeFileSync(target, JSON.stringify(res.replay, null, 2) + '\n');
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ kind, before: res.before, after: res.after, runs: res.runs, stoppedBy: res.stoppedBy, file: target }) + '\n');
+    return 0;
+  }
+  const c = colours();
+  const row = (label: string, a: number, b: number) => `  ${label.padEnd(24)}${a.toLocaleString('en-US').padStart(10)}  →${b.toLocaleString('en-US').padStart(10)}`;
+  process.stdout.write([
+    `${c.bold('eos-sim shrink')} ${file}: still ${c.red.bold(kind)}`,
+    row('faults', res.before.faults, res.after.faults),
+    row('payments', res.before.payments, res.after.payments),
+    row('  producers', res.before.producers, res.after.producers),
+    row('  payments per producer', res.before.paymentsPerProducer, res.after.paymentsPerProducer),
+    row('partitions', res.before.partitions, res.after.partitions),
+    row('events', res.before.events, res.after.events),
+    c.bold('minimal schedule:'),
+    ...(res.replay.schedule.length === 0 ? ['  none: the run fails without faults'] : res.replay.schedule.map((e) => `  ${(e.atMs / 1000).toFixed(3)} s  ${describeFault(e)}`)),
+    `${res.runs} runs; ${res.stoppedBy === 'done' ? 'nothing smaller fails the same way' : `stopped by the ${res.stoppedBy} (--max-runs, --max-seconds): it may shrink further`}`,
+    `wrote ${target}  (npx eos-sim replay ${target})`,
+  ].join('\n') + '\n');
+  return 0;
 }
 
 function commandReportMerge(files: string[], flags: { out: string; json?: boolean }): number {
@@ -493,11 +529,11 @@ export async function main(argv: string[]): Promise<number> {
 
   program.command('sweep')
     .description('explore: run scenarios × modes × seeds on every core and report what each found (no expectations)')
-    .argument('<scenarios...>', 'scenario names, files or folders of scenario files (e.g. `scenarios`)')
+    .argument('[scenarios...]', 'scenario names, files or folders of scenario files (default: every shipped scenario)')
     .option('--seeds <n|a..b>', 'seeds 1..n, or a..b', '100')
     .option('--modes <list>', `comma-separated delivery modes (${MODES.join(', ')})`, MODES.join(','))
     .option('--bug <name>', 'switch one protection off in every run (repeatable)', collect, [])
-    .option('--kafka <release>', 'the Kafka release to model (default: each scenario\'s, else the newest)')
+    .option('--kafka <release>', `the Kafka release to model, e.g. 3.6 (lines: ${knownReleasesText()}; default: each scenario's, else ${NEWEST_RELEASE})`)
     .option('--jobs <n>', `worker threads (default: every core, here ${defaultJobs()})`)
     .option('--swarm', 'per seed, switch a random subset of each scenario\'s random fault kinds on at a random rate (scenarios without faults.random are left out)')
     .option('--out <dir>', 'write results.jsonl and failures/<run>.json (replay files) here', 'reports')
@@ -524,6 +560,22 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the run report as JSON')
     .addHelpText('after', '\nExit codes: 0 the run passes, 1 an anomaly was found or the trace hash differs (a determinism bug; the message says so), 2 bad file, 3 the simulator broke.')
     .action((file: string, flags: { json?: boolean }) => { exitCode = commandReplay(file, flags); });
+
+  program.command('shrink')
+    .description('minimise a failing replay file while the same anomaly kind still appears, and write the minimal one')
+    .argument('<file>', 'a replay file (failures/<run>.json)')
+    .option('--kind <anomaly>', 'the anomaly kind to keep (default: the file\'s first)')
+    .option('--max-runs <n>', `run budget (default ${SHRINK_MAX_RUNS})`)
+    .option('--max-seconds <s>', `wall-clock budget (default ${SHRINK_MAX_SECONDS})`)
+    .option('-o <file>', 'where to write the minimal replay file (default: <file>-shrunk.json beside it)')
+    .option('--json', 'print before/after as JSON')
+    .addHelpText('after', `
+How: delta debugging (ddmin) over the fault list, then each fault's time, duration and count halved while
+it still fails, then fewer payments, producers and partitions; pass after pass until nothing changes.
+Deterministic for a given run budget (default ${SHRINK_MAX_RUNS} runs); the wall budget (default
+${SHRINK_MAX_SECONDS} s) is a safety net, and the output says which budget stopped it.
+Exit codes: 0 written, 2 bad file or the run no longer fails with that kind, 3 the simulator broke.`)
+    .action((file: string, flags: { kind?: string; maxRuns?: string; maxSeconds?: string; o?: string; json?: boolean }) => { exitCode = commandShrink(file, flags); });
 
   registerReportMerge(registerReportCommand(program, colours, (code) => { exitCode = code; }), (code) => { exitCode = code; });
 

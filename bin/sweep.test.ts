@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 
 const BIN = fileURLToPath(new URL('./eos-sim.js', import.meta.url));
 const ENV = { ...process.env, NO_COLOR: '1' };
@@ -32,13 +33,13 @@ describe('eos-sim sweep', () => {
   let run: ReturnType<typeof cli>;
   beforeAll(() => {
     run = cli(...SWEEP, '--jobs', '2', '--out', full);
-  });
+  }, 120_000);
 
   it('ends with the table, writes results.jsonl and a replay file per failure; at-least-once fails, exactly-once is clean', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/lost-ack\s+at-least-once\s+8\s+8\s+duplicate 8, duplicate-processing 8/);
     expect(run.stdout).toMatch(/lost-ack\s+exactly-once\s+8\s+0\s+-/);
-    expect(run.stdout).toContain('first failing seed 1: npx eos-sim run lost-ack --mode at-least-once --seed 1');
+    expect(run.stdout).toContain('↳ seed 1: npx eos-sim run lost-ack --mode at-least-once --seed 1');
     for (const line of run.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     // Not a terminal: plain progress lines on stderr.
     expect(run.stderr).toMatch(/sweep: 16\/16 runs · [\d.]+ runs\/s · ETA .* · 8 failing/);
@@ -57,6 +58,24 @@ describe('eos-sim sweep', () => {
     const bug = cli('replay', tampered);
     expect(bug.code).toBe(1);
     expect(bug.stderr).toMatch(/DETERMINISM BUG: .* recorded trace hash ffffffffffffffff/);
+  });
+
+  it('shrinks a failure file to a smaller schedule that still fails with the same kind, and the result replays', () => {
+    const file = join(full, 'failures', readdirSync(join(full, 'failures')).find((f) => f.includes('seed3'))!);
+    const before = JSON.parse(readFileSync(file, 'utf8'));
+    const out = join(tmp('shrunk'), 'min.json');
+    const r = cli('shrink', file, '--max-runs', '40', '-o', out, '--json');
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.kind).toBe('duplicate');
+    expect(res.after.faults).toBeLessThan(before.schedule.length);
+    expect(res.after.payments).toBeLessThan(res.before.payments);
+    const after = JSON.parse(readFileSync(out, 'utf8'));
+    expect(after.schedule).toHaveLength(res.after.faults);
+    expect(after.anomalies.duplicate).toBeGreaterThan(0);
+    const replay = cli('replay', out);
+    expect(replay.stderr).toContain(`same trace hash ${after.traceHash}`);
+    expect(replay.stdout).toContain('FAIL  duplicate');
   });
 
   it('gives the same results with 1 worker', () => {
@@ -134,4 +153,32 @@ describe('bad input is refused with exit 2 and one line, before anything runs', 
       expect(r.stdout).toBe('');
     });
   }
+});
+
+describe('docs/scale-out.md', () => {
+  const doc = readFileSync(fileURLToPath(new URL('../docs/scale-out.md', import.meta.url)), 'utf8');
+  const yamlBlocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => YAML.parseAllDocuments(m[1]).map((d) => {
+    expect(d.errors).toEqual([]);
+    return d.toJS();
+  }));
+
+  it('gives a GitHub Actions matrix of shards and a merge job, and a Kubernetes Indexed Job with a merge Job', () => {
+    const [workflow] = yamlBlocks[0];
+    expect(workflow.jobs.sweep.strategy.matrix.shard).toHaveLength(8);
+    expect(workflow.jobs.merge.needs).toBe('sweep');
+    const k8s = yamlBlocks[1];
+    const sweep = k8s.find((d) => d.kind === 'Job' && d.spec.completionMode === 'Indexed');
+    expect(sweep.spec.completions).toBe(8);
+    expect(sweep.spec.template.spec.containers[0].args[0]).toContain('--shard "$((JOB_COMPLETION_INDEX + 1))/$SHARDS"');
+    expect(k8s.find((d) => d.metadata.name === 'eos-sim-merge').spec.template.spec.containers[0].args[0]).toContain('eos-sim report merge');
+  });
+
+  it('uses only options the commands have', () => {
+    const commands = [...doc.matchAll(/eos-sim (sweep|report merge)([^;\n]*(?:\\\n[^;\n]*)*)/g)];
+    expect(commands.length).toBeGreaterThanOrEqual(4);
+    const help = { sweep: cli('sweep', '--help').stdout, 'report merge': cli('report', 'merge', '--help').stdout };
+    for (const [, command, rest] of commands) {
+      for (const [flag] of rest.matchAll(/--[a-z-]+/g)) expect(help[command as keyof typeof help], `${command} ${flag}`).toContain(flag);
+    }
+  });
 });

@@ -3,7 +3,7 @@
 // requiring them (`mayAlsoFind`) are marked "allowed", unexpected ones "UNEXPECTED". Failing cases are
 // explained under the table with the command that reproduces their first offending seed.
 import type { ChalkInstance } from 'chalk';
-import { kindText, renderTable, wrapWords, type Column } from '../sweep/format.ts';
+import { kindText, TABLE_WIDTH, wrapWords } from '../sweep/format.ts';
 import type { CaseResult, SuiteResult } from './suite.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -16,21 +16,20 @@ function foundWords(cr: CaseResult): string[] {
   });
 }
 
+const INDENT = ' '.repeat(15);
+
 export function formatSuite(res: SuiteResult, c: ChalkInstance): string {
-  const width = (title: string, cells: string[], max: number) => Math.min(max, Math.max(title.length, ...cells.map((x) => x.length)));
-  const columns: Column[] = [
-    { title: 'scenario', width: width('scenario', res.cases.map((x) => x.scenario), 26), align: 'left' },
-    { title: 'case', width: width('case', res.cases.map((x) => x.label), 26), align: 'left' },
-    { title: 'seeds', width: 5, align: 'right' },
-    { title: 'verdict', width: 7, align: 'left' },
-  ];
-  const lastWidth = 100 - columns.reduce((w, col) => w + col.width + 2, 0);
-  const rows = res.cases.map((cr) => ({
-    cells: [cr.scenario, cr.label, String(cr.seeds), cr.broken.length > 0 ? 'BROKEN' : cr.pass ? 'ok' : 'FAIL'],
-    last: wrapWords([`expects ${cr.expected.join(', ') || 'nothing'}:`, ...foundWords(cr)], lastWidth),
-    after: [],
-  }));
-  const out = renderTable(columns, rows, c, 'expected, then found (seeds)');
+  // Two lines a case: verdict, seeds and the case's name; then what it expects and what was found (wrapped).
+  const out = [c.bold('verdict  seeds  scenario / case')];
+  for (const cr of res.cases) {
+    const verdict = cr.broken.length > 0 ? c.magenta.bold('BROKEN ') : cr.pass ? c.green('ok'.padEnd(7)) : c.red.bold('FAIL'.padEnd(7));
+    const name = `${cr.scenario} / ${cr.label}`;
+    const room = TABLE_WIDTH - INDENT.length;
+    out.push(`${verdict}  ${String(cr.seeds).padStart(5)}  ${name.length <= room ? name : `${name.slice(0, room - 1)}…`}`);
+    const found = foundWords(cr);
+    const words = [`expected: ${cr.expected.join(', ') || 'nothing'} · found:`, ...(found.length > 0 ? found : ['nothing'])];
+    for (const line of wrapWords(words, TABLE_WIDTH - INDENT.length)) out.push(c.dim(INDENT + line.replace(/:,$/, ':').replace('found:,', 'found:')));
+  }
   out.push('');
   for (const cr of res.cases) {
     if (cr.pass) continue;
@@ -40,6 +39,7 @@ export function formatSuite(res: SuiteResult, c: ChalkInstance): string {
       const f = cr.found.find((x) => x.kind === k)!;
       out.push(`  unexpected ${k} in ${f.seeds} seed(s); first: ${f.reproduce}`);
     }
+    for (const b of cr.broken) out.push(c.magenta(`  simulator broke (${b.verdict}) at seed ${b.seed}: ${b.message}; reproduce: ${b.reproduce}`));
   }
   const failed = res.cases.filter((x) => !x.pass).length;
   out.push(`${res.pass ? c.green.bold('SUITE PASS') : c.red.bold('SUITE FAIL')}  ${res.cases.length - failed}/${res.cases.length} cases as expected · ${n(res.runs)} runs · ${n(res.events)} events`);

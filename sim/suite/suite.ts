@@ -66,7 +66,7 @@ export function judgeCase(scenario: Scenario, caseIndex: number, seeds: number, 
   for (const run of [...runs].sort((a, b) => a.seed - b.seed)) {
     events += run.events;
     if (run.verdict === 'budget-exceeded' || run.verdict === 'invariant-broken') {
-      broken.push({ seed: run.seed, verdict: run.verdict, message: run.error ?? run.verdict, reproduce: run.reproduce });
+      broken.push({ seed: run.seed, verdict: run.verdict, message: run.error ?? '', reproduce: run.reproduce });
     }
     for (const kind of Object.keys(run.kinds)) {
       const s = found.get(kind);
@@ -91,8 +91,9 @@ export function runCase(scenario: Scenario, caseIndex: number, seeds: number): C
   const runs: RunSummary[] = [];
   for (let seed = 1; seed <= seeds; seed++) {
     runs.push(executeRun({
-      scenario, source: scenario, case: caseIndex + 1, mode: c.mode, bugs: c.bugs, overrides: { producer: c.producer, consumer: c.consumer },
-      kafka: c.kafka, seed, swarm: false, reproduce: reproduceCommand(scenario, { caseIndex, seed }),
+      scenario, source: scenario, case: caseIndex + 1, mode: c.mode, bugs: c.bugs, kafka: c.kafka,
+      overrides: { producer: c.producer, consumer: c.consumer },
+      seed, swarm: false, reproduce: reproduceCommand(scenario, { caseIndex, seed }),
     }).summary);
   }
   return judgeCase(scenario, caseIndex, seeds, runs);

@@ -46,8 +46,7 @@ export interface Column {
  * span several lines. `after` adds lines under a row (its reproduce command).
  */
 export function renderTable(columns: Column[], rows: { cells: string[]; last: string[]; after: string[] }[], c: ChalkInstance, lastTitle: string): string[] {
-  const fixed = columns.reduce((w, col) => w + col.width + GAP.length, 0);
-  const lastWidth = Math.max(20, TABLE_WIDTH - fixed);
+  const lastWidth = lastColumnWidth(columns);
   const pad = (text: string, col: Column) => (col.align === 'right' ? text.padStart(col.width) : text.padEnd(col.width));
   const out = [c.bold([...columns.map((col) => pad(col.title, col)), lastTitle].join(GAP).trimEnd())];
   const blank = columns.map((col) => ' '.repeat(col.width)).join(GAP) + GAP;
@@ -60,13 +59,29 @@ export function renderTable(columns: Column[], rows: { cells: string[]; last: st
   return out;
 }
 
+/** The least the last column gets: names give way first (they are cut in the middle), the kinds do not. */
+const LAST_MIN = 34;
+const NAME_MIN = 12;
+
+function lastColumnWidth(columns: readonly Column[]): number {
+  return TABLE_WIDTH - columns.reduce((w, col) => w + col.width + GAP.length, 0);
+}
+
+/** Narrows the first (name) columns, widest first, until the last column has LAST_MIN characters. */
+function makeRoom(columns: Column[], names: number): void {
+  while (lastColumnWidth(columns) < LAST_MIN) {
+    const widest = columns.slice(0, names).reduce((a, b) => (b.width > a.width ? b : a));
+    if (widest.width <= NAME_MIN) return;
+    widest.width--;
+  }
+}
+
 function modeCell(r: SweepRow): string {
-  return [r.mode, ...r.bugs.map((b) => `+${b}`)].join(' ');
+  return [r.mode, ...r.bugs.map((b) => `+${b}`), ...(r.swarm ? ['(swarm)'] : [])].join(' ');
 }
 
 export function formatSweep(t: SweepTotals, c: ChalkInstance): string {
   const releases = new Set(t.rows.map((r) => r.kafka));
-  const anySwarm = t.rows.some((r) => r.swarm);
   const anyBroken = t.broken > 0;
   const width = (title: string, cells: string[], max: number) => Math.min(max, Math.max(title.length, ...cells.map((x) => x.length)));
   const columns: Column[] = [
@@ -77,21 +92,22 @@ export function formatSweep(t: SweepTotals, c: ChalkInstance): string {
   columns.push({ title: 'runs', width: width('runs', t.rows.map((r) => n(r.runs)), 9), align: 'right' });
   columns.push({ title: 'failing', width: width('failing', t.rows.map((r) => n(r.failing)), 9), align: 'right' });
   if (anyBroken) columns.push({ title: 'broken', width: 6, align: 'right' });
-  const fixed = columns.reduce((w, col) => w + col.width + GAP.length, 0);
+  makeRoom(columns, 2);
   const rows = t.rows.map((r) => {
     const cells = [r.scenario, modeCell(r)];
     if (releases.size > 1) cells.push(r.kafka);
     cells.push(n(r.runs), r.failing > 0 ? n(r.failing) : '0');
     if (anyBroken) cells.push(n(r.broken));
     const after: string[] = [];
-    if (r.firstFailing) after.push(`  ↳ first failing seed ${r.firstFailingSeed}: ${r.firstFailing}`);
+    if (r.firstFailing) after.push(`  ↳ seed ${r.firstFailingSeed}: ${r.firstFailing}`);
     if (r.firstBroken) after.push(`  ↳ simulator broke at seed ${r.firstBroken.seed} (${r.firstBroken.error}): ${r.firstBroken.reproduce}`);
-    return { cells, last: wrapWords(r.kinds.map(kindText), TABLE_WIDTH - fixed), after };
+    return { cells, last: wrapWords(r.kinds.map(kindText), lastColumnWidth(columns)), after };
   });
   const out = renderTable(columns, rows, c, 'anomaly kinds (seeds)');
   out.push('');
   const verdict = t.failing > 0 ? c.red.bold(`${n(t.failing)} failing`) : c.green.bold('no failures');
   const broken = anyBroken ? ` · ${c.yellow.bold(`${n(t.broken)} runs broke the simulator`)} (not findings; see above)` : '';
-  out.push(`${verdict}${broken} · ${n(t.runs)} runs · ${n(t.events)} events${anySwarm ? ' · swarm' : ''}`);
+  if (t.failing > 0) out.push(c.dim('↳ the command that reproduces the row\'s first failing seed'));
+  out.push(`${verdict}${broken} · ${n(t.runs)} runs · ${n(t.events)} events`);
   return out.join('\n');
 }

@@ -1,7 +1,7 @@
 // The plan is the contract between shards: one fixed order, distinct keys, and shards that cover it once.
 import { describe, expect, it } from 'vitest';
 import { resolveScenarioPath } from '../scenario/load.ts';
-import { planSuite, planSweep, shardTasks } from './plan.ts';
+import { checkPlan, planSuite, planSweep, shardTasks } from './plan.ts';
 import { loadWithSource } from './scenarios.ts';
 
 const loaded = ['lost-ack', 'random-faults'].map((n) => loadWithSource(resolveScenarioPath(n)));
@@ -22,6 +22,15 @@ describe('planSweep', () => {
       expect(shards.flat().map((t) => t.key).sort()).toEqual(tasks.map((t) => t.key).sort());
       expect(shardTasks(tasks, { index: 1, count })).toEqual(shards[0]);
     }
+  });
+});
+
+describe('checkPlan', () => {
+  it('refuses a combination the model cannot configure, naming the file, before anything runs', () => {
+    const tasks = planSweep(loaded, { seeds: { from: 1, to: 2 }, modes: ['at-least-once', 'idempotent'], bugs: [], swarm: false, outDir: null });
+    expect(() => checkPlan(tasks, loaded)).not.toThrow();
+    const acks1 = tasks.map((t) => ({ ...t, overrides: { producer: { acks: 1 as const }, consumer: {} } }));
+    expect(() => checkPlan(acks1, loaded)).toThrow(/lost-ack\.yaml: mode idempotent: enable\.idempotence requires acks=all/);
   });
 });
 

@@ -1,11 +1,11 @@
 // What a sweep or a suite runs, as a list of tasks in one fixed order (scenario, case or mode, seed), so a
 // shard (`--shard i/n`: every n-th task from the i-th) is the same slice on every machine, and a resumed
 // sweep can tell by key which tasks are already done.
-import { resolveRelease } from '../kafka/releases.ts';
-import type { Bug, Mode, Overrides, Scenario } from '../scenario/types.ts';
+import { ConfigError, resolveConfig } from '../run/run-scenario.ts';
+import type { Bug, Mode, Overrides } from '../scenario/types.ts';
 import { reproduceCommand } from '../suite/reproduce.ts';
 import { runKey } from './results.ts';
-import { scenarioHash } from './run-one.ts';
+import { releaseOf, scenarioHash } from './run-one.ts';
 import type { LoadedScenario } from './scenarios.ts';
 
 /** One run, as plain data a worker thread can receive. */
@@ -41,13 +41,10 @@ export interface SweepPlanOptions {
 
 const NO_OVERRIDES: Overrides = { producer: {}, consumer: {} };
 
-/** The release a task's key names: the one the run will model (asked for, else the scenario's, else the newest). */
-function releaseKey(kafka: string | undefined, scenario: Scenario): string {
-  return resolveRelease(kafka ?? scenario.kafka).release;
-}
-
 function task(l: LoadedScenario, t: Omit<SweepTask, 'key' | 'scenarioFile'>): SweepTask {
-  const key = runKey({ scenarioHash: scenarioHash(l.source), case: t.case, mode: t.mode, bugs: t.bugs, kafka: releaseKey(t.kafka, l.scenario), seed: t.seed, swarm: t.swarm });
+  // The key names the release the run will model, as its summary will, so --resume can match them.
+  const kafka = releaseOf(l.scenario, t.kafka);
+  const key = runKey({ scenarioHash: scenarioHash(l.source), case: t.case, mode: t.mode, bugs: t.bugs, kafka, seed: t.seed, swarm: t.swarm });
   return { key, scenarioFile: l.scenario.file, ...t };
 }
 
@@ -73,13 +70,34 @@ export function planSuite(scenarios: readonly LoadedScenario[], seeds: number | 
       for (let seed = 1; seed <= (seeds ?? l.scenario.seeds); seed++) {
         const reproduce = reproduceCommand(l.scenario, { caseIndex: i, seed });
         tasks.push(task(l, {
-          case: i + 1, mode: c.mode, bugs: c.bugs, overrides: { producer: c.producer, consumer: c.consumer }, kafka: c.kafka,
+          case: i + 1, mode: c.mode, bugs: c.bugs, kafka: c.kafka, overrides: { producer: c.producer, consumer: c.consumer },
           seed, swarm: false, reproduce, outDir,
         }));
       }
     });
   }
   return tasks;
+}
+
+/**
+ * Refuses, before anything runs, a plan with a combination the model cannot configure (a scenario that
+ * sets acks=1 swept in a mode with idempotence, say): one line naming the file, instead of every worker
+ * failing on it later.
+ */
+export function checkPlan(tasks: readonly SweepTask[], scenarios: readonly LoadedScenario[]): void {
+  const byFile = new Map(scenarios.map((l) => [l.scenario.file, l.scenario]));
+  const seen = new Set<string>();
+  for (const t of tasks) {
+    const combo = JSON.stringify([t.scenarioFile, t.mode, t.bugs, t.kafka, t.overrides]);
+    if (seen.has(combo)) continue;
+    seen.add(combo);
+    try {
+      resolveConfig(byFile.get(t.scenarioFile)!, { mode: t.mode, seed: t.seed, bugs: t.bugs, kafka: t.kafka, overrides: t.overrides });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ConfigError(`${t.scenarioFile}: ${e.message}`);
+      throw e;
+    }
+  }
 }
 
 export interface Shard {

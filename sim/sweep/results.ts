@@ -3,8 +3,9 @@
 // once its run is over, so a killed sweep keeps every run it finished, and `--resume` skips them by key.
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { SwarmChoice } from '../faults/random-schedule.ts';
+import type { Verdict } from '../report/run-report.ts';
 
-export type Verdict = 'pass' | 'fail' | 'budget-exceeded' | 'invariant-broken';
+export type { Verdict };
 export const VERDICTS: readonly Verdict[] = ['pass', 'fail', 'budget-exceeded', 'invariant-broken'];
 
 export interface RunSummary {

@@ -6,11 +6,13 @@ import { check } from '../check/checker.ts';
 import { RandomStream } from '../core/random.ts';
 import { drawSwarm, type SwarmChoice } from '../faults/random-schedule.ts';
 import type { FaultSchedule } from '../faults/schedule.ts';
+import type { RunBudget } from '../core/invariant.ts';
+import { resolveRelease } from '../kafka/releases.ts';
 import { buildRunReport, type RunReport } from '../report/run-report.ts';
 import { ConfigError, runScenario, type RunOptions, type RunResult } from '../run/run-scenario.ts';
 import type { Bug, Mode, Overrides, Scenario } from '../scenario/types.ts';
 import { eosSimVersion, type ReplayFile } from './replay-file.ts';
-import type { RunSummary, Verdict } from './results.ts';
+import type { RunSummary } from './results.ts';
 
 export interface RunSpec {
   scenario: Scenario;
@@ -26,11 +28,11 @@ export interface RunSpec {
   seed: number;
   /** Draw a swarm subset of the scenario's random fault kinds for this seed. */
   swarm: boolean;
+  /** Limits of the run (the model's default when absent). */
+  budget?: RunBudget;
   /** Replay this schedule instead of the scenario's (replay, shrink). */
   schedule?: FaultSchedule;
   keepTrace?: boolean;
-  /** The run's event and memory budget (the model's default when absent). */
-  budget?: RunOptions['budget'];
   reproduce: string;
 }
 
@@ -61,25 +63,24 @@ export function swarmScenario(scenario: Scenario, seed: number): { scenario: Sce
   return { scenario: { ...scenario, faults: { ...scenario.faults, random: { ...random, ...swarm } } }, swarm };
 }
 
-/** The modelled release a run reports: the lead's RunResult.release once it exists, else what was asked. */
-function releaseOf(run: RunResult | null, spec: RunSpec): string {
-  const r = (run as { release?: string } | null)?.release;
-  return r ?? spec.kafka ?? 'newest';
+/** The release a run models, as its summary names it: the one asked for, else the scenario's, else the newest. */
+export function releaseOf(scenario: Scenario, kafka: string | undefined): string {
+  return resolveRelease(kafka ?? scenario.kafka).release;
 }
 
-/** How the run ended, as a verdict; a simulator failure is never read as a finding. */
-function outcomeOf(run: RunResult, report: RunReport): { verdict: Verdict; error?: string } {
-  const outcome = (run as { outcome?: { kind: string; message?: string; what?: string; limit?: number } }).outcome;
-  if (outcome?.kind === 'budget-exceeded') return { verdict: 'budget-exceeded', error: `${outcome.what} budget of ${outcome.limit} exceeded` };
-  if (outcome?.kind === 'invariant-broken') return { verdict: 'invariant-broken', error: outcome.message };
-  return { verdict: report.verdict };
+/** What broke, for a run whose simulator broke; a simulator failure is never read as a finding. */
+function errorOf(run: RunResult): string | undefined {
+  const o = run.outcome;
+  if (o.kind === 'budget-exceeded') return `more than ${o.limit} ${o.what === 'events' ? 'events executed' : 'events queued at once'} at ${o.atUs} µs`;
+  if (o.kind === 'invariant-broken') return `${o.message} at ${o.atUs} µs`;
+  return undefined;
 }
 
 export function executeRun(spec: RunSpec): RunOutcome {
   const { scenario, swarm } = spec.swarm && spec.schedule === undefined
     ? swarmScenario(spec.scenario, spec.seed)
     : { scenario: spec.scenario, swarm: null };
-  const options: RunOptions & { kafka?: string } = {
+  const options: RunOptions = {
     mode: spec.mode, seed: spec.seed, bugs: spec.bugs, overrides: spec.overrides, kafka: spec.kafka,
     schedule: spec.schedule, keepTrace: spec.keepTrace, budget: spec.budget,
   };
@@ -92,17 +93,19 @@ export function executeRun(spec: RunSpec): RunOutcome {
   try {
     run = runScenario(scenario, options);
   } catch (e) {
-    // Bad input is the caller's to report (exit 2); anything else thrown is the simulator breaking.
+    // Bad input is the caller's to report (exit 2); anything else thrown is the simulator breaking in a
+    // way runScenario did not catch as an outcome.
     if (e instanceof ConfigError) throw e;
     const message = e instanceof Error ? e.message : String(e);
     return {
-      summary: { ...identity(releaseOf(null, spec)), verdict: 'invariant-broken', kinds: {}, traceHash: '', events: 0, virtualTimeUs: 0, error: message, ...trailer },
+      summary: { ...identity(releaseOf(scenario, spec.kafka)), verdict: 'invariant-broken', kinds: {}, traceHash: '', events: 0, virtualTimeUs: 0, error: message, ...trailer },
       run: null, report: null, replay: null,
     };
   }
   const report = buildRunReport(scenario.file, run, check(run.history), spec.reproduce);
-  const { verdict, error } = outcomeOf(run, report);
-  const kafka = releaseOf(run, spec);
+  const verdict = report.verdict;
+  const error = errorOf(run);
+  const kafka = run.release;
   const summary: RunSummary = {
     ...identity(kafka), verdict, kinds: report.counts, traceHash: run.traceHash, events: run.events, virtualTimeUs: run.virtualTimeUs,
     ...(error === undefined ? {} : { error }), ...trailer,

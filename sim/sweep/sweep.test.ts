@@ -36,7 +36,7 @@ describe('sweep', () => {
   let a: RunSummary[] = [];
   beforeAll(async () => {
     a = await sweep(plan(one), one, 1);
-  });
+  }, 120_000);
 
   it('gives the same results and table with 1 and 2 workers, and streams every run to results.jsonl', async () => {
     const two = mkdtempSync(join(tmpdir(), 'eos-sweep-2-'));
@@ -85,7 +85,10 @@ describe('sweep', () => {
 
   it('refuses to resume a results file of another sweep', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eos-sweep-other-'));
-    const other: RunSummary = { ...JSON.parse('{}'), scenario: 'x', scenarioHash: 'abc', case: null, mode: 'idempotent', bugs: [], kafka: 'newest', seed: 1, swarm: null, verdict: 'pass', kinds: {} };
+    const other: RunSummary = {
+      scenario: 'x', scenarioHash: 'abc', case: null, mode: 'idempotent', bugs: [], kafka: '4.2', seed: 1, swarm: null,
+      verdict: 'pass', kinds: {}, traceHash: '0', events: 1, virtualTimeUs: 1, reproduce: 'r', failureFile: null,
+    };
     writeFileSync(join(dir, RESULTS_FILE), JSON.stringify(other) + '\n');
     expect(() => runSweep(plan(dir), { outDir: dir, jobs: 1, resume: true })).toThrow(/does not plan.*another --out/);
   });
