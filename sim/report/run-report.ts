@@ -34,7 +34,7 @@ export interface RunReport {
   virtualTimeUs: number;
   quiesced: boolean;
   schedule: FaultSchedule;
-  stats: CheckStats & { messagesSent: number; messagesLost: number };
+  stats: CheckStats & { messagesSent: number; messagesLost: number; lateRequests: number };
   reproduce: string;
   /** The build that wrote the report. */
   eosSimVersion: string;
