@@ -1,7 +1,7 @@
 // The CLI as a user meets it: exit codes (0 pass, 1 violation, 2 bad usage or input), the JSON contract,
 // clear messages for bad input, and nothing written when the input is bad.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,5 +134,11 @@ describe('eos-sim list and help', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--seed');
     expect(r.stdout).toContain('--mode');
+  });
+
+  it('prints the version of package.json with --version', () => {
+    const r = cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
   });
 });

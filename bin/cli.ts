@@ -8,6 +8,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import YAML from 'yaml';
+import packageJson from '../package.json' with { type: 'json' };
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
 import { check } from '../sim/check/checker.ts';
 import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
@@ -476,6 +477,7 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('eos-sim')
     .description('Deterministic simulator of Apache Kafka\'s exactly-once machinery, with a history checker.\nExit codes: 0 no violation, 1 violation found, 2 bad usage or input, 3 the simulator itself broke (model invariant, budget).')
+    .version(packageJson.version, '-V, --version', 'print the eos-sim version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 

@@ -331,16 +331,21 @@ export class KafkaProducer implements NetNode {
       return;
     }
     if (err) b.maybeWritten = true;
-    if (this.txn && (this.fatalError || FENCED.has(error))) {
+    // A Produce answered INVALID_PRODUCER_EPOCH is abortable, not fatal (KIP-588): the coordinator may
+    // have bumped the epoch to abort a timed-out transaction. Whether this instance was fenced shows at
+    // EndTxn, which answers PRODUCER_FENCED.
+    if (this.txn && (this.fatalError || (FENCED.has(error) && error !== 'INVALID_PRODUCER_EPOCH'))) {
       this.fence(error);
       this.finish(q, b, { status: b.maybeWritten ? 'info' : 'fail', offset: null, error: this.fatalError! });
       return;
     }
-    if (this.txn && (error === 'REQUEST_TIMED_OUT' || error === 'INVALID_TXN_STATE')) {
-      // The transaction cannot know whether this batch is in: it must be aborted (Kafka: abortable error).
+    if (this.txn && (error === 'INVALID_TXN_STATE' || error === 'INVALID_PRODUCER_EPOCH')) {
+      // The partition refused the write for this transaction: the application must abort it.
       this.giveUp(q, b, error);
       return;
     }
+    // A request timeout is retriable, as in Kafka's Sender: the same batch goes again with the same
+    // sequence (the broker drops whichever copy comes second) until delivery.timeout.ms.
     if (STALE_METADATA.has(error)) this.metadata.refresh(this.drainAllOnRefresh);
     // With idempotence, an out-of-order answer while an earlier batch is unresolved is a consequence of
     // that batch's failure, not a gap: retry in order once it is resolved.

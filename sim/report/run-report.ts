@@ -32,7 +32,7 @@ export interface RunReport {
   virtualTimeUs: number;
   quiesced: boolean;
   schedule: FaultSchedule;
-  stats: CheckStats & { messagesSent: number; messagesLost: number };
+  stats: CheckStats & { messagesSent: number; messagesLost: number; lateRequests: number };
   reproduce: string;
   /** Where the model's simplifications are listed (a report is only as true as the model behind it). */
   model: string;

@@ -42,7 +42,7 @@ export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   const s = r.stats;
   const writes = [`sends ok/info/fail ${s.sends.ok}/${s.sends.info}/${s.sends.fail}`];
   if (s.txns.ok + s.txns.info + s.txns.fail > 0) writes.push(`transactions committed/unknown/aborted ${s.txns.ok}/${s.txns.info}/${s.txns.fail}`);
-  out.push(`  messages ${n(s.messagesSent)} sent, ${n(s.messagesLost)} lost · ops ${n(s.ops)} · ${writes.join(' · ')} · polls ${n(s.polls)} read ${n(s.valuesRead)} · applied ${n(s.applies)}`);
+  out.push(`  messages ${n(s.messagesSent)} sent, ${n(s.messagesLost)} lost, ${n(s.lateRequests)} late (served after their client closed) · ops ${n(s.ops)} · ${writes.join(' · ')} · polls ${n(s.polls)} read ${n(s.valuesRead)} · applied ${n(s.applies)}`);
   out.push(`  faults: ${r.schedule.length === 0 ? 'none' : `${r.schedule.length} scheduled`}${r.quiesced ? '' : c.yellow(' · did not quiesce')}`);
   // The schedule is data (random ones are drawn before the run): show it, so a story can be read and replayed.
   for (const e of r.schedule.slice(0, MAX_FAULTS_SHOWN)) out.push(c.dim(`    ${(e.atMs / 1000).toFixed(3)} s  ${describeFault(e)}`));

@@ -73,7 +73,8 @@ export interface RunResult {
   stuck: string[];
   /** Whether the simulation itself held up: a broken run's history is not judged (exit code 3). */
   outcome: RunOutcome;
-  network: { messagesSent: number; messagesLost: number };
+  /** lateRequests: requests served after their client had closed the connection (Network.requestsServedAfterClose). */
+  network: { messagesSent: number; messagesLost: number; lateRequests: number };
 }
 
 export class ConfigError extends Error {}
@@ -209,6 +210,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     crashBroker: (id, kind) => cluster.crashBroker(id, kind),
     restartBroker: (id) => cluster.restartBroker(id),
     leaderOf: (key) => cluster.leaderOf(key),
+    nodesOf: (name) => clients.get(name)?.nodes() ?? [name],
     crashClient: (name) => clients.get(name)?.crash(),
     restartClient: (name) => {
       const c = clients.get(name);
@@ -318,7 +320,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     history: { header, ops: recorder.ops, finals },
     traceHash: sim.trace.hash(), trace: sim.trace.records, events: sim.events, virtualTimeUs: sim.nowUs,
     quiesced, stuck: quiesced || outcome.kind !== 'completed' ? [] : stuck(), outcome,
-    network: { messagesSent: net.messagesSent, messagesLost: net.messagesLost },
+    network: { messagesSent: net.messagesSent, messagesLost: net.messagesLost, lateRequests: net.requestsServedAfterClose },
   };
 }
 
