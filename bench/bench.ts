@@ -372,11 +372,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const options: BenchOptions = { quick: argv.includes('--quick'), json: argv.includes('--json') };
   const simulator = await bench(options);
+  const parts: BenchPart[] = [{ key: 'simulator', result: simulator, text: formatText(simulator) }];
+  // Further parts go here, each run after the simulator's: e.g. the checker's (bench/checker.ts).
   const sweep = benchSweep(options);
-  const parts: BenchPart[] = [
-    { key: 'simulator', result: simulator, text: formatText(simulator) },
-    { key: 'sweep', result: sweep, text: formatSweepBench(sweep) },
-  ];
+  parts.push({ key: 'sweep', result: sweep, text: formatSweepBench(sweep) });
   console.log(options.json
     ? JSON.stringify(Object.fromEntries(parts.map((p) => [p.key, p.result])))
     : parts.map((p) => p.text).join('\n\n'));
