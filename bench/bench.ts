@@ -30,6 +30,7 @@ import { benchChecker, formatCheckerBench } from './checker.ts';
 import { runScenario } from '../sim/run/run-scenario.ts';
 import { loadScenario, resolveScenarioPath } from '../sim/scenario/load.ts';
 import type { Mode, Scenario } from '../sim/scenario/types.ts';
+import { benchSweep, formatSweepBench } from './sweep.ts';
 
 export const TARGET_EVENTS_PER_SEC = 1_000_000;
 export const TARGET_COST_RATIO = 5;
@@ -376,6 +377,8 @@ async function main(argv: string[]): Promise<void> {
   // Further parts go here, each run after the simulator's: e.g. the checker's (bench/checker.ts).
   const checker = benchChecker(options.quick ? 100_000 : 1_000_000);
   parts.push({ key: 'checker', result: checker, text: formatCheckerBench(checker) });
+  const sweep = benchSweep(options);
+  parts.push({ key: 'sweep', result: sweep, text: formatSweepBench(sweep) });
   console.log(options.json
     ? JSON.stringify(Object.fromEntries(parts.map((p) => [p.key, p.result])))
     : parts.map((p) => p.text).join('\n\n'));

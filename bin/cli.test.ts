@@ -135,7 +135,7 @@ describe('eos-sim check and export', () => {
     expect(Object.keys(counts).filter((k) => counts[k] > 0)).toEqual(['lost-write', 'duplicate', 'aborted-read', 'broken-atomicity']);
 
     expect(cli('run', 'lost-ack', '--mode', 'at-least-once', '--seed', '1', '--out', dir).code).toBe(1);
-    const run = join(dir, 'lost-ack-at-least-once-seed1');
+    const run = join(dir, 'lost-ack-at-least-once-seed1-kafka4.2');
     const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
     const edn = join(dir, 'run.edn');
     const exported = cli('export', '--format', 'edn', join(run, 'history.jsonl'), '--out', edn);
@@ -167,7 +167,7 @@ describe('eos-sim check and export', () => {
     writeFileSync(file, 'name: empty\ndescription: no expectations\n');
     const r = cli('suite', file);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('nothing checked');
+    expect(r.stderr).toContain('nothing to check');
   });
 
   it('refuses a history too large for the memory it may use with exit 2 and a clear message, not a crash', () => {

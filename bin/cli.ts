@@ -1,33 +1,59 @@
 // The command line: run one seeded scenario, run the scenario suite, judge a history file, list what
 // there is. Exit codes: 0 no violation, 1 violation found, 2 bad usage or input (nothing written).
-import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  accessSync, closeSync, constants as fsConstants, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
-import YAML from 'yaml';
 import packageJson from '../package.json' with { type: 'json' };
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
-import { check } from '../sim/check/checker.ts';
 import { historyToEdnLines } from '../sim/check/edn.ts';
 import { historyToJsonl, HistoryError } from '../sim/check/parse.ts';
 import { checkHistoryFile, readHistoryFile } from '../sim/check/read.ts';
 import { DEFAULT_BUDGET } from '../sim/core/invariant.ts';
+import { describeFault } from '../sim/faults/nemesis.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
 import { knownReleasesText, NEWEST_RELEASE, RELEASE_LINES, ReleaseError, resolveRelease } from '../sim/kafka/releases.ts';
-import { buildRunReport, verdictExitCode } from '../sim/report/run-report.ts';
-import { formatAnomalies, formatRunReport, formatSuite } from '../sim/report/text.ts';
-import { ConfigError, runScenario } from '../sim/run/run-scenario.ts';
-import { consumerOverrides, producerOverrides } from '../sim/scenario/format.ts';
-import { listScenarios, loadScenario, resolveScenarioPath, ScenarioError } from '../sim/scenario/load.ts';
+import { verdictExitCode } from '../sim/report/run-report.ts';
+import { formatAnomalies, formatRunReport } from '../sim/report/text.ts';
+import { ConfigError } from '../sim/run/run-scenario.ts';
+import { transactionalProblem, transactionalWithoutIdempotence } from '../sim/scenario/format.ts';
+import { parseSets as parseScenarioSets } from '../sim/scenario/set.ts';
+import { listScenarios, resolveScenarioPath, ScenarioError } from '../sim/scenario/load.ts';
 import { SchemaIssue } from '../sim/scenario/schema.ts';
-import { BUGS, MODES, type Bug, type Mode, type Overrides, type Scenario } from '../sim/scenario/types.ts';
+import { BUGS, MODES, type Bug, type Mode, type Overrides } from '../sim/scenario/types.ts';
 import { BUG_DESCRIPTIONS } from '../sim/workload/bugs.ts';
 import { MODE_PRESETS } from '../sim/workload/modes.ts';
+import { formatSuite } from '../sim/suite/format.ts';
 import { reproduceCommand } from '../sim/suite/reproduce.ts';
-import { runSuite, suiteRunCount } from '../sim/suite/suite.ts';
+import { judgeSuite } from '../sim/suite/suite.ts';
+import { formatSweep } from '../sim/sweep/format.ts';
+import { checkPlan, planSuite, planSweep, shardTasks, type SeedRange, type Shard, type SweepTask } from '../sim/sweep/plan.ts';
+import { defaultJobs, runOnPool } from '../sim/sweep/pool.ts';
+import { startProgress, type Progress } from '../sim/sweep/progress.ts';
+import { eosSimVersion, readReplayFile, replayFileName, replayScenario, ReplayFileError, writeReplayFile } from '../sim/sweep/replay-file.ts';
+import { readResults, ResultsError, sortSummaries, summaryKey, type RunSummary } from '../sim/sweep/results.ts';
+import { executeRun } from '../sim/sweep/run-one.ts';
+import { shrinkKind, shrinkReplay } from '../sim/sweep/shrink-replay.ts';
+import { loadWithSource } from '../sim/sweep/scenarios.ts';
+import { RESULTS_FILE, runSweep, SweepError } from '../sim/sweep/sweep.ts';
+import { tabulate } from '../sim/sweep/table.ts';
+import { REPORT_FORMATS, type ReportFormat } from '../sim/report/formats.ts';
+import { registerReportCommand, ReportInputError, writeResultsReports, writeRunReports } from './report-command.ts';
 
 /** Bad usage or input: printed as is, exit code 2. */
 class UsageError extends Error {}
+
+/** The simulator itself failed (a model invariant, a budget): exit code 3, never read as a finding. */
+class SimulatorBroke extends Error {}
+
+/** Files a run writes into its --out folder. */
+const RUN_FILES = ['history.jsonl', 'report.json', 'trace.txt'];
+
+const SCENARIO_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 function colours(): ChalkInstance {
   const on = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -59,31 +85,19 @@ function parseRelease(text: string): string {
   }
 }
 
-function load(nameOrPath: string): Scenario {
-  return loadScenario(resolveScenarioPath(nameOrPath));
-}
-
-/** --set producer.acks=1: validated by the same rules as the scenario file's producer/consumer sections. */
+/** --set producer.acks=1 (repeatable): validated by the same rules as the scenario file's producer/consumer sections. */
 function parseSets(sets: string[]): Overrides {
-  const out: Overrides = { producer: {}, consumer: {} };
-  for (const s of sets) {
-    const m = /^(producer|consumer)\.(\w+)=(.*)$/.exec(s);
-    if (!m) throw new UsageError(`--set: ${JSON.stringify(s)} is not of the form section.field=value (allowed sections: producer, consumer)`);
-    const [, section, field, raw] = m;
-    const spec = section === 'producer' ? producerOverrides : consumerOverrides;
-    try {
-      const parsed = spec.parse({ [field]: YAML.parse(raw) }, [section]) as Record<string, unknown>;
-      Object.assign(out[section as 'producer' | 'consumer'], parsed);
-    } catch (e) {
-      if (e instanceof SchemaIssue) throw new UsageError(`--set: ${e.message}`);
-      throw e;
-    }
+  try {
+    return parseScenarioSets(sets);
+  } catch (e) {
+    if (e instanceof SchemaIssue) throw new UsageError(`--set: ${e.message}`);
+    throw e;
   }
-  return out;
 }
 
 interface RunFlags {
-  seed: string;
+  /** Every --seed given; a run has one, so more than one is an error rather than "the last wins". */
+  seed: string[];
   mode?: string;
   bug: string[];
   case?: string;
@@ -93,11 +107,39 @@ interface RunFlags {
   json?: boolean;
   out?: string;
   trace?: boolean;
+  swarm?: boolean;
+  report: ReportFormat[];
+}
+
+/** Where `--report` writes when no --out is given. */
+const DEFAULT_OUT = 'reports';
+
+/** A short hash of --set overrides, so runs that differ only in them get folders of their own. */
+function setsHash(sets: string[]): string | undefined {
+  return sets.length === 0 ? undefined : createHash('sha256').update(sets.join('\n')).digest('hex').slice(0, 8);
+}
+
+/**
+ * An --out folder checked before anything runs: created if missing, and writable; otherwise one line and
+ * exit 2, with nothing written.
+ */
+function usableOut(dir: string): string {
+  try {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out: ${dir} is a file, not a folder`);
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, fsConstants.W_OK);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--out: cannot write to ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return dir;
 }
 
 function commandRun(scenarioArg: string, flags: RunFlags): number {
-  const scenario = load(scenarioArg);
-  const seed = parseSeed(flags.seed);
+  if (flags.trace && !flags.out) throw new UsageError('--trace: the trace is written under --out; give --out DIR too');
+  const { scenario, source } = loadWithSource(resolveScenarioPath(scenarioArg));
+  if (flags.seed.length > 1) throw new UsageError(`--seed: given ${flags.seed.length} times (${flags.seed.join(', ')}); a run has one seed (allowed: one --seed; sweep --seeds A..B runs many)`);
+  const seed = parseSeed(flags.seed[0] ?? '1');
   let mode: Mode = 'at-least-once';
   let bugs: Bug[] = [];
   let overrides: Overrides = { producer: {}, consumer: {} };
@@ -117,48 +159,277 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   for (const b of flags.bug) if (!bugs.includes(b as Bug)) bugs.push(oneOfFlag('--bug', b, BUGS));
   const sets = parseSets(flags.set);
   overrides = { producer: { ...overrides.producer, ...sets.producer }, consumer: { ...overrides.consumer, ...sets.consumer } };
+  if (transactionalWithoutIdempotence(mode, [scenario.producer, overrides.producer])) {
+    const { problem, allowed } = transactionalProblem(`--mode ${mode}`, 'producer.transactional');
+    throw new UsageError(`${problem} (allowed: ${allowed})`);
+  }
+  const out = flags.out !== undefined ? usableOut(flags.out) : flags.report.length > 0 ? usableOut(DEFAULT_OUT) : undefined;
 
   const budget = flags.maxEvents === undefined ? undefined
     : { ...DEFAULT_BUDGET, maxEvents: parsePositive('--max-events', flags.maxEvents, Number.MAX_SAFE_INTEGER) };
-  const run = runScenario(scenario, { mode, seed, bugs, kafka, overrides, keepTrace: flags.trace === true, budget });
+  const swarm = flags.swarm === true;
   const reproduce = reproduceCommand(scenario, {
     seed, caseIndex,
     mode: caseIndex === undefined || flags.mode !== undefined ? mode : undefined,
-    bugs: flags.bug, kafka: flags.kafka === undefined ? undefined : kafka, sets: flags.set,
+    bugs: flags.bug, kafka: flags.kafka === undefined ? undefined : kafka, sets: flags.set, swarm,
   });
-  const report = buildRunReport(scenario.file, run, check(run.history), reproduce);
-  if (flags.out) {
-    const dir = join(flags.out, `${scenario.name}-${mode}${bugs.map((b) => `-${b}`).join('')}-seed${seed}`);
+  const { run, report: bare, summary, replay } = executeRun({
+    scenario, source, case: caseIndex === undefined ? null : caseIndex + 1, mode, bugs, overrides, kafka, seed, swarm,
+    // An HTML report draws the failure's diagram from the trace, so the run keeps it.
+    keepTrace: flags.trace === true || flags.report.includes('html'), budget, reproduce,
+  });
+  if (!run || !bare) throw new SimulatorBroke(`${summary.error} (reproduce: ${reproduce})`);
+  // The report names what ran: the scenario's content by its hash, the case and the overrides (and the release).
+  const report = { ...bare, scenarioHash: summary.scenarioHash, caseIndex, overrides };
+  if (out) {
+    const name = replayFileName({ ...summary, swarm, setsHash: setsHash(flags.set) });
+    const dir = join(out, basename(name, '.json'));
     mkdirSync(dir, { recursive: true });
+    // The folder is this run's alone (its name says scenario, mode, seed, bugs, case, release, swarm and
+    // overrides); a file an earlier run of it left that this one does not write (trace.txt) goes.
+    for (const f of RUN_FILES) rmSync(join(dir, f), { force: true });
     writeFileSync(join(dir, 'history.jsonl'), historyToJsonl(run.history));
     writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    if (run.trace) writeFileSync(join(dir, 'trace.txt'), run.trace.join('\n') + '\n');
-    if (!flags.json) process.stderr.write(`wrote ${dir}/{history.jsonl,report.json${run.trace ? ',trace.txt' : ''}}\n`);
+    if (flags.trace && run.trace) writeFileSync(join(dir, 'trace.txt'), run.trace.join('\n') + '\n');
+    const reports = writeRunReports(flags.report, dir, scenario, run, report, summary).map((f) => basename(f));
+    const written = [`${dir}/{${['history.jsonl', 'report.json', ...(flags.trace ? ['trace.txt'] : []), ...reports].join(',')}}`];
+    if (replay) written.push(join(out, writeReplayFile(out, name, replay)));
+    if (!flags.json) process.stderr.write(`wrote ${written.join(' and ')}\n`);
   }
-  if (flags.json) process.stdout.write(JSON.stringify({ ...report, virtualTimeUs: report.virtualTimeUs }) + '\n');
+  if (flags.json) process.stdout.write(JSON.stringify({ ...report, swarm: summary.swarm }) + '\n');
   else process.stdout.write(formatRunReport(report, colours()) + '\n');
-  return verdictExitCode(report.verdict);
+  return verdictExitCode(summary.verdict);
 }
 
-function commandSuite(names: string[], flags: { seeds?: string; json?: boolean }): number {
-  const files = names.length > 0 ? names.map((x) => resolveScenarioPath(x)) : listScenarios().map((s) => s.file);
-  const scenarios = files.map((f) => loadScenario(f));
-  const seeds = flags.seeds === undefined ? undefined : parsePositive('--seeds', flags.seeds, 100000);
-  const total = suiteRunCount(scenarios, seeds);
-  if (total === 0) throw new UsageError(`nothing checked: ${scenarios.map((x) => x.name).join(', ')} declare${scenarios.length === 1 ? 's' : ''} no expectation cases`);
-  let done = 0;
-  const progress = process.stderr.isTTY;
-  const result = runSuite(scenarios, {
-    seeds,
-    onRun: () => {
-      done++;
-      if (progress && (done % 10 === 0 || done === total)) process.stderr.write(`\r  running ${done}/${total} runs…`);
+/** Scenario arguments: shipped names, files, or folders (every scenario file in them, by name). */
+function scenarioFiles(args: string[]): string[] {
+  const files: string[] = [];
+  for (const a of args) {
+    if (existsSync(a) && statSync(a).isDirectory()) {
+      const found = readdirSync(a).filter((f) => SCENARIO_EXTENSIONS.includes(extname(f))).sort().map((f) => join(a, f));
+      if (found.length === 0) throw new UsageError(`${a}: no scenario files (.yaml, .yml, .json) in this folder`);
+      files.push(...found);
+    } else files.push(resolveScenarioPath(a));
+  }
+  return [...new Set(files)];
+}
+
+function parseSeedRange(text: string): SeedRange {
+  const max = 10_000_000;
+  const m = /^(\d+)(?:\.\.(\d+))?$/.exec(text);
+  const range = m ? (m[2] === undefined ? { from: 1, to: Number(m[1]) } : { from: Number(m[1]), to: Number(m[2]) }) : null;
+  if (!range || range.from > range.to || range.to < 1 || range.to - range.from >= max) {
+    throw new UsageError(`--seeds: ${JSON.stringify(text)} is not allowed (allowed: N for seeds 1..N, or A..B with A <= B, at most ${max.toLocaleString('en-US')} seeds)`);
+  }
+  return range;
+}
+
+function parseShard(text: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard: ${JSON.stringify(text)} is not allowed (allowed: i/n with 1 <= i <= n, e.g. 2/8)`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+function parseJobs(text: string | undefined): number {
+  return text === undefined ? defaultJobs() : parsePositive('--jobs', text, 1024);
+}
+
+/** Runs tasks on the pool with progress on stderr; Ctrl-C stops the workers and keeps what finished. */
+async function runWithProgress(tasks: SweepTask[], o: { label: string; out: string; jobs: number; resume: boolean }) {
+  let progress: Progress | undefined;
+  const handle = runSweep(tasks, {
+    outDir: o.out, jobs: o.jobs, resume: o.resume,
+    onStart: (total, already) => {
+      progress = startProgress({ total, already, stream: process.stderr, nowMs: Date.now, label: o.label });
     },
+    onResult: (s) => progress?.tick(s.verdict !== 'pass'),
   });
-  if (progress) process.stderr.write('\r' + ' '.repeat(40) + '\r');
+  const interrupt = () => { void handle.stop(); };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    return await handle.done;
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
+interface SweepFlags {
+  seeds: string;
+  modes: string;
+  bug: string[];
+  kafka?: string;
+  jobs?: string;
+  swarm?: boolean;
+  out: string;
+  shard?: string;
+  resume?: boolean;
+  json?: boolean;
+  report: ReportFormat[];
+}
+
+async function commandSweep(args: string[], flags: SweepFlags): Promise<number> {
+  let loaded = (args.length > 0 ? scenarioFiles(args) : listScenarios().map((s) => s.file)).map(loadWithSource);
+  const seeds = parseSeedRange(flags.seeds);
+  const modes = [...new Set(flags.modes.split(',').map((m) => oneOfFlag('--modes', m.trim(), MODES)))];
+  const bugs = [...new Set(flags.bug.map((b) => oneOfFlag('--bug', b, BUGS)))];
+  const shard = parseShard(flags.shard);
+  const jobs = parseJobs(flags.jobs);
+  const kafka = flags.kafka === undefined ? undefined : parseRelease(flags.kafka);
+  if (flags.swarm) {
+    const without = loaded.filter((l) => !l.scenario.faults.random).map((l) => l.scenario.name);
+    if (without.length === loaded.length) throw new UsageError(`--swarm: ${without.join(', ')} ${without.length === 1 ? 'has' : 'have'} no faults.random (a swarm switches random fault kinds on and off per seed; scripted schedules stay as written)`);
+    if (without.length > 0) process.stderr.write(`--swarm: left out ${without.join(', ')}: no faults.random to draw a swarm from\n`);
+    loaded = loaded.filter((l) => l.scenario.faults.random);
+  }
+  const out = usableOut(flags.out);
+  const planned = planSweep(loaded, { seeds, modes, bugs, kafka, swarm: flags.swarm === true, outDir: out });
+  checkPlan(planned, loaded);
+  const tasks = shard ? shardTasks(planned, shard) : planned;
+  const what = `${loaded.length} scenario${loaded.length === 1 ? '' : 's'} × ${modes.length} mode${modes.length === 1 ? '' : 's'} × ${seeds.to - seeds.from + 1} seeds`;
+  process.stderr.write(`eos-sim sweep: ${what}${shard ? `, shard ${shard.index}/${shard.count}` : ''} = ${tasks.length} runs on ${Math.min(jobs, tasks.length)} worker${jobs === 1 ? '' : 's'} → ${join(out, RESULTS_FILE)}\n`);
+  const { summaries, interrupted, resumed } = await runWithProgress(tasks, { label: 'sweep', out, jobs, resume: flags.resume === true });
+  if (interrupted) {
+    process.stderr.write(`eos-sim sweep: interrupted; ${summaries.length} of ${tasks.length} runs are in ${join(out, RESULTS_FILE)}; the same command with --resume runs the rest\n`);
+    return 130;
+  }
+  if (resumed > 0) process.stderr.write(`eos-sim sweep: resumed ${resumed} runs from ${join(out, RESULTS_FILE)}\n`);
+  const table = tabulate(summaries);
+  if (flags.json) process.stdout.write(JSON.stringify(table) + '\n');
+  else {
+    process.stdout.write(formatSweep(table, colours()) + '\n');
+    if (table.failing + table.broken > 0) process.stdout.write(`replay files: ${join(out, 'failures')}/ (eos-sim replay FILE, eos-sim shrink FILE)\n`);
+  }
+  writeResultsReports(flags.report, summaries, out);
+  return table.broken > 0 ? 3 : table.failing > 0 ? 1 : 0;
+}
+
+interface SuiteFlags {
+  seeds?: string;
+  json?: boolean;
+  jobs?: string;
+  out: string;
+  report: ReportFormat[];
+}
+
+async function commandSuite(names: string[], flags: SuiteFlags): Promise<number> {
+  const files = names.length > 0 ? names.map((x) => resolveScenarioPath(x)) : listScenarios().map((s) => s.file);
+  const loaded = files.map(loadWithSource);
+  const seeds = flags.seeds === undefined ? undefined : parsePositive('--seeds', flags.seeds, 100000);
+  const jobs = parseJobs(flags.jobs);
+  const reportOut = flags.report.length > 0 ? usableOut(flags.out) : undefined;
+  const tasks = planSuite(loaded, seeds, null);
+  if (tasks.length === 0) {
+    throw new UsageError(`suite: nothing to check: ${loaded.map((l) => l.scenario.name).join(', ')} ${loaded.length === 1 ? 'declares' : 'declare'} no expectation cases (add an \`expect:\` list, or explore with eos-sim sweep)`);
+  }
+  checkPlan(tasks, loaded);
+  const runs: RunSummary[] = [];
+  const progress = startProgress({ total: tasks.length, already: 0, stream: process.stderr, nowMs: Date.now, label: 'suite', counted: 'with anomalies' });
+  const pool = runOnPool(tasks, { jobs, onResult: (s) => { runs.push(s); progress.tick(s.verdict !== 'pass'); } });
+  try {
+    await pool.done;
+  } finally {
+    progress.stop();
+  }
+  const result = judgeSuite(loaded.map((l) => l.scenario), seeds, runs);
   if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
   else process.stdout.write(formatSuite(result, colours()) + '\n');
+  if (reportOut) writeResultsReports(flags.report, runs, reportOut);
   return result.broken > 0 ? 3 : result.pass ? 0 : 1;
+}
+
+function commandReplay(file: string, flags: { json?: boolean }): number {
+  const r = readReplayFile(file);
+  const scenario = replayScenario(r, file);
+  const bad = (f: string, v: string, allowed: readonly string[]) => new ReplayFileError(`${file}: ${f}: unknown value ${JSON.stringify(v)} (allowed: ${allowed.join(', ')})`);
+  if (!MODES.includes(r.mode as Mode)) throw bad('mode', r.mode, MODES);
+  for (const b of r.bugs) if (!BUGS.includes(b as Bug)) throw bad('bugs', b, BUGS);
+  const { report, summary } = executeRun({
+    scenario, source: r.scenario, case: null, mode: r.mode as Mode, bugs: r.bugs as Bug[], overrides: r.overrides,
+    kafka: r.kafka, seed: r.seed, swarm: false, schedule: r.schedule, reproduce: `npx eos-sim replay ${file}`,
+  });
+  if (!report) throw new SimulatorBroke(`${summary.error} (reproduce: npx eos-sim replay ${file})`);
+  const same = summary.traceHash === r.traceHash;
+  if (flags.json) process.stdout.write(JSON.stringify({ ...report, swarm: r.swarm, recordedTraceHash: r.traceHash, deterministic: same }) + '\n');
+  else process.stdout.write(formatRunReport(report, colours()) + '\n');
+  if (!same) {
+    process.stderr.write(`eos-sim replay: DETERMINISM BUG: ${file} recorded trace hash ${r.traceHash} (eos-sim ${r.eosSimVersion}), this replay gave ${summary.traceHash} (eos-sim ${eosSimVersion()}). The same scenario, options, seed and schedule must give the same trace: if the versions differ the model changed in between; if not, something in the run is not a function of its seed (please report it with this file).\n`);
+    return 1;
+  }
+  process.stderr.write(`eos-sim replay: same trace hash ${summary.traceHash} as recorded\n`);
+  return verdictExitCode(summary.verdict);
+}
+
+const SHRINK_MAX_RUNS = 400;
+const SHRINK_MAX_SECONDS = 300;
+
+function commandShrink(file: string, flags: { kind?: string; maxRuns?: string; maxSeconds?: string; o?: string; json?: boolean }): number {
+  const r = readReplayFile(file);
+  const kind = shrinkKind(r, file, flags.kind);
+  const maxRuns = flags.maxRuns === undefined ? SHRINK_MAX_RUNS : parsePositive('--max-runs', flags.maxRuns, 1_000_000);
+  const maxSeconds = flags.maxSeconds === undefined ? SHRINK_MAX_SECONDS : parsePositive('--max-seconds', flags.maxSeconds, 86_400);
+  const target = flags.o ?? join(dirname(file), `${basename(file, '.json')}-shrunk.json`);
+  usableOut(dirname(target));
+  if (!flags.json) process.stderr.write(`eos-sim shrink: keeping ${kind}; at most ${maxRuns} runs or ${maxSeconds} s…\n`);
+  const res = shrinkReplay(r, file, kind, { maxRuns, maxWallMs: maxSeconds * 1000, nowMs: Date.now });
+  writeFileSync(target, JSON.stringify(res.replay, null, 2) + '\n');
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ kind, before: res.before, after: res.after, runs: res.runs, stoppedBy: res.stoppedBy, file: target }) + '\n');
+    return 0;
+  }
+  const c = colours();
+  const row = (label: string, a: number, b: number) => `  ${label.padEnd(24)}${a.toLocaleString('en-US').padStart(10)}  →${b.toLocaleString('en-US').padStart(10)}`;
+  process.stdout.write([
+    `${c.bold('eos-sim shrink')} ${file}: still ${c.red.bold(kind)}`,
+    row('faults', res.before.faults, res.after.faults),
+    row('payments', res.before.payments, res.after.payments),
+    row('  producers', res.before.producers, res.after.producers),
+    row('  payments per producer', res.before.paymentsPerProducer, res.after.paymentsPerProducer),
+    row('partitions', res.before.partitions, res.after.partitions),
+    row('events', res.before.events, res.after.events),
+    c.bold('minimal schedule:'),
+    ...(res.replay.schedule.length === 0 ? ['  none: the run fails without faults'] : res.replay.schedule.map((e) => `  ${(e.atMs / 1000).toFixed(3)} s  ${describeFault(e)}`)),
+    `${res.runs} runs; ${res.stoppedBy === 'done' ? 'nothing smaller fails the same way' : `stopped by the ${res.stoppedBy} (--max-runs, --max-seconds): it may shrink further`}`,
+    `wrote ${target}  (npx eos-sim replay ${target})`,
+  ].join('\n') + '\n');
+  return 0;
+}
+
+function commandReportMerge(files: string[], flags: { out: string; json?: boolean }): number {
+  const merged = new Map<string, { s: RunSummary; from: string }>();
+  for (const f of files) {
+    for (const s of readResults(f)) {
+      const key = summaryKey(s);
+      const had = merged.get(key);
+      if (had && had.s.traceHash !== s.traceHash) {
+        throw new UsageError(`${f}: ${s.scenario} ${s.mode} seed ${s.seed} has trace hash ${s.traceHash}, but ${had.from} has ${had.s.traceHash} for the same run (results of different eos-sim versions? same inputs must give the same trace)`);
+      }
+      if (!had) merged.set(key, { s, from: f });
+    }
+  }
+  const out = usableOut(flags.out);
+  const target = join(out, RESULTS_FILE);
+  // Each shard's replay files come along, so the merged folder is self-contained.
+  for (const { s, from } of merged.values()) {
+    if (!s.failureFile) continue;
+    const src = join(dirname(from), s.failureFile);
+    const dst = join(out, s.failureFile);
+    if (existsSync(src) && resolve(src) !== resolve(dst)) {
+      mkdirSync(dirname(dst), { recursive: true });
+      copyFileSync(src, dst);
+    }
+  }
+  const summaries = sortSummaries([...merged.values()].map((x) => x.s));
+  writeFileSync(`${target}.tmp`, summaries.map((s) => JSON.stringify(s) + '\n').join(''));
+  renameSync(`${target}.tmp`, target);
+  const table = tabulate(summaries);
+  if (flags.json) process.stdout.write(JSON.stringify(table) + '\n');
+  else process.stdout.write(formatSweep(table, colours()) + '\n');
+  process.stderr.write(`eos-sim report merge: ${summaries.length} runs from ${files.length} file${files.length === 1 ? '' : 's'} → ${target}\n`);
+  return table.broken > 0 ? 3 : table.failing > 0 ? 1 : 0;
 }
 
 /** Reads a history file (JSON Lines v1, or Jepsen EDN when it ends in .edn), for check and export. */
@@ -254,11 +525,30 @@ function commandList(flags: { json?: boolean }): number {
   return 0;
 }
 
+/** `report merge`, in a function of its own so other `report` subcommands can sit beside it. */
+function registerReportMerge(report: Command, setExit: (code: number) => void): void {
+  report.command('merge')
+    .description('join results.jsonl files (shards of one sweep) into one, with the end table')
+    .argument('<results...>', 'results.jsonl files')
+    .option('--out <dir>', 'write the merged results.jsonl (and the shards\' replay files) here', 'reports')
+    .option('--json', 'print the end table as JSON')
+    .action((files: string[], flags: { out: string; json?: boolean }) => { setExit(commandReportMerge(files, flags)); });
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export function main(argv: string[]): number {
+function collectFormat(value: string, previous: ReportFormat[]): ReportFormat[] {
+  return [...previous, oneOfFlag('--report', value, REPORT_FORMATS)];
+}
+
+/** `--report FORMAT` (repeatable): the same option on run, sweep and suite. */
+function reportOption(where: string): Option {
+  return new Option('--report <format>', `also write a report in this format ${where} (repeatable)`).choices([...REPORT_FORMATS]).argParser(collectFormat).default([]);
+}
+
+export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('eos-sim')
     .description('Deterministic simulator of Apache Kafka\'s exactly-once machinery, with a history checker.\nExit codes: 0 no violation, 1 violation found, 2 bad usage or input, 3 the simulator itself broke (model invariant, budget).')
@@ -269,7 +559,7 @@ export function main(argv: string[]): number {
   program.command('run')
     .description('run one scenario with one seed and check its history')
     .argument('<scenario>', 'a shipped scenario name (see `eos-sim list`) or a path to a .yaml/.json file')
-    .option('--seed <n>', 'the run seed: same seed, same run, same trace hash', '1')
+    .option('--seed <n>', 'the run seed: same seed, same run, same trace hash (default 1)', collect, [])
     .addOption(new Option('--mode <mode>', 'delivery mode (default at-least-once, or the --case\'s)').choices([...MODES]))
     .option('--bug <name>', 'switch one protection off (repeatable; see `eos-sim list`)', collect, [])
     .option('--case <n>', 'take mode, bugs, release and overrides from the scenario\'s n-th expectation case')
@@ -278,15 +568,62 @@ export function main(argv: string[]): number {
     .option('--max-events <n>', `event budget of the run; a run past it ends with BUDGET EXCEEDED, exit 3 (default ${DEFAULT_BUDGET.maxEvents})`)
     .option('--json', 'print one JSON object instead of text')
     .option('--out <dir>', 'write history.jsonl and report.json (and trace.txt with --trace) under this folder')
-    .option('--trace', 'keep the full trace (written with --out)')
+    .option('--trace', 'keep the full trace (written with --out; an error without it)')
+    .option('--swarm', 'switch a random subset of the scenario\'s random fault kinds on, at a random rate, drawn from the seed')
+    .addOption(reportOption(`into the run's folder under --out (default ${DEFAULT_OUT}/)`))
     .action((scenario: string, flags: RunFlags) => { exitCode = commandRun(scenario, flags); });
+
+  program.command('sweep')
+    .description('explore: run scenarios × modes × seeds on every core and report what each found (no expectations)')
+    .argument('[scenarios...]', 'scenario names, files or folders of scenario files (default: every shipped scenario)')
+    .option('--seeds <n|a..b>', 'seeds 1..n, or a..b', '100')
+    .option('--modes <list>', `comma-separated delivery modes (${MODES.join(', ')})`, MODES.join(','))
+    .option('--bug <name>', 'switch one protection off in every run (repeatable)', collect, [])
+    .option('--kafka <release>', `the Kafka release to model, e.g. 3.6 (lines: ${knownReleasesText()}; default: each scenario's, else ${NEWEST_RELEASE})`)
+    .option('--jobs <n>', `worker threads (default: every core, here ${defaultJobs()})`)
+    .option('--swarm', 'per seed, switch a random subset of each scenario\'s random fault kinds on at a random rate (scenarios without faults.random are left out)')
+    .option('--out <dir>', 'write results.jsonl and failures/<run>.json (replay files) here', 'reports')
+    .option('--shard <i/n>', 'run only the i-th of n deterministic slices (merge them with `eos-sim report merge`)')
+    .option('--resume', 'keep the runs <out>/results.jsonl already holds and run only the rest')
+    .option('--json', 'print the end table as JSON')
+    .addOption(reportOption('under --out'))
+    .addHelpText('after', '\nExit codes: 0 nothing found, 1 some run found an anomaly, 2 bad usage, 3 some run broke the simulator, 130 interrupted (finished runs are kept; --resume continues).')
+    .action(async (args: string[], flags: SweepFlags) => { exitCode = await commandSweep(args, flags); });
 
   program.command('suite')
     .description('run every expectation of the given (default: all shipped) scenarios over their seeds')
     .argument('[scenarios...]', 'scenario names or paths')
     .option('--seeds <n>', 'seeds per case (default: each scenario\'s own `seeds`)')
+    .option('--jobs <n>', `worker threads (default: every core, here ${defaultJobs()})`)
     .option('--json', 'print the suite result as JSON')
-    .action((names: string[], flags: { seeds?: string; json?: boolean }) => { exitCode = commandSuite(names, flags); });
+    .addOption(reportOption('under --out'))
+    .option('--out <dir>', 'where --report writes', DEFAULT_OUT)
+    .action(async (names: string[], flags: SuiteFlags) => { exitCode = await commandSuite(names, flags); });
+
+  program.command('replay')
+    .description('run a replay file (failures/<run>.json from sweep, run --out or shrink) again and compare its trace hash')
+    .argument('<file>', 'a replay file')
+    .option('--json', 'print the run report as JSON')
+    .addHelpText('after', '\nExit codes: 0 the run passes, 1 an anomaly was found or the trace hash differs (a determinism bug; the message says so), 2 bad file, 3 the simulator broke.')
+    .action((file: string, flags: { json?: boolean }) => { exitCode = commandReplay(file, flags); });
+
+  program.command('shrink')
+    .description('minimise a failing replay file while the same anomaly kind still appears, and write the minimal one')
+    .argument('<file>', 'a replay file (failures/<run>.json)')
+    .option('--kind <anomaly>', 'the anomaly kind to keep (default: the file\'s first)')
+    .option('--max-runs <n>', `run budget (default ${SHRINK_MAX_RUNS})`)
+    .option('--max-seconds <s>', `wall-clock budget (default ${SHRINK_MAX_SECONDS})`)
+    .option('-o <file>', 'where to write the minimal replay file (default: <file>-shrunk.json beside it)')
+    .option('--json', 'print before/after as JSON')
+    .addHelpText('after', `
+How: delta debugging (ddmin) over the fault list, then each fault's time, duration and count halved while
+it still fails, then fewer payments, producers and partitions; pass after pass until nothing changes.
+Deterministic for a given run budget (default ${SHRINK_MAX_RUNS} runs); the wall budget (default
+${SHRINK_MAX_SECONDS} s) is a safety net, and the output says which budget stopped it.
+Exit codes: 0 written, 2 bad file or the run no longer fails with that kind, 3 the simulator broke.`)
+    .action((file: string, flags: { kind?: string; maxRuns?: string; maxSeconds?: string; o?: string; json?: boolean }) => { exitCode = commandShrink(file, flags); });
+
+  registerReportMerge(registerReportCommand(program, colours, (code) => { exitCode = code; }), (code) => { exitCode = code; });
 
   program.command('check')
     .description('judge a history file: format v1 (.jsonl, from eos-sim or any harness) or a Jepsen Kafka/queue history (.edn)')
@@ -311,15 +648,20 @@ export function main(argv: string[]): number {
     .action((flags: { json?: boolean }) => { exitCode = commandList(flags); });
 
   try {
-    program.parse(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end here with code 0; every other commander error is bad usage.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof HistoryError || e instanceof ConfigError) {
+    if (e instanceof UsageError || e instanceof ScenarioError || e instanceof HistoryError || e instanceof ConfigError
+      || e instanceof ReplayFileError || e instanceof ResultsError || e instanceof SweepError || e instanceof ReportInputError) {
       process.stderr.write(`eos-sim: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof SimulatorBroke) {
+      process.stderr.write(`eos-sim: the simulator broke: ${e.message}\n`);
+      return 3;
     }
     throw e;
   }
@@ -332,4 +674,4 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

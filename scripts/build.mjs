@@ -19,6 +19,7 @@ export const DIST = join(ROOT, 'dist');
 /** Output name (dist/<name>.js) → source file, relative to the package root. */
 export const ENTRY_POINTS = {
   'cli': 'bin/cli.ts',
+  'sweep-worker': 'sim/sweep/worker.ts',
 };
 
 /**

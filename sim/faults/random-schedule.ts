@@ -81,3 +81,29 @@ export function randomSchedule(spec: RandomFaults, rng: RandomStream, shape: Clu
 export function mergeSchedules(a: FaultSchedule, b: FaultSchedule): FaultSchedule {
   return [...a, ...b].map((e, i) => ({ e, i })).sort((x, y) => x.e.atMs - y.e.atMs || x.i - y.i).map((x) => x.e);
 }
+
+/** A swarm draw: the fault kinds switched on for one seed, and the mean time between two faults. */
+export interface SwarmChoice {
+  kinds: FaultKind[];
+  meanIntervalMs: number;
+}
+
+/** Each kind is on with this chance; a draw with none on keeps one. */
+const SWARM_KIND_CHANCE = 0.5;
+/** The rate is scaled by 2^u with u uniform in [-1, 2): from twice to a quarter as many faults. */
+const SWARM_RATE_EXPONENTS = [-1, 2];
+
+/**
+ * Swarm testing (Groce et al., ISSTA 2012; FoundationDB's BUGGIFY): instead of every kind at one rate on
+ * every seed, each seed switches a random subset of the scenario's kinds on at its own rate. A bug that
+ * one kind provokes and another masks (a crash that heals the cut a delayed message needed) shows up in
+ * the seeds where only the first is on. `rng` should be the run's 'swarm' stream, so the draw shifts no
+ * other stream and the schedule is still drawn from 'faults'.
+ */
+export function drawSwarm(spec: RandomFaults, rng: RandomStream): SwarmChoice {
+  const kinds = spec.kinds.filter(() => rng.chance(SWARM_KIND_CHANCE));
+  if (kinds.length === 0) kinds.push(rng.pick(spec.kinds));
+  const [lo, hi] = SWARM_RATE_EXPONENTS;
+  const meanIntervalMs = Math.max(1, Math.round(spec.meanIntervalMs * 2 ** (lo + rng.float() * (hi - lo))));
+  return { kinds, meanIntervalMs };
+}

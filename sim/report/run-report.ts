@@ -3,6 +3,8 @@
 import type { Anomaly, CheckResult, CheckStats } from '../check/anomaly.ts';
 import type { FaultSchedule } from '../faults/schedule.ts';
 import type { RunOutcome, RunResult } from '../run/run-scenario.ts';
+import type { Overrides } from '../scenario/types.ts';
+import { eosSimVersion } from '../sweep/replay-file.ts';
 
 /** A run that could not quiesce is a liveness failure; the checker cannot see it in the history. */
 export interface LivenessAnomaly {
@@ -34,11 +36,26 @@ export interface RunReport {
   schedule: FaultSchedule;
   stats: CheckStats & { messagesSent: number; messagesLost: number; lateRequests: number };
   reproduce: string;
+  /** The build that wrote the report. */
+  eosSimVersion: string;
+  /** The hash of the scenario's content (sim/sweep/run-one.ts), so a report can tell whether its file changed since. */
+  scenarioHash?: string;
+  /** The case of the scenario's expectations the run took its mode, bugs and overrides from (0-based). */
+  caseIndex?: number;
+  /** Overrides on top of the scenario's (a case's and --set's): with the fields above, what re-runs it. */
+  overrides?: Overrides;
   /** Where the model's simplifications are listed (a report is only as true as the model behind it). */
   model: string;
 }
 
 export const MODEL_NOTES = 'docs/model.md';
+
+/** What the caller knows about a run beyond its result: which scenario content and which overrides. */
+export interface RunOrigin {
+  scenarioHash?: string;
+  caseIndex?: number;
+  overrides?: Overrides;
+}
 
 export type Verdict = 'pass' | 'fail' | 'budget-exceeded' | 'invariant-broken';
 
@@ -47,7 +64,7 @@ export function verdictExitCode(verdict: Verdict): number {
   return verdict === 'pass' ? 0 : verdict === 'fail' ? 1 : 3;
 }
 
-export function buildRunReport(file: string, run: RunResult, check: CheckResult, reproduce: string): RunReport {
+export function buildRunReport(file: string, run: RunResult, check: CheckResult, reproduce: string, origin: RunOrigin = {}): RunReport {
   // A broken run's history stops at the failure: judging it would report the breakage as anomalies.
   const completed = run.outcome.kind === 'completed';
   // The checker sees only the history's `quiesced: false`; the run knows what was stuck, so its liveness
@@ -72,6 +89,8 @@ export function buildRunReport(file: string, run: RunResult, check: CheckResult,
     quiesced: run.quiesced, schedule: run.schedule,
     stats: { ...check.stats, ...run.network },
     reproduce,
+    eosSimVersion: eosSimVersion(),
+    ...origin,
     model: MODEL_NOTES,
   };
 }

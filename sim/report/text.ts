@@ -1,21 +1,22 @@
-// Text formatters for people: a run report and a suite result, readable at a glance. Colour comes from the
+// Text formatters for people: a run report, readable at a glance. Colour comes from the
 // caller's chalk instance, so it is off when the output is not a terminal or NO_COLOR is set.
 import type { ChalkInstance } from 'chalk';
 import type { Op } from '../check/history.ts';
 import { describeFault } from '../faults/nemesis.ts';
-import type { CaseResult, SuiteResult } from '../suite/suite.ts';
+import { modeLabel, type ReportData } from './report-data.ts';
 import type { ReportedAnomaly, RunReport } from './run-report.ts';
 
 const MAX_FAULTS_SHOWN = 12;
 const n = (x: number) => x.toLocaleString('en-US');
 const ms = (us: number) => `${(us / 1000).toFixed(3)} ms`;
 
-function opLine(op: Op): string {
+export function opLine(op: Op): string {
   const err = op.error ? ` error=${op.error}` : '';
   return `#${op.index} ${ms(op.time)} ${op.process} ${op.type} ${op.f} ${JSON.stringify(op.value)}${err}`;
 }
 
-function witnessFacts(a: ReportedAnomaly): string {
+/** A witness's facts as `key=value` pairs (the ops and the seed are shown elsewhere). */
+export function witnessFacts(a: ReportedAnomaly): string {
   const w = a.witness as Record<string, unknown>;
   const skip = new Set(['events', 'opIndexes', 'seed', 'stuck', 'virtualTimeUs']);
   return Object.entries(w).filter(([k, v]) => !skip.has(k) && v !== undefined)
@@ -72,35 +73,35 @@ export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   return out.join('\n');
 }
 
-function caseVerdict(cr: CaseResult, c: ChalkInstance): string {
-  if (cr.broken.length > 0) return c.magenta.bold('BROKEN');
-  return cr.pass ? c.green('ok') : c.red.bold('FAIL');
-}
-
-export function formatSuite(res: SuiteResult, c: ChalkInstance): string {
-  const rows: string[][] = [['scenario', 'case', 'seeds', 'expected', 'found (seeds)', 'verdict']];
-  for (const cr of res.cases) {
-    const found = cr.found.map((f) => `${f.kind}(${f.seeds})`).join(' ') || '-';
-    rows.push([cr.scenario, cr.label, String(cr.seeds), cr.expected.join(' ') || 'none', found, caseVerdict(cr, c)]);
-  }
-  // Pad on the uncoloured text so colour codes do not break the columns.
+/** Rows as aligned columns, the first row bold; padding is measured on the uncoloured text. */
+function columns(rows: string[][], c: ChalkInstance): string[] {
   // eslint-disable-next-line no-control-regex -- stripping ANSI colour codes is the point
   const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => plain(r[i]).length)));
-  const lines = rows.map((r) => r.map((cell, i) => cell + ' '.repeat(widths[i] - plain(cell).length)).join('  ').trimEnd())
+  return rows.map((r) => r.map((cell, i) => cell + ' '.repeat(widths[i] - plain(cell).length)).join('  ').trimEnd())
     .map((l, ri) => (ri === 0 ? c.bold(l) : l));
-  const out = [...lines, ''];
-  for (const cr of res.cases) {
-    if (cr.pass) continue;
-    out.push(c.red(`${cr.scenario} / ${cr.label}:`));
-    if (cr.missing.length > 0) out.push(`  expected but never found: ${cr.missing.join(', ')}`);
-    for (const k of cr.unexpected) {
-      const f = cr.found.find((x) => x.kind === k)!;
-      out.push(`  unexpected ${k} in ${f.seeds} seed(s); first: ${f.reproduce}`);
-    }
-    for (const b of cr.broken) out.push(c.magenta(`  simulator broke (${b.verdict}) at seed ${b.seed}: ${b.message}; reproduce: ${b.reproduce}`));
+}
+
+/** A report of many runs for people: one row per scenario × mode × release, then how to reproduce each failure. */
+export function formatReportText(data: ReportData, c: ChalkInstance): string {
+  const rows: string[][] = [['scenario', 'mode', 'kafka', 'runs', 'failing', 'anomaly kinds (seeds)']];
+  for (const g of data.groups) {
+    const failing = g.failingSeeds.length + g.brokenSeeds.length;
+    rows.push([
+      g.scenario, g.mode, g.kafka, String(g.runs),
+      failing === 0 ? c.green('0') : c.red(String(g.failingSeeds.length)) + (g.brokenSeeds.length > 0 ? c.yellow(` +${g.brokenSeeds.length} broken`) : ''),
+      g.kinds.map((k) => `${k.kind}(${k.seeds})`).join(' ') || '-',
+    ]);
   }
-  const failed = res.cases.filter((x) => !x.pass).length;
-  out.push(`${res.pass ? c.green.bold('SUITE PASS') : c.red.bold('SUITE FAIL')}  ${res.cases.length - failed}/${res.cases.length} cases as expected · ${n(res.runs)} runs · ${n(res.events)} events`);
+  const out = [...columns(rows, c), ''];
+  for (const g of data.groups) if (g.first) out.push(`${c.red(`${g.scenario} / ${g.mode}`)} first ${g.first.verdict} seed ${g.first.seed}: ${g.first.reproduce}`);
+  for (const f of data.failures) {
+    out.push('', c.bold(`${f.summary.scenario} / ${modeLabel(f.summary)} seed ${f.summary.seed}`));
+    if (f.note) out.push(c.yellow(`  note: ${f.note}`));
+    if (f.report) out.push(...formatAnomalies(f.report.anomalies, c));
+  }
+  const t = data.totals;
+  const verdict = t.failing + t.broken === 0 ? c.green.bold('PASS') : c.red.bold('FAIL');
+  out.push('', `${verdict}  ${n(t.runs)} runs · ${n(t.pass)} pass · ${n(t.failing)} fail${t.broken > 0 ? ` · ${n(t.broken)} where the simulator broke` : ''} · eos-sim ${data.eosSimVersion}`);
   return out.join('\n');
 }

@@ -1,6 +1,13 @@
-// The scenario file format (docs/scenarios.md is its user-facing description; keep the two in step): what
-// every field accepts, its default, and the rules that span fields. Field names are the TypeScript names of
+// The scenario file format as zod schemas (docs/scenarios.md is its user-facing description, and
+// scenario.schema.json is generated from `scenarioSchema` for editors; keep all three in step): what every
+// field accepts, its default, and the rules that span fields. Field names are the TypeScript names of
 // types.ts and sim/kafka/config.ts, so a file reads like the options it sets.
+//
+// Fault targets (brokers, nodes, clients) depend on the cluster and the workload, so they are checked in
+// two steps: `scenarioSchema` knows their shapes only (that is what editors can check), and the whole
+// scenario's check then judges the faults against the scenario's own topology.
+import { z } from 'zod';
+import { ANOMALY_KINDS } from '../check/anomaly.ts';
 import {
   API_NAMES, FAILPOINTS, CRASH_KINDS, FAULT_KINDS, type BrokerTarget,
 } from '../faults/schedule.ts';
@@ -9,11 +16,12 @@ import {
   type BrokerConfig, type ConsumerConfig, type NetworkConfig, type ProducerConfig,
 } from '../kafka/config.ts';
 import { knownReleasesText, ReleaseError, resolveRelease } from '../kafka/releases.ts';
+import { MODE_PRESETS } from '../workload/modes.ts';
 import {
-  andThen, bool, deferred, discriminated, fail, formatPath, int, list, number, object, oneOf, show, str, withDefault,
-  type Path, type Spec, type StringRule,
+  andThen, bool, discriminated, fail, formatPath, int, list, number, object, oneOf, parseWith, show, str, withDefault,
+  type Path, type StringRule,
 } from './schema.ts';
-import { BUGS, MODES, type Scenario, type TopicSpec } from './types.ts';
+import { BUGS, MODES, type Mode, type Scenario, type TopicSpec } from './types.ts';
 
 const KEBAB_CASE: StringRule = {
   pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/,
@@ -33,11 +41,11 @@ const MAX_CLIENTS = 16;
 
 // ---- overrides of sim/kafka/config.ts -----------------------------------------------------------------
 
-/** A section that overrides some fields of a config; the mapped type makes tsc demand a spec per field. */
-function overrides<C>(fields: { [K in keyof C]-?: Spec<C[K]> }): Spec<Partial<C>> {
+/** A section that overrides some fields of a config; the mapped type makes tsc demand a schema per field. */
+function overrides<C>(fields: { [K in keyof C]-?: z.ZodType<C[K]> }): z.ZodType<Partial<C>> {
   // The parameter's mapped type is what ties each field to C; tsc cannot follow it through `object` for a
   // generic C, hence the cast.
-  return withDefault(object({}, fields), {}) as Spec<Partial<C>>;
+  return withDefault(object({}, fields as Record<string, z.ZodType>), {}) as unknown as z.ZodType<Partial<C>>;
 }
 
 // Intervals and periods are > 0 because a periodic timer with period 0 would never let virtual time advance.
@@ -89,13 +97,13 @@ const brokerOverrides = overrides<BrokerConfig>({
 // the check runs on the effective values because one field alone can conflict with the other's default.
 const networkOverrides = andThen(
   overrides<NetworkConfig>({ latencyUsMin: int({ min: 0 }), latencyUsMean: int({ min: 0 }) }),
-  (net, path) => {
+  (net) => {
     const { latencyUsMin, latencyUsMean } = { ...DEFAULT_NETWORK, ...net };
     if (latencyUsMean >= latencyUsMin) return net;
     if (net.latencyUsMean === undefined) {
-      fail([...path, 'latencyUsMin'], `must be <= latencyUsMean (${latencyUsMean}, the default), got ${latencyUsMin}`);
+      fail(['latencyUsMin'], `must be <= latencyUsMean (${latencyUsMean}, the default), got ${latencyUsMin}`);
     }
-    return fail([...path, 'latencyUsMean'], `must be >= latencyUsMin (${latencyUsMin}), got ${latencyUsMean}`);
+    return fail(['latencyUsMean'], `must be >= latencyUsMin (${latencyUsMin}), got ${latencyUsMean}`);
   },
 );
 
@@ -123,6 +131,32 @@ const PRODUCER_CONFLICTS: {
   },
 ];
 
+/**
+ * Kafka's producer enables idempotence by itself when a transactional.id is set, and refuses a
+ * transactional.id with idempotence switched off; a mode preset that switches it off (at-least-once,
+ * at-most-once) under a transactional producer is that configuration.
+ */
+export function transactionalWithoutIdempotence(mode: Mode, layers: readonly Partial<ProducerConfig>[]): boolean {
+  const effective: Partial<ProducerConfig> = Object.assign({}, MODE_PRESETS[mode].producer, ...layers);
+  return effective.transactional === true && effective.enableIdempotence === false;
+}
+
+/** The problem and what is allowed, for a mode `modeText` that switches idempotence off under `transactional` set by `setBy`. */
+export function transactionalProblem(modeText: string, setBy: string): { problem: string; allowed: string } {
+  return {
+    problem: `${modeText} switches idempotence off, but ${setBy} is true; `
+      + 'Kafka\'s producer refuses this (ConfigException: "Cannot set a transactional.id without also enabling idempotence")',
+    allowed: `a mode with idempotence (${MODES.filter((m) => MODE_PRESETS[m].producer.enableIdempotence).join(', ')}), or enableIdempotence: true`,
+  };
+}
+
+function checkTransactionalIdempotence(mode: Mode, layers: ProducerLayer[], modePath: Path): void {
+  if (!transactionalWithoutIdempotence(mode, layers.map((l) => l.config))) return;
+  const setBy = [...layers].reverse().find((l) => 'transactional' in l.config)!;
+  const { problem, allowed } = transactionalProblem(show(mode), formatPath([...setBy.path, 'transactional']));
+  fail(modePath, problem, allowed);
+}
+
 /** Producer overrides stacked in the order they apply (the scenario's, then a case's), each with its path. */
 type ProducerLayer = { path: Path; config: Partial<ProducerConfig> };
 
@@ -147,7 +181,7 @@ function checkProducerConflicts(layers: ProducerLayer[]): void {
 
 const topic = object(
   { name: str(TOPIC_NAME), partitions: withDefault(int({ min: 1 }), 3) },
-  // Its default and upper bound depend on the broker count; the cluster spec fills in and checks both.
+  // Its default and upper bound depend on the broker count; the cluster schema fills in and checks both.
   { replicationFactor: int({ min: 1, max: MAX_BROKERS }) },
 );
 
@@ -157,9 +191,9 @@ const cluster = andThen(
     topics: withDefault(list(topic, { minLength: 1 }), [{ name: 'payments' }]),
     broker: brokerOverrides,
   }),
-  (c, path) => {
+  (c) => {
     const topics = c.topics.map((t, i): TopicSpec => {
-      const at = [...path, 'topics', i];
+      const at = ['topics', i];
       const first = c.topics.findIndex((u) => u.name === t.name);
       if (first !== i) fail([...at, 'name'], `topic ${JSON.stringify(t.name)} is already defined at topics[${first}]`);
       const replicationFactor = t.replicationFactor ?? Math.min(3, c.brokers);
@@ -171,7 +205,7 @@ const cluster = andThen(
     const maxRf = Math.max(...topics.map((t) => t.replicationFactor));
     const minIsr = c.broker.minInsyncReplicas;
     if (minIsr !== undefined && minIsr > maxRf) {
-      fail([...path, 'broker', 'minInsyncReplicas'],
+      fail(['broker', 'minInsyncReplicas'],
         `must be <= the largest replicationFactor (${maxRf}) or no acks=all write can succeed, got ${minIsr}`);
     }
     return { ...c, topics };
@@ -183,7 +217,7 @@ const workload = object({
   paymentsPerProducer: withDefault(int({ min: 1 }), 200),
   sendIntervalMs: withDefault(positiveMs, 5),
   consumers: withDefault(int({ min: 0, max: MAX_CLIENTS }), 1),
-  // Must name one of cluster.topics; checked by the scenario spec, which sees both.
+  // Must name one of cluster.topics; checked by the scenario's check, which sees both.
   topic: withDefault(str(TOPIC_NAME), 'payments'),
   processors: withDefault(int({ min: 0, max: MAX_CLIENTS }), 0),
   outputTopic: withDefault(str(TOPIC_NAME), 'ledger-entries'),
@@ -195,20 +229,26 @@ const workload = object({
  * A Kafka release, e.g. "3.6". YAML reads an unquoted 3.6 as a number (and 4.0 as 4), so numbers are
  * taken back to major.minor; quoting is still the clear way to write it.
  */
-const kafkaRelease: Spec<string> = {
-  parse(value, path) {
+const kafkaRelease = andThen(
+  z.unknown().meta({ anyOf: [{ type: 'string' }, { type: 'number' }], description: `a Kafka release of a known line (${knownReleasesText()}), quoted, e.g. "3.6"` }),
+  (value): string => {
     const text = typeof value === 'number' ? (Number.isInteger(value) ? `${value}.0` : String(value)) : value;
-    if (typeof text !== 'string') return fail(path, `${show(value)} is not a Kafka release`, knownReleasesText());
+    if (typeof text !== 'string') return fail([], `${show(value)} is not a Kafka release`, knownReleasesText());
     try {
       return resolveRelease(text).release;
     } catch (e) {
-      if (e instanceof ReleaseError) return fail(path, `${show(value)} is not a known Kafka release`, `a release of the lines ${knownReleasesText()}, e.g. "3.6"`);
+      if (e instanceof ReleaseError) return fail([], `${show(value)} is not a known Kafka release`, `a release of the lines ${knownReleasesText()}, e.g. "3.6"`);
       throw e;
     }
   },
-};
+);
 
-const anomalyNames = withDefault(list(str(KEBAB_CASE), { unique: true }), []);
+/** What an expectation may name: the checker's kinds, and liveness (a run that could not quiesce). */
+export const EXPECTABLE_KINDS = [...ANOMALY_KINDS, 'liveness'] as const;
+
+// Kebab-case first, so a snake_case name is told the naming rule; then the kind must be one the checker reports.
+const anomalyName = andThen(str(KEBAB_CASE).meta({ enum: [...EXPECTABLE_KINDS] }), (k) => parseWith(oneOf(EXPECTABLE_KINDS), k));
+const anomalyNames = withDefault(list(anomalyName, { unique: true }), []);
 
 const expectCase = object(
   {
@@ -241,43 +281,63 @@ function series(prefix: string, n: number): { names: string[]; text: string[] } 
 
 const LEADER_FORM = '"leader:<topic>/<partition>"';
 
-function brokerId(t: Topology, allowed: string): Spec<number> {
+/** The targets a fault may name: their shapes (for editors), or those of one topology. */
+interface Targets {
+  broker: z.ZodType<BrokerTarget>;
+  brokerId: z.ZodType<number>;
+  node: z.ZodType<string>;
+  client: z.ZodType<string>;
+}
+
+const NODE_PATTERN = '^(controller|broker-[0-9]+|(producer|consumer|processor)-[0-9]+)$';
+const CLIENT_PATTERN = '^(producer|consumer|processor)-[0-9]+$';
+
+/** Shapes only: any broker id or leader target, any node or client name; the topology check judges them. */
+const ANY_TARGET: Targets = {
+  broker: z.union([z.int(), z.string()], { error: (iss) => `must be a broker id or ${LEADER_FORM}, got ${show(iss.input)}` })
+    .meta({ description: `a broker id (1..cluster.brokers) or ${LEADER_FORM}`, anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_BROKERS }, { type: 'string', pattern: '^leader:[a-zA-Z0-9._-]+/[0-9]+$' }] }) as z.ZodType<BrokerTarget>,
+  brokerId: int().meta({ minimum: 1, maximum: MAX_BROKERS }),
+  node: str().meta({ description: 'controller, broker-<n>, producer-<n>, consumer-<n> or processor-<n>', pattern: NODE_PATTERN }),
+  client: str().meta({ description: 'producer-<n>, consumer-<n> or processor-<n>', pattern: CLIENT_PATTERN }),
+};
+
+function brokerId(t: Topology, allowed: string) {
   return oneOf(Array.from({ length: t.brokers }, (_, i) => i + 1), { what: 'broker', allowed });
 }
 
-/** A broker id, or whoever leads a partition when the fault fires (the partition must exist). */
-function brokerTarget(t: Topology): Spec<BrokerTarget> {
-  const id = brokerId(t, `1..${t.brokers} or ${LEADER_FORM}`);
-  const topicName = oneOf(t.topics.map((x) => x.name), { what: 'topic' });
-  return {
-    parse(value, path) {
-      if (typeof value !== 'string' || !value.startsWith('leader:')) return id.parse(value, path);
-      const m = /^leader:(.+)\/(\d+)$/.exec(value);
-      if (m === null) return fail(path, `${show(value)} is not a leader target`, `${LEADER_FORM}, e.g. "leader:${t.topics[0].name}/0"`);
-      const name = topicName.parse(m[1], path);
-      const { partitions } = t.topics.find((x) => x.name === name)!;
-      const partition = Number(m[2]);
-      if (partition >= partitions) {
-        fail(path, `partition ${partition} of topic ${JSON.stringify(name)} does not exist`, `0..${partitions - 1}`);
-      }
-      return `leader:${name}/${partition}`;
-    },
-  };
-}
-
-/** The `faults` section, whose targets must exist in this topology. */
-function faultsSpec(t: Topology) {
+/** The targets of one topology: brokers, topics and clients that exist. */
+function targetsOf(t: Topology): Targets {
   const brokers = series('broker', t.brokers);
   const producers = series('producer', t.producers);
   const consumers = series('consumer', t.consumers);
   const processors = series('processor', t.processors);
   const clientNames = [...producers.names, ...consumers.names, ...processors.names];
   const clientText = [...producers.text, ...consumers.text, ...processors.text];
-  const node = oneOf(['controller', ...brokers.names, ...clientNames], {
-    what: 'node', allowed: ['controller', ...brokers.text, ...clientText].join(', '),
+  const id = brokerId(t, `1..${t.brokers} or ${LEADER_FORM}`);
+  const topicName = oneOf(t.topics.map((x) => x.name), { what: 'topic' });
+  // A broker id, or whoever leads a partition when the fault fires (the partition must exist).
+  const broker = andThen(z.unknown(), (value): BrokerTarget => {
+    if (typeof value !== 'string' || !value.startsWith('leader:')) return parseWith(id, value);
+    const m = /^leader:(.+)\/(\d+)$/.exec(value);
+    if (m === null) return fail([], `${show(value)} is not a leader target`, `${LEADER_FORM}, e.g. "leader:${t.topics[0].name}/0"`);
+    const name = parseWith(topicName, m[1]);
+    const { partitions } = t.topics.find((x) => x.name === name)!;
+    const partition = Number(m[2]);
+    if (partition >= partitions) {
+      fail([], `partition ${partition} of topic ${JSON.stringify(name)} does not exist`, `0..${partitions - 1}`);
+    }
+    return `leader:${name}/${partition}`;
   });
-  const client = oneOf(clientNames, { what: 'client', allowed: clientText.join(', ') });
+  return {
+    broker,
+    brokerId: brokerId(t, `1..${t.brokers}`),
+    node: oneOf(['controller', ...brokers.names, ...clientNames], { what: 'node', allowed: ['controller', ...brokers.text, ...clientText].join(', ') }),
+    client: oneOf(clientNames, { what: 'client', allowed: clientText.join(', ') }),
+  };
+}
 
+/** The `faults` section with targets of the given kind. */
+function faultsSchema({ broker, brokerId: restartable, node, client }: Targets) {
   const at = { atMs: ms };
   const matchMessages = {
     api: oneOf(API_NAMES),
@@ -285,11 +345,11 @@ function faultsSpec(t: Topology) {
     count: withDefault(int({ min: 1 }), 1),
   };
   // A node may sit in one group only: a split is a partition of the nodes, not a set of overlapping links.
-  const groups = andThen(list(list(node, { minLength: 1 }), { minLength: 2 }), (gs, path) => {
+  const groups = andThen(list(list(node, { minLength: 1 }), { minLength: 2 }), (gs) => {
     const seen = new Map<string, number>();
     gs.forEach((g, i) => g.forEach((n, j) => {
       const other = seen.get(n);
-      if (other !== undefined) fail([...path, i, j], `node ${JSON.stringify(n)} is already in groups[${other}]`);
+      if (other !== undefined) fail([i, j], `node ${JSON.stringify(n)} is already in groups[${other}]`);
       seen.set(n, i);
     }));
     return gs;
@@ -297,10 +357,10 @@ function faultsSpec(t: Topology) {
 
   const event = discriminated('fault', {
     'crash-broker': object(
-      { ...at, broker: brokerTarget(t), crash: withDefault(oneOf(CRASH_KINDS), 'process') },
+      { ...at, broker, crash: withDefault(oneOf(CRASH_KINDS), 'process') },
       { restartAfterMs: ms },
     ),
-    'restart-broker': object({ ...at, broker: brokerId(t, `1..${t.brokers}`) }),
+    'restart-broker': object({ ...at, broker: restartable }),
     drop: object({ ...at, ...matchMessages }, { node }),
     delay: object({ ...at, ...matchMessages, delayMs: positiveMs }, { node }),
     isolate: object({ ...at, node }),
@@ -324,44 +384,58 @@ function faultsSpec(t: Topology) {
       fromMs: ms,
       untilMs: ms,
     }),
-    (r, path) => {
-      if (r.untilMs <= r.fromMs) fail([...path, 'untilMs'], `must be > fromMs (${r.fromMs}), got ${r.untilMs}`);
+    (r) => {
+      if (r.untilMs <= r.fromMs) fail(['untilMs'], `must be > fromMs (${r.fromMs}), got ${r.untilMs}`);
       return r;
     },
   );
 
-  return object({ schedule: withDefault(list(event), []) }, { random });
+  return withDefault(object({ schedule: withDefault(list(event), []) }, { random }), {});
 }
 
 // ---- the whole file ----------------------------------------------------------------------------------
 
-/** A scenario file's content; `load.ts` adds the file it came from. */
-export const scenarioSpec: Spec<Omit<Scenario, 'file'>> = andThen(
-  object({
-    name: str(KEBAB_CASE),
-    description: str(),
-    cluster: withDefault(cluster, {}),
-    network: networkOverrides,
-    producer: producerOverrides,
-    consumer: consumerOverrides,
-    workload: withDefault(workload, {}),
-    faults: deferred(),
-    runLimitMs: withDefault(positiveMs, 60_000),
-    seeds: withDefault(int({ min: 1, max: 10_000 }), 20),
-    expect: withDefault(list(expectCase), []),
-  }, { kafka: kafkaRelease }),
-  (s, path) => {
-    oneOf(s.cluster.topics.map((t) => t.name), { what: 'topic' }).parse(s.workload.topic, [...path, 'workload', 'topic']);
-    if (s.workload.processors > 0) {
-      oneOf(s.cluster.topics.map((t) => t.name).filter((n) => n !== s.workload.topic), { what: 'topic' })
-        .parse(s.workload.outputTopic, [...path, 'workload', 'outputTopic']);
-    }
-    const faults = faultsSpec({ ...s.cluster, ...s.workload }).parse(s.faults ?? {}, [...path, 'faults']);
-    const scenarioLayer = { path: [...path, 'producer'], config: s.producer };
-    checkProducerConflicts([scenarioLayer]);
-    s.expect.forEach((c, i) => {
-      checkProducerConflicts([scenarioLayer, { path: [...path, 'expect', i, 'producer'], config: c.producer }]);
-    });
-    return { ...s, faults };
-  },
-);
+/** The file's fields with their shapes and defaults; what an editor can check (scenario.schema.json). */
+export const scenarioSchema = object({
+  name: str(KEBAB_CASE),
+  description: str(),
+  cluster: withDefault(cluster, {}),
+  network: networkOverrides,
+  producer: producerOverrides,
+  consumer: consumerOverrides,
+  workload: withDefault(workload, {}),
+  faults: faultsSchema(ANY_TARGET),
+  runLimitMs: withDefault(positiveMs, 60_000),
+  seeds: withDefault(int({ min: 1, max: 10_000 }), 20),
+  expect: withDefault(list(expectCase), []),
+}, { kafka: kafkaRelease });
+
+/** The rules that span sections: topics the workload names, fault targets and times, producer configs. */
+const scenarioChecked = andThen(scenarioSchema, (s): Omit<Scenario, 'file'> => {
+  parseWith(oneOf(s.cluster.topics.map((t) => t.name), { what: 'topic' }), s.workload.topic, ['workload', 'topic']);
+  if (s.workload.processors > 0) {
+    parseWith(oneOf(s.cluster.topics.map((t) => t.name).filter((n) => n !== s.workload.topic), { what: 'topic' }),
+      s.workload.outputTopic, ['workload', 'outputTopic']);
+  }
+  const faults = parseWith(faultsSchema(targetsOf({ ...s.cluster, ...s.workload })), s.faults, ['faults']) as Scenario['faults'];
+  // A fault the run never reaches is a mistake in the story, not a fault.
+  faults.schedule.forEach((e, i) => {
+    if (e.atMs >= s.runLimitMs) fail(['faults', 'schedule', i, 'atMs'], `must be < runLimitMs (${s.runLimitMs}), got ${e.atMs}`);
+  });
+  if (faults.random && faults.random.fromMs >= s.runLimitMs) {
+    fail(['faults', 'random', 'fromMs'], `must be < runLimitMs (${s.runLimitMs}), got ${faults.random.fromMs}`);
+  }
+  const scenarioLayer = { path: ['producer'], config: s.producer };
+  checkProducerConflicts([scenarioLayer]);
+  s.expect.forEach((c, i) => {
+    const caseLayer = { path: ['expect', i, 'producer'], config: c.producer };
+    checkProducerConflicts([scenarioLayer, caseLayer]);
+    checkTransactionalIdempotence(c.mode, [scenarioLayer, caseLayer], ['expect', i, 'mode']);
+  });
+  return { ...s, faults } as Omit<Scenario, 'file'>;
+});
+
+/** A scenario file's content, validated and with defaults; `load.ts` adds the file it came from. */
+export function parseScenarioContent(data: unknown): Omit<Scenario, 'file'> {
+  return parseWith(scenarioChecked, data);
+}

@@ -216,6 +216,26 @@ describe('parseScenario: bad input names the file, the field and what is allowed
     { what: 'bad bug name', text: `${MINIMAL}expect: [{mode: idempotent, bugs: [no-dedup]}]\n`, path: 'expect[0].bugs[0]', fragment: '"no-dedup" is not allowed' },
     { what: 'anomaly name not kebab-case', text: `${MINIMAL}expect: [{mode: idempotent, anomalies: [lost_write]}]\n`, path: 'expect[0].anomalies[0]', fragment: 'must be kebab-case, got "lost_write"' },
     { what: 'anomaly listed twice', text: `${MINIMAL}expect: [{mode: idempotent, mayAlsoFind: [duplicate, duplicate]}]\n`, path: 'expect[0].mayAlsoFind[1]', fragment: '"duplicate" is already listed at [0]' },
+    {
+      what: 'an expectation naming an unknown anomaly kind', text: `${MINIMAL}expect: [{mode: idempotent, mayAlsoFind: [lost-writes]}]\n`,
+      path: 'expect[0].mayAlsoFind[0]', fragment: '"lost-writes" is not allowed; did you mean "lost-write"? (allowed: "lost-write", "duplicate",',
+    },
+    {
+      what: 'a fault at or after the run\'s limit', text: `${MINIMAL}runLimitMs: 1000\nfaults: {schedule: [{atMs: 10, fault: heal}, {atMs: 1000, fault: heal}]}\n`,
+      path: 'faults.schedule[1].atMs', fragment: 'must be < runLimitMs (1000), got 1000',
+    },
+    {
+      what: 'random faults that start after the run\'s limit', text: `${MINIMAL}runLimitMs: 1000\nfaults: {random: {kinds: [heal], meanIntervalMs: 10, fromMs: 2000, untilMs: 3000}}\n`,
+      path: 'faults.random.fromMs', fragment: 'must be < runLimitMs (1000), got 2000',
+    },
+    {
+      what: 'a transactional producer in a mode without idempotence', text: `${MINIMAL}producer: {transactional: true}\nexpect: [{mode: exactly-once}, {mode: at-least-once}]\n`,
+      path: 'expect[1].mode', fragment: '"at-least-once" switches idempotence off, but producer.transactional is true; Kafka\'s producer refuses this',
+    },
+    {
+      what: 'a case that makes the producer transactional in a mode without idempotence', text: `${MINIMAL}expect: [{mode: at-most-once, producer: {transactional: true}}]\n`,
+      path: 'expect[0].mode', fragment: 'but expect[0].producer.transactional is true',
+    },
     { what: 'empty value for a required field', text: 'name: x\ndescription:\n', path: 'description', fragment: 'is empty; a value is required' },
     { what: 'root that is not a mapping', text: '- name: x\n', path: '', fragment: 'must be a mapping of fields, got a list' },
     { what: 'empty file', text: '', path: '', fragment: 'the file is empty' },

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { scenarioSpec } from './format.ts';
+import { parseScenarioContent } from './format.ts';
 import { SchemaIssue, formatPath, issueText, suggest } from './schema.ts';
 import type { Scenario } from './types.ts';
 
@@ -59,7 +59,7 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new ScenarioError(file, '', 'the file is empty; a scenario needs at least a name and a description');
   }
   try {
-    return { file, ...scenarioSpec.parse(data, []) };
+    return { file, ...parseScenarioContent(data) };
   } catch (e) {
     if (e instanceof SchemaIssue) throw new ScenarioError(file, formatPath(e.path), e.problem, e.allowed);
     throw e;

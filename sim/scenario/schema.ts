@@ -1,19 +1,15 @@
-// A small declarative validator for parsed YAML/JSON. Each combinator builds a Spec that takes an unknown
-// value and either returns it typed (with defaults filled in) or throws a SchemaIssue naming the field path,
-// what is wrong and what is allowed. Validation stops at the first problem: one precise message that
-// points at the field beats a list in which the real mistake hides among its consequences.
+// Building blocks for describing parsed YAML/JSON with zod, so that a failure reads as one line naming the
+// field path, what is wrong and what is allowed. zod describes the format (and gives editors a JSON Schema
+// of it); these helpers give each zod schema the project's messages, and `parseWith` turns zod's first
+// issue into a SchemaIssue. One precise message that points at the field beats a list in which the real
+// mistake hides among its consequences, so only the first issue is reported, an unknown field before any
+// other (a misspelt name is the usual cause of a "missing" field).
 //
-// The combinators know nothing about Kafka; sim/scenario/format.ts describes the scenario file with them.
+// The helpers know nothing about Kafka; sim/scenario/format.ts describes the scenario file with them.
+import { z } from 'zod';
 
 /** Where a value sits in the parsed document: field names and list indexes, e.g. ['faults', 'schedule', 2]. */
 export type Path = readonly (string | number)[];
-
-export interface Spec<T> {
-  /** Returns the value typed and completed with defaults, or throws a SchemaIssue. */
-  parse(value: unknown, path: Path): T;
-  /** The value an absent object field takes; a field of `object`'s first argument without one is required. */
-  readonly fallback?: (path: Path) => T;
-}
 
 /** A validation failure: `problem` says what is wrong with the value at `path`, `allowed` what would be right. */
 export class SchemaIssue extends Error {
@@ -77,8 +73,54 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+// ---- messages through zod ------------------------------------------------------------------------------
+
+// A zod issue carries one message string; the problem and what is allowed travel in it apart, so that a
+// ScenarioError can keep them apart for tools.
+const ALLOWED = '\u001f';
+const REQUIRED = 'is required';
+
+function message(problem: string, allowed?: string): string {
+  return allowed === undefined ? problem : `${problem}${ALLOWED}${allowed}`;
+}
+
+type Issue = { readonly input?: unknown };
+
+/** An error function for a schema: an absent value is "required", anything else gets `describe`'s message. */
+function errors(describe: (input: unknown) => string): (iss: Issue) => string {
+  return (iss) => (iss.input === undefined ? REQUIRED : describe(iss.input));
+}
+
+/** Parses `value` (YAML's empty values read as absent) or throws a SchemaIssue for zod's first issue. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, path: Path = []): z.output<S> {
+  const emptied = new Set<string>();
+  const data = withoutEmpty(value, [], emptied);
+  const result = schema.safeParse(data, { reportInput: true });
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const first = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+  const at = [...path, ...first.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+  if (first.code === 'unrecognized_keys') at.push(first.keys[0]);
+  const [problem, allowed] = first.message.split(ALLOWED);
+  // A key written with nothing after it was taken out as absent; the message says which it was.
+  const empty = problem === REQUIRED && emptied.has(JSON.stringify(at.slice(path.length)));
+  return fail(at, empty ? 'is empty; a value is required' : problem, allowed);
+}
+
+/**
+ * The document with every mapping field whose value is null (YAML's `key:` with nothing after it, e.g.
+ * because its content is commented out) left out, so it takes its default; `emptied` records where.
+ */
+function withoutEmpty(value: unknown, path: (string | number)[], emptied: Set<string>): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => withoutEmpty(v, [...path, i], emptied));
+  if (typeof value !== 'object' || value === null) return value;
+  // No prototype: an inherited property (`toString`) is not a field the file has.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [k, v] of Object.entries(value)) {
+    if (v === null) emptied.add(JSON.stringify([...path, k]));
+    else out[k] = withoutEmpty(v, [...path, k], emptied);
+  }
+  return out;
 }
 
 // ---- scalars -------------------------------------------------------------------------------------------
@@ -91,37 +133,26 @@ export interface NumberRange {
 }
 
 /** A finite number (YAML's .inf and .nan are rejected) within the range. */
-export function number(range: NumberRange = {}): Spec<number> {
-  return numeric('a number', Number.isFinite, range);
+export function number(range: NumberRange = {}): z.ZodNumber {
+  return ranged(z.number({ error: errors((v) => `must be a number, got ${show(v)}`) }), range);
 }
 
-export function int(range: NumberRange = {}): Spec<number> {
-  return numeric('an integer', Number.isInteger, range);
+export function int(range: NumberRange = {}): z.ZodNumber {
+  return ranged(z.int({ error: errors((v) => `must be an integer, got ${show(v)}`) }), range);
 }
 
-function numeric(kind: string, isKind: (n: number) => boolean, { min, max, greaterThan }: NumberRange): Spec<number> {
-  return {
-    parse(value, path) {
-      if (typeof value !== 'number' || !isKind(value)) fail(path, `must be ${kind}, got ${show(value)}`);
-      if (greaterThan !== undefined && value <= greaterThan) fail(path, `must be > ${greaterThan}, got ${value}`);
-      const tooLow = min !== undefined && value < min;
-      const tooHigh = max !== undefined && value > max;
-      if (tooLow || tooHigh) {
-        const bound = min === undefined ? `<= ${max}` : max === undefined ? `>= ${min}` : `in ${min}..${max}`;
-        fail(path, `must be ${bound}, got ${value}`);
-      }
-      return value;
-    },
-  };
+function ranged(schema: z.ZodNumber, { min, max, greaterThan }: NumberRange): z.ZodNumber {
+  const bound = min === undefined ? `<= ${max}` : max === undefined ? `>= ${min}` : `in ${min}..${max}`;
+  const outOfRange = { error: (iss: Issue) => `must be ${bound}, got ${show(iss.input)}` };
+  let out = schema;
+  if (greaterThan !== undefined) out = out.gt(greaterThan, { error: (iss) => `must be > ${greaterThan}, got ${show(iss.input)}` });
+  if (min !== undefined) out = out.min(min, outOfRange);
+  if (max !== undefined) out = out.max(max, outOfRange);
+  return out;
 }
 
-export function bool(): Spec<boolean> {
-  return {
-    parse(value, path) {
-      if (typeof value !== 'boolean') fail(path, `must be true or false, got ${show(value)}`);
-      return value;
-    },
-  };
+export function bool(): z.ZodBoolean {
+  return z.boolean({ error: errors((v) => `must be true or false, got ${show(v)}`) });
 }
 
 export interface StringRule {
@@ -133,15 +164,10 @@ export interface StringRule {
 }
 
 /** A non-empty string, optionally matching a pattern. */
-export function str(rule?: StringRule): Spec<string> {
-  return {
-    parse(value, path) {
-      if (typeof value !== 'string') fail(path, `must be a string, got ${show(value)}`);
-      if (value === '') fail(path, 'must not be empty');
-      if (rule !== undefined && !rule.pattern.test(value)) fail(path, `must be ${rule.name}, got ${show(value)}`, rule.allowed);
-      return value;
-    },
-  };
+export function str(rule?: StringRule): z.ZodString {
+  const s = z.string({ error: errors((v) => `must be a string, got ${show(v)}`) }).min(1, { error: 'must not be empty' });
+  if (rule === undefined) return s;
+  return s.regex(rule.pattern, { error: (iss) => message(`must be ${rule.name}, got ${show(iss.input)}`, rule.allowed) });
 }
 
 type Literal = string | number | boolean;
@@ -158,17 +184,16 @@ function listValues(values: readonly Literal[]): string {
 }
 
 /** One of a fixed set of literal values; 1 and "1" are different values. */
-export function oneOf<const V extends readonly Literal[]>(values: V, options: OneOfOptions = {}): Spec<V[number]> {
+export function oneOf<const V extends readonly Literal[]>(values: V, options: OneOfOptions = {}): z.ZodLiteral<V[number]> {
   const allowed = options.allowed ?? listValues(values);
   const strings = values.filter((v): v is string => typeof v === 'string');
-  return {
-    parse(value, path) {
-      if (values.includes(value as Literal)) return value as V[number];
+  return z.literal(values as unknown as V[number][], {
+    error: errors((value) => {
       const hint = typeof value === 'string' ? suggest(value, strings) : '';
       const problem = options.what === undefined ? `${show(value)} is not allowed` : `${options.what} ${show(value)} does not exist`;
-      return fail(path, problem + hint, allowed);
-    },
-  };
+      return message(problem + hint, allowed);
+    }),
+  });
 }
 
 // ---- containers ----------------------------------------------------------------------------------------
@@ -179,131 +204,91 @@ export interface ListRule {
   unique?: boolean;
 }
 
-export function list<T>(item: Spec<T>, { minLength = 0, unique = false }: ListRule = {}): Spec<T[]> {
-  return {
-    parse(value, path) {
-      if (!Array.isArray(value)) fail(path, `must be a list, got ${show(value)}`);
-      if (value.length < minLength) {
-        fail(path, `must have at least ${minLength} ${minLength === 1 ? 'entry' : 'entries'}, got ${value.length}`);
-      }
-      const out = value.map((v, i) => item.parse(v, [...path, i]));
-      if (unique) {
-        out.forEach((v, i) => {
-          const first = out.indexOf(v);
-          if (first !== i) fail([...path, i], `${show(v)} is already listed at [${first}]`);
-        });
-      }
-      return out;
-    },
-  };
+export function list<T extends z.ZodType>(item: T, { minLength = 0, unique = false }: ListRule = {}): z.ZodType<z.output<T>[], z.input<T>[]> {
+  const entries = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
+  let out = z.array(item, { error: errors((v) => `must be a list, got ${show(v)}`) });
+  if (minLength > 0) out = out.min(minLength, { error: (iss) => `must have at least ${entries(minLength)}, got ${(iss.input as unknown[]).length}` });
+  if (!unique) return out;
+  return out.check((ctx) => {
+    ctx.value.forEach((v, i) => {
+      const first = ctx.value.indexOf(v);
+      if (first !== i) ctx.issues.push({ code: 'custom', path: [i], input: v, message: `${show(v)} is already listed at [${first}]` });
+    });
+  });
 }
 
-type Shape = Record<string, Spec<unknown>>;
-type Parsed<S extends Shape> = { -readonly [K in keyof S]: S[K] extends Spec<infer T> ? T : never };
-/** Flattens an intersection so editors show `{ a: number; b?: string }` rather than `A & Partial<B>`. */
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
-
-export interface ObjectSpec<R extends Shape, O extends Shape> extends Spec<Simplify<Parsed<R> & Partial<Parsed<O>>>> {
-  readonly fields: R;
-  readonly optionalFields: O;
-}
+type Shape = Record<string, z.ZodType>;
+type Optional<O extends Shape> = { [K in keyof O]: z.ZodOptional<O[K]> };
 
 /**
- * A mapping with the given fields. Fields of `fields` are required unless their spec has a fallback
+ * A mapping with the given fields. Fields of `fields` are required unless they have a default
  * (`withDefault`); fields of `optionalFields` are left out of the result when absent. Any other field is an
- * error listing the allowed names, checked first because a misspelt name is the usual cause of a
- * "missing" field. An empty value (`key:` with nothing after it in YAML) counts as absent, so commenting
- * out the content of a section leaves it at its defaults.
+ * error listing the allowed names.
  */
-export function object<R extends Shape, O extends Shape = Record<never, never>>(
-  fields: R,
-  optionalFields: O = {} as O,
-): ObjectSpec<R, O> {
+export function object<R extends Shape, O extends Shape = Record<never, never>>(fields: R, optionalFields: O = {} as O) {
   const names = [...Object.keys(fields), ...Object.keys(optionalFields)];
-  return {
-    fields,
-    optionalFields,
-    parse(value, path) {
-      if (!isMapping(value)) fail(path, `must be a mapping of fields, got ${show(value)}`);
-      for (const key of Object.keys(value)) {
-        if (!names.includes(key)) fail([...path, key], `unknown field${suggest(key, names)}`, names.join(', '));
+  const optional = Object.fromEntries(Object.entries(optionalFields).map(([k, s]) => [k, s.optional()])) as Optional<O>;
+  return z.strictObject({ ...fields, ...optional }, {
+    error: (iss) => {
+      if (iss.code === 'unrecognized_keys') {
+        const [key] = (iss as unknown as { keys: string[] }).keys;
+        return message(`unknown field${suggest(key, names)}`, names.join(', '));
       }
-      const out: Record<string, unknown> = {};
-      for (const [key, spec] of Object.entries(fields)) {
-        const at = [...path, key];
-        const v = field(value, key);
-        if (v !== undefined) out[key] = spec.parse(v, at);
-        else if (spec.fallback !== undefined) out[key] = spec.fallback(at);
-        else fail(at, Object.hasOwn(value, key) ? 'is empty; a value is required' : 'is required');
-      }
-      for (const [key, spec] of Object.entries(optionalFields)) {
-        const v = field(value, key);
-        if (v !== undefined) out[key] = spec.parse(v, [...path, key]);
-      }
-      return out as Simplify<Parsed<R> & Partial<Parsed<O>>>;
+      return iss.input === undefined ? REQUIRED : `must be a mapping of fields, got ${show(iss.input)}`;
     },
-  };
+  });
 }
 
-/** An own field's value, with YAML's empty value (null) read as absent. */
-function field(mapping: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(mapping, key) ? mapping[key] ?? undefined : undefined;
-}
-
-type Variants = Record<string, ObjectSpec<Shape, Shape>>;
-type VariantOf<K extends string, V extends Variants> = {
-  [T in keyof V & string]: Simplify<{ [_ in K]: T } & (V[T] extends Spec<infer P> ? P : never)>;
-}[keyof V & string];
+type Variant = z.ZodObject<Shape, z.core.$strict>;
 
 /**
  * A union of mappings told apart by the value of field `key` (e.g. `fault: crash-broker`). The key is
  * checked first, so the remaining fields are judged against the right variant and an unknown field lists
- * that variant's names.
+ * that variant's names (the key first).
  */
-export function discriminated<const K extends string, V extends Variants>(key: K, variants: V): Spec<VariantOf<K, V>> {
+export function discriminated<const K extends string, V extends Record<string, Variant>>(key: K, variants: V) {
   const tags = Object.keys(variants);
-  const tag = oneOf(tags);
-  const withKey = Object.fromEntries(
-    tags.map((t) => [t, object({ [key]: tag, ...variants[t].fields }, variants[t].optionalFields)]),
-  );
-  return {
-    parse(value, path) {
-      if (!isMapping(value)) fail(path, `must be a mapping of fields, got ${show(value)}`);
-      if (field(value, key) === undefined) fail([...path, key], 'is required', listValues(tags));
-      const t = tag.parse(value[key], [...path, key]);
-      return withKey[t].parse(value, path) as VariantOf<K, V>;
+  const withKey = tags.map((t) => {
+    const v = variants[t];
+    const required = Object.fromEntries(Object.entries(v.shape).filter(([, s]) => !(s instanceof z.ZodOptional)));
+    const optional = Object.fromEntries(Object.entries(v.shape).filter(([, s]) => s instanceof z.ZodOptional).map(([k, s]) => [k, (s as z.ZodOptional).unwrap() as z.ZodType]));
+    return object({ [key]: z.literal(t), ...required }, optional);
+  }) as unknown as { [T in keyof V & string]: z.ZodObject<{ [_ in K]: z.ZodLiteral<T> } & V[T]['shape'], z.core.$strict> }[keyof V & string][];
+  return z.discriminatedUnion(key, withKey as [typeof withKey[number], ...typeof withKey], {
+    error: (iss) => {
+      const input = iss.input as Record<string, unknown> | undefined;
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) return input === undefined ? REQUIRED : `must be a mapping of fields, got ${show(input)}`;
+      const tag = input[key];
+      if (tag === undefined) return message(REQUIRED, listValues(tags));
+      return message(`${show(tag)} is not allowed${typeof tag === 'string' ? suggest(tag, tags) : ''}`, listValues(tags));
     },
-  };
+  });
 }
 
 // ---- composition ---------------------------------------------------------------------------------------
 
 /**
  * Makes a field optional with a default written as it would be in the file. The default goes through the
- * same spec, so nested defaults and cross-field checks apply to it exactly as to a value the user wrote,
- * and (since parsing builds new lists and mappings) no two results share a default's containers.
+ * same schema (zod's prefault), so nested defaults and cross-field checks apply to it exactly as to a value
+ * the user wrote, and no two results share a default's containers.
  */
-export function withDefault<T>(spec: Spec<T>, fileValue: unknown): Spec<T> {
-  return { parse: spec.parse, fallback: (path) => spec.parse(fileValue, path) };
+export function withDefault<S extends z.ZodType>(schema: S, fileValue: unknown) {
+  return schema.prefault(fileValue as z.input<S>);
 }
 
 /**
- * Validates with `spec`, then hands the typed value to `next` for what one field cannot judge alone:
- * checks across fields (via `fail`) and defaults that depend on a sibling (a topic's replication factor on
- * the broker count). A default of `spec` goes through `next` as well.
+ * Validates with `schema`, then hands the typed value to `next` for what one field cannot judge alone:
+ * checks across fields (via `fail`, with paths relative to this value) and values that depend on a sibling
+ * (a topic's replication factor on the broker count).
  */
-export function andThen<T, U>(spec: Spec<T>, next: (value: T, path: Path) => U): Spec<U> {
-  const { fallback } = spec;
-  return {
-    parse: (value, path) => next(spec.parse(value, path), path),
-    ...(fallback && { fallback: (path: Path) => next(fallback(path), path) }),
-  };
-}
-
-/**
- * A field that the enclosing spec's `andThen` validates, because its rules depend on sibling fields (fault
- * targets on the cluster and the workload). Accepts anything here; absent stays undefined.
- */
-export function deferred(): Spec<unknown> {
-  return { parse: (value) => value, fallback: () => undefined };
+export function andThen<S extends z.ZodType, U>(schema: S, next: (value: z.output<S>) => U) {
+  return schema.transform((value, ctx) => {
+    try {
+      return next(value);
+    } catch (e) {
+      if (!(e instanceof SchemaIssue)) throw e;
+      ctx.issues.push({ code: 'custom', path: [...e.path], input: value, message: message(e.problem, e.allowed) });
+      return z.NEVER;
+    }
+  });
 }

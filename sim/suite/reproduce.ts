@@ -11,6 +11,7 @@ export interface ReproduceSpec {
   bugs?: string[];
   kafka?: string;
   sets?: string[];
+  swarm?: boolean;
 }
 
 export function scenarioArg(scenario: Scenario): string {
@@ -25,6 +26,7 @@ export function reproduceCommand(scenario: Scenario, spec: ReproduceSpec): strin
   for (const b of spec.bugs ?? []) parts.push(`--bug ${b}`);
   if (spec.kafka !== undefined) parts.push(`--kafka ${spec.kafka}`);
   for (const s of spec.sets ?? []) parts.push(`--set ${s}`);
+  if (spec.swarm) parts.push('--swarm');
   parts.push(`--seed ${spec.seed}`);
   return parts.join(' ');
 }

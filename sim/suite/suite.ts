@@ -1,9 +1,8 @@
 // The scenario suite: every expectation of every scenario, run over its seeds, judged in both directions:
 // each expected anomaly kind must appear for at least one seed, and no seed may show a kind that is
 // neither expected nor allowed. This is how we know the checker can see, and that protections protect.
-import { check } from '../check/checker.ts';
-import { buildRunReport, kindsFound } from '../report/run-report.ts';
-import { runScenario } from '../run/run-scenario.ts';
+import type { RunSummary } from '../sweep/results.ts';
+import { executeRun } from '../sweep/run-one.ts';
 import type { ExpectCase, Scenario } from '../scenario/types.ts';
 import { reproduceCommand } from './reproduce.ts';
 
@@ -58,26 +57,22 @@ export function caseLabel(c: ExpectCase): string {
   return parts.join(' ');
 }
 
-export function runCase(scenario: Scenario, caseIndex: number, seeds: number, onRun?: () => void): CaseResult {
+/** Judges one case from the summaries of its runs (in any order). */
+export function judgeCase(scenario: Scenario, caseIndex: number, seeds: number, runs: readonly RunSummary[]): CaseResult {
   const c = scenario.expect[caseIndex];
   const found = new Map<string, KindSighting>();
   let events = 0;
   const broken: BrokenRun[] = [];
-  for (let seed = 1; seed <= seeds; seed++) {
-    const run = runScenario(scenario, { mode: c.mode, seed, bugs: c.bugs, kafka: c.kafka, overrides: { producer: c.producer, consumer: c.consumer } });
-    const reproduce = reproduceCommand(scenario, { caseIndex, seed });
-    const report = buildRunReport(scenario.file, run, check(run.history), reproduce);
+  for (const run of [...runs].sort((a, b) => a.seed - b.seed)) {
     events += run.events;
-    const o = run.outcome;
-    if (o.kind !== 'completed') {
-      broken.push({ seed, verdict: o.kind, message: o.kind === 'invariant-broken' ? o.message : `more than ${o.limit} ${o.what}`, reproduce });
+    if (run.verdict === 'budget-exceeded' || run.verdict === 'invariant-broken') {
+      broken.push({ seed: run.seed, verdict: run.verdict, message: run.error ?? '', reproduce: run.reproduce });
     }
-    for (const kind of kindsFound(report)) {
+    for (const kind of Object.keys(run.kinds)) {
       const s = found.get(kind);
       if (s) s.seeds++;
-      else found.set(kind, { kind, seeds: 1, firstSeed: seed, reproduce });
+      else found.set(kind, { kind, seeds: 1, firstSeed: run.seed, reproduce: run.reproduce });
     }
-    onRun?.();
   }
   const kinds = [...found.keys()];
   const missing = c.anomalies.filter((k) => !found.has(k));
@@ -90,28 +85,35 @@ export function runCase(scenario: Scenario, caseIndex: number, seeds: number, on
   };
 }
 
-export interface SuiteOptions {
-  /** Seeds per case; the scenario's own `seeds` when absent. */
-  seeds?: number;
-  onRun?: () => void;
+/** One case over seeds 1..seeds in this thread (the scenario tests run each case as its own test). */
+export function runCase(scenario: Scenario, caseIndex: number, seeds: number): CaseResult {
+  const c = scenario.expect[caseIndex];
+  const runs: RunSummary[] = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    runs.push(executeRun({
+      scenario, source: scenario, case: caseIndex + 1, mode: c.mode, bugs: c.bugs, kafka: c.kafka,
+      overrides: { producer: c.producer, consumer: c.consumer },
+      seed, swarm: false, reproduce: reproduceCommand(scenario, { caseIndex, seed }),
+    }).summary);
+  }
+  return judgeCase(scenario, caseIndex, seeds, runs);
 }
 
-export function runSuite(scenarios: Scenario[], options: SuiteOptions = {}): SuiteResult {
+/** The suite's verdict from the summaries of all its runs (from the worker pool, in finishing order). */
+export function judgeSuite(scenarios: readonly Scenario[], seeds: number | undefined, runs: readonly RunSummary[]): SuiteResult {
+  const byCase = new Map<string, RunSummary[]>();
+  for (const r of runs) {
+    const key = `${r.scenario}\0${r.case}`;
+    const list = byCase.get(key);
+    if (list) list.push(r);
+    else byCase.set(key, [r]);
+  }
   const cases: CaseResult[] = [];
-  let runs = 0;
   for (const s of scenarios) {
-    for (let i = 0; i < s.expect.length; i++) {
-      const seeds = options.seeds ?? s.seeds;
-      cases.push(runCase(s, i, seeds, options.onRun));
-      runs += seeds;
-    }
+    s.expect.forEach((_, i) => cases.push(judgeCase(s, i, seeds ?? s.seeds, byCase.get(`${s.name}\0${i + 1}`) ?? [])));
   }
   return {
-    cases, pass: cases.every((c) => c.pass), broken: cases.reduce((n, c) => n + c.broken.length, 0), runs,
+    cases, pass: cases.every((c) => c.pass), broken: cases.reduce((n, c) => n + c.broken.length, 0), runs: runs.length,
     events: cases.reduce((n, c) => n + c.events, 0),
   };
-}
-
-export function suiteRunCount(scenarios: Scenario[], seeds?: number): number {
-  return scenarios.reduce((n, s) => n + s.expect.length * (seeds ?? s.seeds), 0);
 }
