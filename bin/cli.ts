@@ -356,7 +356,7 @@ function commandReplay(file: string, flags: { json?: boolean }): number {
   if (flags.json) process.stdout.write(JSON.stringify({ ...report, swarm: r.swarm, recordedTraceHash: r.traceHash, deterministic: same }) + '\n');
   else process.stdout.write(formatRunReport(report, colours()) + '\n');
   if (!same) {
-    process.stderr.write(`eos-sim replay: DETERMINISM BUG: ${file} recorded trace hash ${r.traceHash} (eos-sim ${r.eosSimVersion}), this replay gave ${summary.traceHash} (eos-sim ${eosSimVersion()}). The same scenario, options, seed and schedule must give the same trace: if the versions differ the model changed in between; if not, something in the run is not a function of its seed (please report it with this file).\n`);
+    process.stderr.write(`eos-sim replay: DETERMINISM BUG: ${file} recorded trace hash ${r.traceHash} (eos-sim ${r.eosSimVersion}), this replay gave ${summary.traceHash} (eos-sim ${eosSimVersion()}). The same scenario, options, seed and schedule must give the same trace: if eos-sim changed since the file was written (another version or commit), the model did; if not, something in the run is not a function of its seed (please report it with this file).\n`);
     return 1;
   }
   process.stderr.write(`eos-sim replay: same trace hash ${summary.traceHash} as recorded\n`);
