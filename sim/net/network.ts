@@ -87,6 +87,8 @@ interface Endpoint {
  * connection of the side that opened it: [a][b] for a request, [b][a] for a response.
  */
 interface Link {
+  /** Its place in Network.linkList: the typed delivery event names the link by it. */
+  readonly index: number;
   readonly client: Endpoint;
   readonly server: Endpoint;
   /** The connection's current generation; 0 until the first message opens it. */
@@ -109,6 +111,16 @@ export class Network {
   private readonly added: Endpoint[] = [];
   /** links[a][b] for endpoint indexes a and b. */
   private readonly links: Link[][] = [];
+  /** Every link, by its index. */
+  private readonly linkList: Link[] = [];
+  /**
+   * Messages on their way, by slot: a delivery is a typed event (slot, link index), not a closure per
+   * message (sim/core/event-queue.ts). A slot is taken when the message is scheduled and given back when
+   * it arrives; freeSlots is a stack of the slots not in use.
+   */
+  private inFlight: (Envelope | null)[] = [];
+  private freeSlots: number[] = [];
+  private readonly arriveKind: number;
   /** The cut links, to heal them without scanning every pair. */
   private cutLinks: Link[] = [];
   private readonly apiTokens = new Map<string, number>();
@@ -127,6 +139,7 @@ export class Network {
       throw new Error(`network: need 0 <= latencyUsMin <= latencyUsMean, got ${config.latencyUsMin}, ${config.latencyUsMean}`);
     }
     this.rng = sim.stream('network');
+    this.arriveKind = sim.register((slot, linkIndex) => this.arriveSlot(slot, linkIndex));
   }
 
   private endpoint(id: string): Endpoint {
@@ -138,10 +151,19 @@ export class Network {
     const row: Link[] = [];
     this.links.push(row);
     for (const other of this.endpoints.values()) {
-      row[other.index] = newLink(e, other);
-      if (other !== e) this.links[other.index][index] = newLink(other, e);
+      row[other.index] = this.newLink(e, other);
+      if (other !== e) this.links[other.index][index] = this.newLink(other, e);
     }
     return e;
+  }
+
+  private newLink(client: Endpoint, server: Endpoint): Link {
+    const link: Link = {
+      index: this.linkList.length, client, server,
+      connectionId: 0, lastRequestArrivalUs: 0, lastResponseArrivalUs: 0, cut: false, held: [],
+    };
+    this.linkList.push(link);
+    return link;
   }
 
   private link(from: string, to: string): Link {
@@ -237,7 +259,26 @@ export class Network {
         conn.lastResponseArrivalUs = arrival;
       }
     }
-    this.sim.at(arrival, () => this.arrive(env, path));
+    this.sim.atEvent(arrival, this.arriveKind, this.park(env), path.index);
+  }
+
+  /** Puts a message in a free in-flight slot and returns the slot. */
+  private park(env: Envelope): number {
+    if (this.freeSlots.length > 0) {
+      const slot = this.freeSlots.pop()!;
+      this.inFlight[slot] = env;
+      return slot;
+    }
+    this.inFlight.push(env);
+    return this.inFlight.length - 1;
+  }
+
+  /** The typed delivery event: the message in `slot` reaches the far end of link `linkIndex`. */
+  private arriveSlot(slot: number, linkIndex: number): void {
+    const env = this.inFlight[slot]!;
+    this.inFlight[slot] = null;
+    this.freeSlots.push(slot);
+    this.arrive(env, this.linkList[linkIndex]);
   }
 
   /** The link is cut: the message waits, in order, for the cut to heal. Nobody is told. */
@@ -266,7 +307,7 @@ export class Network {
     const srcEnd = path.client;
     // A message already on its way when the receiver stalled waits for it to wake up.
     if (dstEnd.heldUntilUs > this.sim.nowUs) {
-      this.sim.at(dstEnd.heldUntilUs, () => this.arrive(env, path));
+      this.sim.atEvent(dstEnd.heldUntilUs, this.arriveKind, this.park(env), path.index);
       return;
     }
     const dst = dstEnd.node!;
@@ -425,8 +466,4 @@ export class Network {
     const b = this.endpoints.get(to);
     return a !== undefined && b !== undefined && this.links[a.index][b.index].cut;
   }
-}
-
-function newLink(client: Endpoint, server: Endpoint): Link {
-  return { client, server, connectionId: 0, lastRequestArrivalUs: 0, lastResponseArrivalUs: 0, cut: false, held: [] };
 }
