@@ -17,7 +17,7 @@
 // messages of an API.
 import type { Simulation } from '../core/simulation.ts';
 import type { RandomStream } from '../core/random.ts';
-import { traceToken } from '../core/trace.ts';
+import { RecordKind } from '../core/trace.ts';
 import type { ApiName } from '../faults/schedule.ts';
 import type { NetworkConfig } from '../kafka/config.ts';
 
@@ -73,7 +73,7 @@ export interface MessageRule {
 interface Endpoint {
   readonly id: string;
   readonly index: number;
-  /** The id as a trace field (see sim/core/trace.ts). */
+  /** The id as a trace field: trace.intern(id) (see sim/core/trace.ts). */
   readonly token: number;
   /** Absent for an id that a fault names but that was never added. */
   node: NetNode | undefined;
@@ -101,8 +101,9 @@ interface Link {
   held: Envelope[];
 }
 
-/** Trace field for a delivery record: tells it apart from a text record that starts at the same time. */
-const TRACE_DELIVER = 0x64656c76;
+/** The hottest record of a run, one per message delivered: from, to, API (interned), 1 request or 2 response, correlation id. */
+const DELIVER = new RecordKind('deliver', 5, (t, from, to, api, kind, correlationId) =>
+  `deliver ${t.name(from)}>${t.name(to)} ${t.name(api)} ${kind === 1 ? 'request' : 'response'} #${correlationId}`);
 
 export class Network {
   /** Every id seen, in order of first mention. */
@@ -123,7 +124,6 @@ export class Network {
   private readonly arriveKind: number;
   /** The cut links, to heal them without scanning every pair. */
   private cutLinks: Link[] = [];
-  private readonly apiTokens = new Map<string, number>();
   private rules: MessageRule[] = [];
   private readonly rng: RandomStream;
   private nextConnectionId = 1;
@@ -146,7 +146,7 @@ export class Network {
     let e = this.endpoints.get(id);
     if (e) return e;
     const index = this.endpoints.size;
-    e = { id, index, token: traceToken(id), node: undefined, heldUntilUs: 0 };
+    e = { id, index, token: this.sim.trace.intern(id), node: undefined, heldUntilUs: 0 };
     this.endpoints.set(id, e);
     const row: Link[] = [];
     this.links.push(row);
@@ -191,15 +191,6 @@ export class Network {
   private connection(link: Link): Link {
     if (link.connectionId === 0) link.connectionId = this.nextConnectionId++;
     return link;
-  }
-
-  private apiToken(api: string): number {
-    let t = this.apiTokens.get(api);
-    if (t === undefined) {
-      t = traceToken(api);
-      this.apiTokens.set(api, t);
-    }
-    return t;
   }
 
   private latencyUs(): number {
@@ -334,18 +325,7 @@ export class Network {
       this.requestsServedAfterClose++;
       this.sim.log(`late ${env.from}>${env.to} ${env.api} request #${env.correlationId} served after its client closed the connection`);
     }
-    // The hottest record of a run: folded in as integers; its text is built only when records are kept.
-    const sim = this.sim;
-    const trace = sim.trace;
-    trace.int(sim.nowUs);
-    trace.int(TRACE_DELIVER);
-    trace.int(srcEnd.token);
-    trace.int(dstEnd.token);
-    trace.int(this.apiToken(env.api));
-    trace.int(env.kind === 'request' ? 1 : 2);
-    trace.int(env.correlationId);
-    trace.end(trace.records === null ? null
-      : `${sim.nowUs} deliver ${env.from}>${env.to} ${env.api} ${env.kind} #${env.correlationId}`);
+    this.sim.logf(DELIVER, srcEnd.token, dstEnd.token, this.sim.trace.intern(env.api), env.kind === 'request' ? 1 : 2, env.correlationId);
     dst.deliver(env);
   }
 
