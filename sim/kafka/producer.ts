@@ -331,16 +331,21 @@ export class KafkaProducer implements NetNode {
       return;
     }
     if (err) b.maybeWritten = true;
-    if (this.txn && (this.fatalError || FENCED.has(error))) {
+    // A Produce answered INVALID_PRODUCER_EPOCH is abortable, not fatal (KIP-588): the coordinator may
+    // have bumped the epoch to abort a timed-out transaction. Whether this instance was fenced shows at
+    // EndTxn, which answers PRODUCER_FENCED.
+    if (this.txn && (this.fatalError || (FENCED.has(error) && error !== 'INVALID_PRODUCER_EPOCH'))) {
       this.fence(error);
       this.finish(q, b, { status: b.maybeWritten ? 'info' : 'fail', offset: null, error: this.fatalError! });
       return;
     }
-    if (this.txn && (error === 'REQUEST_TIMED_OUT' || error === 'INVALID_TXN_STATE')) {
-      // The transaction cannot know whether this batch is in: it must be aborted (Kafka: abortable error).
+    if (this.txn && (error === 'INVALID_TXN_STATE' || error === 'INVALID_PRODUCER_EPOCH')) {
+      // The partition refused the write for this transaction: the application must abort it.
       this.giveUp(q, b, error);
       return;
     }
+    // A request timeout is retriable, as in Kafka's Sender: the same batch goes again with the same
+    // sequence (the broker drops whichever copy comes second) until delivery.timeout.ms.
     if (STALE_METADATA.has(error)) this.metadata.refresh(this.drainAllOnRefresh);
     // With idempotence, an out-of-order answer while an earlier batch is unresolved is a consequence of
     // that batch's failure, not a gap: retry in order once it is resolved.
@@ -623,7 +628,7 @@ export class KafkaProducer implements NetNode {
       // Before KIP-890 (KIP-360): a batch whose fate is unknown leaves its sequence unresolved, so the
       // client bumps its epoch with InitProducerId before the next transaction. Partitions learn of the
       // new epoch only when it writes to them, which is what lets a late request slip in elsewhere.
-      this.bumpEpoch(() => done(null));
+      this.bumpEpoch(done);
     };
     if (!this.txnOnCoordinator) return finish(null);
     const req: EndTxnRequest = { transactionalId: this.txn!.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, committed };
@@ -648,18 +653,24 @@ export class KafkaProducer implements NetNode {
     });
   }
 
-  private bumpEpoch(then: () => void): void {
+  private bumpEpoch(then: TxnCallback): void {
     const req: InitProducerIdRequest = {
       transactionalId: this.txn!.transactionalId, transactionTimeoutMs: this.config.transactionTimeoutMs,
       producerId: this.producerId, producerEpoch: this.producerEpoch,
     };
     this.toCoordinator('InitProducerId', req, (error, resp) => {
+      if (FENCED.has(error)) {
+        // A newer instance took the transactional.id over: this one can never take it back.
+        this.fence(error);
+        then(this.fatalError);
+        return true;
+      }
       if (error !== 'NONE') return false;
       this.sim.log(`${this.id} epoch ${this.producerEpoch} -> ${resp!.producerEpoch} (InitProducerId after an unresolved sequence)`);
       this.producerEpoch = resp!.producerEpoch;
       this.unresolvedSequences = false;
       this.resetSequences();
-      then();
+      then(null);
       return true;
     });
   }

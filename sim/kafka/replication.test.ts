@@ -316,7 +316,7 @@ describe('replication: ISR changes', () => {
     t.sim.afterMs(600, () => t.producer.send(KEY, 'W', () => {}));
     t.runUntil(3500);
     expect(t.registration().isr).toEqual([1, 3]);
-    t.net.addRule({ action: 'delay', api: 'AlterPartition', message: 'request', node: 'broker-1', remaining: 1, delayUs: 1500 * MS });
+    t.net.addRule({ action: 'delay', api: 'AlterPartition', message: 'request', nodes: ['broker-1'], remaining: 1, delayUs: 1500 * MS });
     t.sim.at(t.sim.nowUs, () => t.net.healPartitions());
     const leader = t.cluster.broker(1).partitions.get(KEY)!;
     expect(t.runUntilTrue(() => leader.pendingIsr !== null, 6500)).toBe(true);

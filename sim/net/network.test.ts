@@ -147,7 +147,7 @@ describe('Network: drop rules', () => {
 
   it('a dropped response (lost ack) tells the client, whose connection it was', () => {
     const { sim, net, nodes } = setup(['c', 's']);
-    net.addRule({ action: 'drop', api: 'Produce', message: 'response', node: 's', remaining: 2, delayUs: 0 });
+    net.addRule({ action: 'drop', api: 'Produce', message: 'response', nodes: ['s'], remaining: 2, delayUs: 0 });
     sendAt(sim, 0, net, 's', 'c', 'response', 'Fetch', 2); // not matched (another API), but its connection dies
     sendAt(sim, 0, net, 'c', 's', 'request', 'Fetch', 5); // the request direction of that connection dies too
     sendAt(sim, 1, net, 's', 'c', 'response', 'Produce', 1);
@@ -180,7 +180,7 @@ describe('Network: drop rules', () => {
 
   it('a rule matches only its API, message kind and node', () => {
     const { sim, net, nodes } = setup(['c', 's', 't']);
-    net.addRule({ action: 'drop', api: 'Produce', message: 'request', node: 't', remaining: 1, delayUs: 0 });
+    net.addRule({ action: 'drop', api: 'Produce', message: 'request', nodes: ['t'], remaining: 1, delayUs: 0 });
     sendAt(sim, 0, net, 'c', 's', 'request', 'Produce', 1); // other node
     sendAt(sim, 0, net, 'c', 't', 'request', 'Fetch', 2); // other API
     sendAt(sim, 0, net, 't', 'c', 'response', 'Produce', 3); // other kind

@@ -60,8 +60,8 @@ export interface MessageRule {
   action: 'drop' | 'delay';
   api: ApiName;
   message: MessageKind;
-  /** Matches when either end is this node; any node when absent. */
-  node?: string;
+  /** Matches when either end is one of these nodes (a client application may own several); any node when absent. */
+  nodes?: readonly string[];
   remaining: number;
   delayUs: number;
 }
@@ -380,7 +380,7 @@ export class Network {
     if (this.rules.length === 0) return undefined;
     for (const rule of this.rules) {
       if (rule.remaining > 0 && rule.api === env.api && rule.message === env.kind &&
-          (rule.node === undefined || rule.node === env.from || rule.node === env.to)) {
+          (rule.nodes === undefined || rule.nodes.includes(env.from) || rule.nodes.includes(env.to))) {
         rule.remaining--;
         if (rule.remaining === 0) this.rules = this.rules.filter((r) => r.remaining > 0);
         return rule;

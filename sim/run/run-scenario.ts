@@ -210,6 +210,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     crashBroker: (id, kind) => cluster.crashBroker(id, kind),
     restartBroker: (id) => cluster.restartBroker(id),
     leaderOf: (key) => cluster.leaderOf(key),
+    nodesOf: (name) => clients.get(name)?.nodes() ?? [name],
     crashClient: (name) => clients.get(name)?.crash(),
     restartClient: (name) => {
       const c = clients.get(name);
