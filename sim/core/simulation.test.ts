@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from './simulation.ts';
+import { RecordKind } from './trace.ts';
 
 function sim(seed = 1, keepTrace = false): Simulation {
   return new Simulation({ seed, keepTrace });
@@ -156,5 +157,27 @@ describe('Simulation', () => {
     s.run(100);
     expect(hits).toEqual(['broker-2@20']);
     expect(s.trace.records).toEqual(['20 failpoint after-append at broker-2']);
+  });
+
+  it('logf writes a hot record: the same hash whether or not its text is kept; every declared field counts', () => {
+    const APPEND = new RecordKind('append', 3, (t, node, first, last) => `${t.name(node)} append ${first}..${last}`);
+    const write = (keep: boolean, first: number, last: number) => {
+      const s = sim(1, keep);
+      s.after(1500, () => s.logf(APPEND, s.trace.intern('broker-1'), first, last));
+      s.run(1e9);
+      return s.trace;
+    };
+    const kept = write(true, 0, 3);
+    const notKept = write(false, 0, 3);
+    expect(kept.records).toEqual(['1500 broker-1 append 0..3']);
+    expect(notKept.recordCount).toBe(1);
+    expect(notKept.hash()).toBe(kept.hash());
+    expect(write(false, 0, 4).hash()).not.toBe(kept.hash());
+    expect(write(false, 1, 3).hash()).not.toBe(kept.hash());
+    // Not the same record as a text record that reads alike.
+    const text = sim(1, false);
+    text.after(1500, () => text.log('broker-1 append 0..3'));
+    text.run(1e9);
+    expect(text.trace.hash()).not.toBe(kept.hash());
   });
 });

@@ -4,7 +4,7 @@
 import { EventQueue, type Action, type Handler } from './event-queue.ts';
 import { BudgetExceededError, DEFAULT_BUDGET, type RunBudget } from './invariant.ts';
 import { RandomStreams, type RandomStream } from './random.ts';
-import { Trace } from './trace.ts';
+import { Trace, type RecordKind } from './trace.ts';
 
 export const US_PER_MS = 1000;
 
@@ -79,6 +79,24 @@ export class Simulation {
     trace.int(this.nowUs);
     trace.text(text);
     trace.end(trace.records === null ? null : `${this.nowUs} ${text}`);
+  }
+
+  /**
+   * Writes a hot record (trace.ts): its kind and up to six integer fields, names among them as
+   * trace.intern(name). Nothing is built unless records are kept, where log() builds its text on every call.
+   */
+  logf(kind: RecordKind, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): void {
+    const trace = this.trace;
+    const n = kind.fields;
+    trace.int(this.nowUs);
+    trace.int(kind.token);
+    if (n > 0) trace.int(a);
+    if (n > 1) trace.int(b);
+    if (n > 2) trace.int(c);
+    if (n > 3) trace.int(d);
+    if (n > 4) trace.int(e);
+    if (n > 5) trace.int(f);
+    trace.end(trace.records === null ? null : `${this.nowUs} ${kind.render(trace, a, b, c, d, e, f)}`);
   }
 
   /** Arms a failpoint: the next time the model reaches `name`, `handler` runs (once) with the node there. */

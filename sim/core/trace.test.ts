@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Trace, traceToken } from './trace.ts';
+import { RecordKind, Trace, traceToken } from './trace.ts';
 
 function hashOf(records: string[], keep = false): string {
   const t = new Trace(keep);
@@ -100,6 +100,31 @@ describe('Trace', () => {
     c.int('5'.charCodeAt(0));
     c.end(null);
     expect(new Set([a.hash(), b.hash(), c.hash()]).size).toBe(3);
+  });
+
+  it('intern gives a name\'s traceToken, whatever was interned before, and name() gives the name back', () => {
+    const t = new Trace(false);
+    const u = new Trace(false);
+    u.intern('Produce');
+    expect(t.intern('broker-1')).toBe(traceToken('broker-1'));
+    expect(u.intern('broker-1')).toBe(t.intern('broker-1'));
+    expect(t.name(t.intern('broker-1'))).toBe('broker-1');
+    expect(() => t.name(traceToken('never-interned'))).toThrow(/not an interned name/);
+  });
+
+  it('intern refuses a name whose token another name already has', () => {
+    // Two names FNV-1a folds alike (found by search): records about them would hash the same.
+    expect(traceToken('node-522789')).toBe(traceToken('node-739192'));
+    const t = new Trace(false);
+    t.intern('node-522789');
+    expect(() => t.intern('node-739192')).toThrow(/same token/);
+  });
+
+  it('a record kind has 0 to 6 fields', () => {
+    const render = () => '';
+    expect(new RecordKind('x', 6, render).token).toBe(traceToken('x'));
+    expect(() => new RecordKind('x', 7, render)).toThrow(/0 to 6/);
+    expect(() => new RecordKind('x', -1, render)).toThrow(/0 to 6/);
   });
 
   it('traceToken is a stable 32-bit integer per string', () => {

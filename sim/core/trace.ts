@@ -6,6 +6,11 @@
 // characters, and the hot records (a message delivered, see sim/net/network.ts) as a few integers, so that
 // a run that keeps no records builds no strings for them. The hash is the same whether or not records are
 // kept; it is a function of the same information as the text (what, where, when), not of the text itself.
+//
+// A hot record is a RecordKind, declared once beside the code that writes it, and written with
+// Simulation.logf(kind, a, b, ...): its fields are integers, names among them (node ids, partition keys,
+// APIs) as intern(name), which is the name's traceToken, so a name hashes the same in every run whatever
+// was interned before it. The kind renders the text from the fields, only when records are kept.
 
 const P1 = 0x01000193;
 const P2 = 0x5bd1e995;
@@ -20,14 +25,50 @@ export function traceToken(s: string): number {
   return h | 0;
 }
 
+/** Renders a record of its kind from its fields (names through trace.name); the time is prefixed by the writer. */
+export type RecordRender = (trace: Trace, a: number, b: number, c: number, d: number, e: number, f: number) => string;
+
+/** A kind of hot record: a name, how many integer fields (at most six) it has, and how it reads. */
+export class RecordKind {
+  readonly token: number;
+
+  constructor(readonly name: string, readonly fields: number, readonly render: RecordRender) {
+    if (!(Number.isInteger(fields) && fields >= 0 && fields <= 6)) throw new Error(`RecordKind ${name}: ${fields} fields (0 to 6 allowed)`);
+    this.token = traceToken(name);
+  }
+}
+
 export class Trace {
   private h1 = 0x811c9dc5;
   private h2 = P1 ^ P2;
   private count = 0;
   readonly records: string[] | null;
+  /** Interned names by token, to render records and to catch two names with one token. */
+  private readonly names = new Map<number, string>();
+  private readonly tokens = new Map<string, number>();
 
   constructor(keepRecords: boolean) {
     this.records = keepRecords ? [] : null;
+  }
+
+  /** A name as a record field: its traceToken, remembered so that name() can give it back. */
+  intern(name: string): number {
+    let token = this.tokens.get(name);
+    if (token !== undefined) return token;
+    token = traceToken(name);
+    const other = this.names.get(token);
+    // Two names folding alike would make records about either hash the same: refuse rather than blur.
+    if (other !== undefined) throw new Error(`Trace.intern: "${name}" and "${other}" have the same token ${token}`);
+    this.names.set(token, name);
+    this.tokens.set(name, token);
+    return token;
+  }
+
+  /** The name an intern() token stands for. */
+  name(token: number): string {
+    const name = this.names.get(token);
+    if (name === undefined) throw new Error(`Trace.name: ${token} is not an interned name`);
+    return name;
   }
 
   /** Folds an integer field into the record being written (any number is taken, see big()). */

@@ -158,4 +158,11 @@ describe('Log.read', () => {
     expect(log.read(50, 100, 100)).toEqual([]);
     expect(new Log().read(0, 10, 10)).toEqual([]);
   });
+
+  it('an empty read is shared and frozen, so a caller that changed it would fail instead of changing the next read', () => {
+    const empty = log.read(10, 100, 100);
+    expect(log.read(0, 0, 100)).toBe(empty);
+    expect(() => empty.push(batch(10, 1, 0))).toThrow(TypeError);
+    expect(log.read(0, 10, 100)).not.toBe(empty);
+  });
 });

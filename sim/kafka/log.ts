@@ -9,6 +9,12 @@ export interface EpochEntry {
   startOffset: number;
 }
 
+/**
+ * What read() returns when nothing is readable: shared, so a long poll that finds nothing allocates
+ * nothing. Frozen, so that a caller that changed it would fail loudly instead of corrupting later reads.
+ */
+const NOTHING = Object.freeze([]) as unknown as RecordBatch[];
+
 export class Log {
   batches: RecordBatch[] = [];
   logEndOffset = 0;
@@ -65,11 +71,17 @@ export class Log {
     return lo;
   }
 
-  /** Batches that start at or contain `fromOffset` and end below `maxOffset`, at most `maxRecords` records. */
+  /**
+   * Batches that start at or contain `fromOffset` and end below `maxOffset`, at most `maxRecords` records.
+   * The result is the caller's to read, not to change: an empty one is shared.
+   */
   read(fromOffset: number, maxOffset: number, maxRecords: number): RecordBatch[] {
+    const first = this.indexOf(fromOffset);
+    // Most reads are a parked fetch rechecking its partition and finding nothing new.
+    if (first >= this.batches.length || this.batches[first].lastOffset >= maxOffset) return NOTHING;
     const out: RecordBatch[] = [];
     let records = 0;
-    for (let i = this.indexOf(fromOffset); i < this.batches.length; i++) {
+    for (let i = first; i < this.batches.length; i++) {
       const b = this.batches[i];
       if (b.lastOffset >= maxOffset) break;
       out.push(b);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coordinatorPartitionFor, javaStringHashCode, murmur2 } from './partitioner.ts';
+import { coordinatorPartitionFor, javaStringHashCode, murmur2, partitionForKey } from './partitioner.ts';
 
 describe('partitioner', () => {
   it('matches Kafka murmur2 on the vectors of Kafka UtilsTest.testMurmur2', () => {
@@ -11,6 +11,13 @@ describe('partitioner', () => {
       ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
     ];
     for (const [s, want] of cases) expect(murmur2(new TextEncoder().encode(s))).toBe(want);
+  });
+
+  it('places a key by murmur2 of its UTF-8 bytes, whatever keys came before (ASCII, long, non-ASCII)', () => {
+    const keys = ['payment-1', 'x'.repeat(200), 'zahlung-ü-€', 'p', 'payment-1'];
+    for (const key of keys) {
+      expect(partitionForKey(key, 7)).toBe((murmur2(new TextEncoder().encode(key)) & 0x7fffffff) % 7);
+    }
   });
 
   it('matches Java String.hashCode', () => {

@@ -4,20 +4,30 @@
 
 const encoder = new TextEncoder();
 
-/** UTF-8 bytes of a string; ASCII (every key the workload makes) without going through TextEncoder. */
-function utf8(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
+/** utf8()'s output, reused so that placing a record allocates nothing; it grows to the longest key. */
+let scratch = new Uint8Array(64);
+
+/**
+ * Writes the UTF-8 bytes of a string to `scratch` (the next call overwrites them) and returns their count;
+ * ASCII (every key the workload makes) without going through TextEncoder.
+ */
+function utf8(s: string): number {
+  if (scratch.length < s.length) scratch = new Uint8Array(2 * s.length);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0x7f) return encoder.encode(s);
-    out[i] = c;
+    if (c > 0x7f) {
+      const bytes = encoder.encode(s);
+      if (scratch.length < bytes.length) scratch = new Uint8Array(bytes.length);
+      scratch.set(bytes);
+      return bytes.length;
+    }
+    scratch[i] = c;
   }
-  return out;
+  return s.length;
 }
 
-/** org.apache.kafka.common.utils.Utils.murmur2 */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length;
+/** org.apache.kafka.common.utils.Utils.murmur2, of the first `length` bytes of `data` (default: all). */
+export function murmur2(data: Uint8Array, length = data.length): number {
   const seed = 0x9747b28c;
   const m = 0x5bd1e995;
   const r = 24;
@@ -48,7 +58,8 @@ export function murmur2(data: Uint8Array): number {
 
 /** Partition of a keyed record: toPositive(murmur2(key)) % numPartitions. */
 export function partitionForKey(key: string, numPartitions: number): number {
-  return (murmur2(utf8(key)) & 0x7fffffff) % numPartitions;
+  const length = utf8(key);
+  return (murmur2(scratch, length) & 0x7fffffff) % numPartitions;
 }
 
 /** java.lang.String.hashCode */

@@ -37,6 +37,12 @@ export type AppendCheck =
   | { kind: 'duplicate'; firstOffset: number; lastOffset: number }
   | { kind: 'error'; error: ErrorCode };
 
+// The common verdicts, shared: a check runs on every produced batch and should allocate nothing.
+const APPEND: AppendCheck = Object.freeze({ kind: 'append' });
+const FENCED: AppendCheck = Object.freeze({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
+const OUT_OF_ORDER: AppendCheck = Object.freeze({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+const NO_ABORTED_TXNS: readonly AbortedTxn[] = Object.freeze([]);
+
 export interface ProducerStateOptions {
   /** Bug mode no-seq-dedup: accept every batch, duplicates and gaps included. */
   sequenceChecks: boolean;
@@ -57,18 +63,21 @@ export class ProducerStateManager {
 
   constructor(private readonly options: ProducerStateOptions) {}
 
-  /** Validates a producer batch against the state (UnifiedLog.analyzeAndValidateProducerState). */
+  /**
+   * Validates a producer batch against the state (UnifiedLog.analyzeAndValidateProducerState). The
+   * verdict may be shared between calls: read it, do not change it.
+   */
   check(batch: ProducerBatch): AppendCheck {
-    if (batch.producerId < 0) return { kind: 'append' };
+    if (batch.producerId < 0) return APPEND;
     const entry = this.producers.get(batch.producerId);
-    if (!entry) return { kind: 'append' }; // unknown producer: any sequence is accepted
+    if (!entry) return APPEND; // unknown producer: any sequence is accepted
     if (batch.producerEpoch < entry.producerEpoch) {
-      if (this.options.epochChecks) return { kind: 'error', error: 'INVALID_PRODUCER_EPOCH' };
-      return { kind: 'append' }; // no-fencing: the zombie's batch goes in
+      if (this.options.epochChecks) return FENCED;
+      return APPEND; // no-fencing: the zombie's batch goes in
     }
     // Coordinator appends (transactional offset commits) carry no sequence: only the epoch is checked,
     // as for Kafka's AppendOrigin.COORDINATOR.
-    if (!this.options.sequenceChecks || batch.baseSequence === NO_SEQUENCE) return { kind: 'append' };
+    if (!this.options.sequenceChecks || batch.baseSequence === NO_SEQUENCE) return APPEND;
     const firstSeq = batch.baseSequence;
     const lastSeq = firstSeq + batch.records.length - 1;
     if (batch.producerEpoch === entry.producerEpoch) {
@@ -79,12 +88,12 @@ export class ProducerStateManager {
       }
       // No batch yet in this epoch (a marker bumped it, KIP-890): the epoch's sequences start at 0.
       const last = entry.batches.length > 0 ? entry.batches[entry.batches.length - 1].lastSeq : -1;
-      if (firstSeq !== last + 1 && entry.producerEpoch !== NO_PRODUCER_EPOCH) return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+      if (firstSeq !== last + 1 && entry.producerEpoch !== NO_PRODUCER_EPOCH) return OUT_OF_ORDER;
     } else if (firstSeq !== 0 && entry.producerEpoch !== NO_PRODUCER_EPOCH) {
       // A new epoch must start its sequences at 0.
-      return { kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' };
+      return OUT_OF_ORDER;
     }
-    return { kind: 'append' };
+    return APPEND;
   }
 
   /** Validates a transaction marker (ProducerAppendInfo.appendEndTxnMarker). */
@@ -137,8 +146,13 @@ export class ProducerStateManager {
     return first;
   }
 
-  /** Aborted transactions overlapping [fromOffset, toOffset) (what a read_committed fetch returns). */
-  abortedTransactions(fromOffset: number, toOffset: number): AbortedTxn[] {
+  /**
+   * Aborted transactions overlapping [fromOffset, toOffset) (what a read_committed fetch returns); the
+   * caller's to read, not to change (it may be shared).
+   */
+  abortedTransactions(fromOffset: number, toOffset: number): readonly AbortedTxn[] {
+    // Every read_committed fetch asks, and most partitions never saw an abort.
+    if (this.abortedIndex.length === 0) return NO_ABORTED_TXNS;
     return this.abortedIndex.filter((a) => a.lastOffset >= fromOffset && a.firstOffset < toOffset);
   }
 

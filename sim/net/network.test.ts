@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Simulation } from '../core/simulation.ts';
 import type { ApiName } from '../faults/schedule.ts';
 import { Network, type Envelope, type MessageKind, type NetNode } from './network.ts';
@@ -539,5 +539,22 @@ describe('Network: node ids named before they are added', () => {
     net.send('a', 'late', 'request', 'Produce', 4, null);
     sim.run(1e9);
     expect(late.ids()).toEqual([2, 4]);
+  });
+});
+
+describe('Network: delivery as typed events', () => {
+  it('schedules no closure per message, and reuses a delivered message\'s slot', () => {
+    const { sim, net, nodes } = setup(['a', 'b']);
+    const closures = vi.spyOn(sim.queue, 'push');
+    const typed = vi.spyOn(sim.queue, 'pushEvent');
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 4; i++) net.send('a', 'b', 'request', 'Produce', round * 4 + i, null);
+      sim.run(1e12);
+    }
+    expect(closures).not.toHaveBeenCalled();
+    expect(typed).toHaveBeenCalledTimes(12);
+    expect(nodes.b.ids()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    // Slots are keyed by the payload: later rounds reuse the first round's four.
+    expect(new Set(typed.mock.calls.map((c) => c[2])).size).toBe(4);
   });
 });

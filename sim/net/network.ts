@@ -17,7 +17,7 @@
 // messages of an API.
 import type { Simulation } from '../core/simulation.ts';
 import type { RandomStream } from '../core/random.ts';
-import { traceToken } from '../core/trace.ts';
+import { RecordKind } from '../core/trace.ts';
 import type { ApiName } from '../faults/schedule.ts';
 import type { NetworkConfig } from '../kafka/config.ts';
 
@@ -73,7 +73,7 @@ export interface MessageRule {
 interface Endpoint {
   readonly id: string;
   readonly index: number;
-  /** The id as a trace field (see sim/core/trace.ts). */
+  /** The id as a trace field: trace.intern(id) (see sim/core/trace.ts). */
   readonly token: number;
   /** Absent for an id that a fault names but that was never added. */
   node: NetNode | undefined;
@@ -87,6 +87,8 @@ interface Endpoint {
  * connection of the side that opened it: [a][b] for a request, [b][a] for a response.
  */
 interface Link {
+  /** Its place in Network.linkList: the typed delivery event names the link by it. */
+  readonly index: number;
   readonly client: Endpoint;
   readonly server: Endpoint;
   /** The connection's current generation; 0 until the first message opens it. */
@@ -99,8 +101,9 @@ interface Link {
   held: Envelope[];
 }
 
-/** Trace field for a delivery record: tells it apart from a text record that starts at the same time. */
-const TRACE_DELIVER = 0x64656c76;
+/** The hottest record of a run, one per message delivered: from, to, API (interned), 1 request or 2 response, correlation id. */
+const DELIVER = new RecordKind('deliver', 5, (t, from, to, api, kind, correlationId) =>
+  `deliver ${t.name(from)}>${t.name(to)} ${t.name(api)} ${kind === 1 ? 'request' : 'response'} #${correlationId}`);
 
 export class Network {
   /** Every id seen, in order of first mention. */
@@ -109,9 +112,18 @@ export class Network {
   private readonly added: Endpoint[] = [];
   /** links[a][b] for endpoint indexes a and b. */
   private readonly links: Link[][] = [];
+  /** Every link, by its index. */
+  private readonly linkList: Link[] = [];
+  /**
+   * Messages on their way, by slot: a delivery is a typed event (slot, link index), not a closure per
+   * message (sim/core/event-queue.ts). A slot is taken when the message is scheduled and given back when
+   * it arrives; freeSlots is a stack of the slots not in use.
+   */
+  private inFlight: (Envelope | null)[] = [];
+  private freeSlots: number[] = [];
+  private readonly arriveKind: number;
   /** The cut links, to heal them without scanning every pair. */
   private cutLinks: Link[] = [];
-  private readonly apiTokens = new Map<string, number>();
   private rules: MessageRule[] = [];
   private readonly rng: RandomStream;
   private nextConnectionId = 1;
@@ -127,21 +139,31 @@ export class Network {
       throw new Error(`network: need 0 <= latencyUsMin <= latencyUsMean, got ${config.latencyUsMin}, ${config.latencyUsMean}`);
     }
     this.rng = sim.stream('network');
+    this.arriveKind = sim.register((slot, linkIndex) => this.arriveSlot(slot, linkIndex));
   }
 
   private endpoint(id: string): Endpoint {
     let e = this.endpoints.get(id);
     if (e) return e;
     const index = this.endpoints.size;
-    e = { id, index, token: traceToken(id), node: undefined, heldUntilUs: 0 };
+    e = { id, index, token: this.sim.trace.intern(id), node: undefined, heldUntilUs: 0 };
     this.endpoints.set(id, e);
     const row: Link[] = [];
     this.links.push(row);
     for (const other of this.endpoints.values()) {
-      row[other.index] = newLink(e, other);
-      if (other !== e) this.links[other.index][index] = newLink(other, e);
+      row[other.index] = this.newLink(e, other);
+      if (other !== e) this.links[other.index][index] = this.newLink(other, e);
     }
     return e;
+  }
+
+  private newLink(client: Endpoint, server: Endpoint): Link {
+    const link: Link = {
+      index: this.linkList.length, client, server,
+      connectionId: 0, lastRequestArrivalUs: 0, lastResponseArrivalUs: 0, cut: false, held: [],
+    };
+    this.linkList.push(link);
+    return link;
   }
 
   private link(from: string, to: string): Link {
@@ -169,15 +191,6 @@ export class Network {
   private connection(link: Link): Link {
     if (link.connectionId === 0) link.connectionId = this.nextConnectionId++;
     return link;
-  }
-
-  private apiToken(api: string): number {
-    let t = this.apiTokens.get(api);
-    if (t === undefined) {
-      t = traceToken(api);
-      this.apiTokens.set(api, t);
-    }
-    return t;
   }
 
   private latencyUs(): number {
@@ -237,7 +250,26 @@ export class Network {
         conn.lastResponseArrivalUs = arrival;
       }
     }
-    this.sim.at(arrival, () => this.arrive(env, path));
+    this.sim.atEvent(arrival, this.arriveKind, this.park(env), path.index);
+  }
+
+  /** Puts a message in a free in-flight slot and returns the slot. */
+  private park(env: Envelope): number {
+    if (this.freeSlots.length > 0) {
+      const slot = this.freeSlots.pop()!;
+      this.inFlight[slot] = env;
+      return slot;
+    }
+    this.inFlight.push(env);
+    return this.inFlight.length - 1;
+  }
+
+  /** The typed delivery event: the message in `slot` reaches the far end of link `linkIndex`. */
+  private arriveSlot(slot: number, linkIndex: number): void {
+    const env = this.inFlight[slot]!;
+    this.inFlight[slot] = null;
+    this.freeSlots.push(slot);
+    this.arrive(env, this.linkList[linkIndex]);
   }
 
   /** The link is cut: the message waits, in order, for the cut to heal. Nobody is told. */
@@ -266,7 +298,7 @@ export class Network {
     const srcEnd = path.client;
     // A message already on its way when the receiver stalled waits for it to wake up.
     if (dstEnd.heldUntilUs > this.sim.nowUs) {
-      this.sim.at(dstEnd.heldUntilUs, () => this.arrive(env, path));
+      this.sim.atEvent(dstEnd.heldUntilUs, this.arriveKind, this.park(env), path.index);
       return;
     }
     const dst = dstEnd.node!;
@@ -293,18 +325,7 @@ export class Network {
       this.requestsServedAfterClose++;
       this.sim.log(`late ${env.from}>${env.to} ${env.api} request #${env.correlationId} served after its client closed the connection`);
     }
-    // The hottest record of a run: folded in as integers; its text is built only when records are kept.
-    const sim = this.sim;
-    const trace = sim.trace;
-    trace.int(sim.nowUs);
-    trace.int(TRACE_DELIVER);
-    trace.int(srcEnd.token);
-    trace.int(dstEnd.token);
-    trace.int(this.apiToken(env.api));
-    trace.int(env.kind === 'request' ? 1 : 2);
-    trace.int(env.correlationId);
-    trace.end(trace.records === null ? null
-      : `${sim.nowUs} deliver ${env.from}>${env.to} ${env.api} ${env.kind} #${env.correlationId}`);
+    this.sim.logf(DELIVER, srcEnd.token, dstEnd.token, this.sim.trace.intern(env.api), env.kind === 'request' ? 1 : 2, env.correlationId);
     dst.deliver(env);
   }
 
@@ -425,8 +446,4 @@ export class Network {
     const b = this.endpoints.get(to);
     return a !== undefined && b !== undefined && this.links[a.index][b.index].cut;
   }
-}
-
-function newLink(client: Endpoint, server: Endpoint): Link {
-  return { client, server, connectionId: 0, lastRequestArrivalUs: 0, lastResponseArrivalUs: 0, cut: false, held: [] };
 }
