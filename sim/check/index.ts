@@ -244,7 +244,7 @@ export function buildIndex(history: History): HistoryIndex {
   for (const f of history.finals) {
     if (f.final === 'offsets') finalOffsets.set(f.group, f);
     else if (f.final === 'sink') finalSinks.set(f.name, f);
-    else {
+    else if (f.final === 'log') {
       const at = new Map<number, number>();
       const recordsOf = new Map<string, number[]>();
       f.records.forEach(([offset, value], i) => {

@@ -18,9 +18,10 @@ import type { Partition } from '../kafka/partition.ts';
 import { NO_PRODUCER_ID, type RecordBatch } from '../kafka/protocol.ts';
 import { Network } from '../net/network.ts';
 import type { Bug, Mode, Overrides, Scenario } from '../scenario/types.ts';
-import { Ledger } from '../workload/ledger.ts';
+import { Ledger, LedgerSink } from '../workload/ledger.ts';
 import { MODE_PRESETS } from '../workload/modes.ts';
 import { PaymentsConsumer } from '../workload/payments-consumer.ts';
+import { PaymentSystems } from '../workload/payment-systems.ts';
 import { PaymentsProducer } from '../workload/payments-producer.ts';
 import { Processor } from '../workload/processor.ts';
 import { Recorder } from '../workload/recorder.ts';
@@ -146,18 +147,24 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   const sinkTopic = w.processors > 0 ? w.outputTopic : w.topic;
   const sinkKeys = cluster.dataKeys(sinkTopic);
   const ledger = new Ledger('ledger', preset.sinkIdempotencyKeys);
+  const external = scenario.sink === undefined ? null : new PaymentSystems(sim, net, recorder, {
+    gateway: scenario.gateway, ledgerDb: scenario.ledgerDb, sink: scenario.sink, paymentsTopic: w.topic,
+    modePattern: preset.sinkIdempotencyKeys ? 'idempotency-key' : 'naive',
+  });
   const consumers: PaymentsConsumer[] = [];
   for (let i = 1; i <= w.consumers; i++) {
     const client = new KafkaConsumer(sim, net, `consumer-${i}`, GROUP, config.consumer, cluster.brokerIds);
     net.add(client);
+    const sink = external ? external.sinkFor(`consumer-${i}`) : new LedgerSink(ledger, recorder, `consumer-${i}`);
     // Members of group GROUP subscribed to the sink topic: the group leader assigns the partitions.
-    consumers.push(new PaymentsConsumer(sim, recorder, client, ledger, sinkTopic, config.consumer, i, consumers));
+    consumers.push(new PaymentsConsumer(sim, recorder, client, sink, sinkTopic, config.consumer, i, consumers));
   }
 
-  const clients = new Map<string, PaymentsProducer | PaymentsConsumer | Processor>();
+  const clients = new Map<string, PaymentsProducer | PaymentsConsumer | Processor | ReturnType<PaymentSystems['services']>[number]>();
   for (const p of producers) clients.set(p.process, p);
   for (const c of consumers) clients.set(c.process, c);
   for (const p of processors) clients.set(p.process, p);
+  for (const s of external?.services() ?? []) clients.set(s.id, s);
   const drawn = scenario.faults.random
     ? randomSchedule(scenario.faults.random, sim.stream('faults'), { brokerIds: cluster.brokerIds, clients: [...clients.keys()], keys })
     : [];
@@ -255,8 +262,9 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
       maxInFlight: config.producer.maxInFlightRequestsPerConnection, retries: config.producer.retries,
       transactional: config.producer.transactional,
     },
-    sinks: w.consumers > 0 ? [{ name: ledger.name, topics: [sinkTopic] }] : [],
+    sinks: w.consumers > 0 && !external ? [{ name: ledger.name, topics: [sinkTopic] }] : [],
   };
+  if (external) header.payments = external.description();
   const finals: FinalLine[] = [...keys, ...(w.processors > 0 ? sinkKeys : [])].map((key) => finalLog(cluster, key));
   for (const [group, groupKeys] of [[PROCESSOR_GROUP, keys], [GROUP, sinkKeys]] as const) {
     const committed = cluster.committedOffsets(group);
@@ -265,7 +273,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     for (const key of groupKeys) if (committed.has(key)) offsets[key] = committed.get(key)!;
     finals.push({ final: 'offsets', group, offsets });
   }
-  if (w.consumers > 0) finals.push({ final: 'sink', name: ledger.name, applied: ledger.rows() });
+  if (w.consumers > 0 && !external) finals.push({ final: 'sink', name: ledger.name, applied: ledger.rows() });
+  if (external) finals.push(...external.finals());
 
   return {
     scenario: scenario.name, mode: options.mode, seed: options.seed, bugs: [...options.bugs], config, schedule,

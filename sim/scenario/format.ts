@@ -5,6 +5,9 @@ import {
   API_NAMES, FAILPOINTS, CRASH_KINDS, FAULT_KINDS, type BrokerTarget,
 } from '../faults/schedule.ts';
 import {
+  DEFAULT_GATEWAY, DEFAULT_LEDGER_DB, GATEWAY_NODE, LEDGER_DB_NODE, SINK_PATTERNS, type GatewayConfig, type LedgerDbConfig, type SinkConfig,
+} from '../external/config.ts';
+import {
   DEFAULT_NETWORK,
   type BrokerConfig, type ConsumerConfig, type NetworkConfig, type ProducerConfig,
 } from '../kafka/config.ts';
@@ -83,6 +86,15 @@ const brokerOverrides = overrides<BrokerConfig>({
   restartDelayMs: ms,
   groupInitialRebalanceDelayMs: ms,
 });
+
+// Past Kafka's boundary (sim/external/config.ts). A scenario with a `sink` section runs the gateway and the
+// ledger database; `gateway` and `ledgerDb` tune them.
+const sinkSection = object({}, {
+  pattern: oneOf(SINK_PATTERNS), requestTimeoutMs: positiveMs, retryBackoffMs: ms,
+}) as Spec<Partial<SinkConfig>>;
+const serviceLatency = { latencyMsMin: ms, latencyMsMean: ms };
+const gatewaySection = object({}, { ...serviceLatency, honoursIdempotencyKeys: bool() }) as Spec<Partial<GatewayConfig>>;
+const ledgerDbSection = object({}, serviceLatency) as Spec<Partial<LedgerDbConfig>>;
 
 // The latency model is min + an exponential tail with the given mean, so the mean cannot be below the min;
 // the check runs on the effective values because one field alone can conflict with the other's default.
@@ -213,6 +225,8 @@ interface Topology {
   producers: number;
   consumers: number;
   processors: number;
+  /** The scenario runs the external systems (a `sink` section): they are fault targets too. */
+  external: boolean;
 }
 
 /** `prefix-1`..`prefix-n` as names and as the message lists them. */
@@ -253,8 +267,9 @@ function faultsSpec(t: Topology) {
   const producers = series('producer', t.producers);
   const consumers = series('consumer', t.consumers);
   const processors = series('processor', t.processors);
-  const clientNames = [...producers.names, ...consumers.names, ...processors.names];
-  const clientText = [...producers.text, ...consumers.text, ...processors.text];
+  const services = t.external ? [GATEWAY_NODE, LEDGER_DB_NODE] : [];
+  const clientNames = [...producers.names, ...consumers.names, ...processors.names, ...services];
+  const clientText = [...producers.text, ...consumers.text, ...processors.text, ...services];
   const node = oneOf(['controller', ...brokers.names, ...clientNames], {
     what: 'node', allowed: ['controller', ...brokers.text, ...clientText].join(', '),
   });
@@ -331,14 +346,19 @@ export const scenarioSpec: Spec<Omit<Scenario, 'file'>> = andThen(
     runLimitMs: withDefault(positiveMs, 60_000),
     seeds: withDefault(int({ min: 1, max: 10_000 }), 20),
     expect: withDefault(list(expectCase), []),
-  }),
+  }, { sink: sinkSection, gateway: gatewaySection, ledgerDb: ledgerDbSection }),
   (s, path) => {
     oneOf(s.cluster.topics.map((t) => t.name), { what: 'topic' }).parse(s.workload.topic, [...path, 'workload', 'topic']);
     if (s.workload.processors > 0) {
       oneOf(s.cluster.topics.map((t) => t.name).filter((n) => n !== s.workload.topic), { what: 'topic' })
         .parse(s.workload.outputTopic, [...path, 'workload', 'outputTopic']);
     }
-    const faults = faultsSpec({ ...s.cluster, ...s.workload }).parse(s.faults ?? {}, [...path, 'faults']);
+    for (const section of ['gateway', 'ledgerDb'] as const) {
+      if (s[section] !== undefined && s.sink === undefined) fail([...path, section], 'needs a sink section: without one the consumers use the in-process ledger');
+      const { latencyMsMin, latencyMsMean } = { ...(section === 'gateway' ? DEFAULT_GATEWAY : DEFAULT_LEDGER_DB), ...s[section] };
+      if (latencyMsMean < latencyMsMin) fail([...path, section, 'latencyMsMean'], `must be >= latencyMsMin (${latencyMsMin}), got ${latencyMsMean}`);
+    }
+    const faults = faultsSpec({ ...s.cluster, ...s.workload, external: s.sink !== undefined }).parse(s.faults ?? {}, [...path, 'faults']);
     const scenarioLayer = { path: [...path, 'producer'], config: s.producer };
     checkProducerConflicts([scenarioLayer]);
     s.expect.forEach((c, i) => {
