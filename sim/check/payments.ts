@@ -32,7 +32,7 @@ interface Payments {
   charges: Map<string, Charge[]>;
   /** paymentId → every charge operation line for it (invokes and completions), in history order. */
   attempts: Map<string, ChargeAttempt[]>;
-  /** paymentId → positions of ok ledger operations that book it. */
+  /** paymentId → positions of ledger operations that book it (invokes, whatever their outcome). */
   bookings: Map<string, number[]>;
   /** paymentId → amount, as any charge or booking states it. */
   amounts: Map<string, number>;
@@ -71,7 +71,7 @@ function collect(ix: HistoryIndex, desc: PaymentsDescription): Payments {
         }
       } else if (m[0] === 'book' && m[1] === desc.ledger) {
         if (!p.amounts.has(m[2])) p.amounts.set(m[2], m[3].amountCents);
-        if (op.type === 'ok') push(p.bookings, m[2], pos);
+        if (op.type === 'invoke') push(p.bookings, m[2], pos);
       }
     }
   });
@@ -192,11 +192,15 @@ function findLedgerMismatches(ix: HistoryIndex, p: Payments): Anomaly[] {
     const times = booked.get(paymentId) ?? 0;
     const want = p.committed.has(paymentId) ? 1 : 0;
     if (times === want) continue;
-    const positions = p.bookings.get(paymentId) ?? [];
+    const attempts = p.bookings.get(paymentId) ?? [];
+    const told = attempts.map((q) => {
+      const done = ix.partner[q] < 0 ? undefined : ix.ops[ix.partner[q]];
+      return `${opRef(ix, q)}: ${done === undefined ? 'never answered' : done.type === 'ok' ? 'committed' : `${done.type} ${done.error ?? ''}`.trim()}`;
+    });
     const what = want === 0 ? 'which Kafka never committed' : times === 0 ? 'which Kafka committed' : 'once committed';
     out.push(makeAnomaly(ix, 'ledger-mismatch', `${paymentId}, ${what}, is booked ${times} time(s) in ${p.desc.ledger}`
-      + `${positions.length > 0 ? ` (${listed(positions.map((q) => opRef(ix, q)))})` : ''}; ${balance}.`, {
-      value: paymentId, times, sink: p.desc.ledger, positions,
+      + `${told.length > 0 ? ` (${told.join('; ')})` : ''}; ${balance}.`, {
+      value: paymentId, times, sink: p.desc.ledger, positions: attempts.flatMap((q) => [q, ix.partner[q]]),
     }));
   }
   if (out.length === 0 && line.balanceCents !== expected) {
