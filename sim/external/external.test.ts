@@ -102,7 +102,18 @@ describe('LedgerDatabase', () => {
     t.txn([{ op: 'mark', key: 'p1-e0-s0' }, t.book(null)]);
     t.sim.run(1_000_000);
     expect(t.db.entries).toHaveLength(1);
-    expect(t.answers.map((a) => a.resp)).toEqual([{ committed: true, booked: 1 }, { committed: false, booked: 0 }]);
+    expect(t.answers.map((a) => a.resp)).toEqual([{ committed: true, booked: 1 }, { committed: false, booked: 0, reason: 'DUPLICATE_KEY' }]);
+  });
+
+  it('rolls a transaction back whole when its offsets do not move forward', () => {
+    const t = setup();
+    const offsets: DbStatement = { op: 'offsets', offsets: { 'payments/0': 4 } };
+    t.txn([t.book(null), offsets]);
+    t.sim.run(100_000);
+    t.txn([t.book(null), offsets]);
+    t.sim.run(1_000_000);
+    expect(t.db.entries).toHaveLength(1);
+    expect(t.answers[1].resp).toEqual({ committed: false, booked: 0, reason: 'STALE_OFFSETS' });
   });
 
   it('loses a transaction that had not committed when it crashed, and keeps what had', () => {

@@ -32,12 +32,15 @@ export class LedgerDatabase extends ServiceNode {
     }
   }
 
-  /** All or nothing: a `mark` of a key already present rolls the whole transaction back. */
+  /** All or nothing: a `mark` of a key already present, or offsets that do not move forward, roll it all back. */
   private execute(req: LedgerTxnRequest): LedgerTxnResponse {
     for (const s of req.statements) {
-      if (s.op === 'mark' && this.processed.has(s.key)) {
+      const reason = s.op === 'mark' && this.processed.has(s.key) ? 'DUPLICATE_KEY'
+        : s.op === 'offsets' && Object.entries(s.offsets).some(([key, next]) => (this.offsets.get(key) ?? 0) >= next) ? 'STALE_OFFSETS'
+        : undefined;
+      if (reason !== undefined) {
         this.rollbacks++;
-        return { committed: false, booked: 0 };
+        return { committed: false, booked: 0, reason };
       }
     }
     let booked = 0;

@@ -20,7 +20,11 @@ export type DbStatement =
   | { op: 'book'; paymentId: string; amountCents: number; row: string | null }
   /** Inserts into the processed-table (primary key): the whole transaction fails if the key is there. */
   | { op: 'mark'; key: string }
-  /** Stores the consumer's next offsets (keys "topic/partition"). */
+  /**
+   * Stores the consumer's next offsets (keys "topic/partition"). Offsets only move forward: the whole
+   * transaction rolls back if a partition's stored offset has already reached the new one (that record
+   * was applied), which makes a retried transaction harmless.
+   */
   | { op: 'offsets'; offsets: Record<string, number> };
 
 export interface LedgerTxnRequest {
@@ -28,8 +32,9 @@ export interface LedgerTxnRequest {
 }
 
 export interface LedgerTxnResponse {
-  /** false: rolled back because a `mark` key was already present (nothing of the transaction happened). */
+  /** false: rolled back (nothing of the transaction happened), for `reason`. */
   committed: boolean;
+  reason?: 'DUPLICATE_KEY' | 'STALE_OFFSETS';
   /** Entries the transaction added (an upsert of an existing row adds none). */
   booked: number;
 }

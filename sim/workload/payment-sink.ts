@@ -10,9 +10,12 @@
 //                    still charges twice; the ledger stays right.
 //   idempotency-key  the payment id is the gateway's idempotency key and the ledger row's key (an upsert):
 //                    charging or booking twice is harmless.
-//   db-offsets       the next offset goes into the database transaction with the booking; after an
-//                    assignment the application resumes from the database's offsets (it skips what lies
-//                    below them), not from Kafka's; the charge carries the payment id as key.
+//   db-offsets       the next offset goes into the database transaction with the booking (offsets only
+//                    move forward, so a retried transaction rolls back); after an assignment the
+//                    application resumes from the database's offsets, not from Kafka's. The consumer model
+//                    has no seek(), so it skips what lies below the database's offsets: Kafka's committed
+//                    offsets, written after the database's, are never ahead of them, so this is the
+//                    position a seek would give. The charge carries the payment id as key.
 //   txn-coordinates  each record's coordinates (partition, offset) key the charge and a table of applied
 //                    coordinates, so a replayed record is discarded (Kafka Connect's approach). A payment
 //                    written twice to the log has two coordinates: upstream exactly-once must prevent that.
@@ -170,7 +173,7 @@ export class PaymentSink implements RecordSink, NetNode {
       (id, error) => this.recorder.complete(this.process, id!, 'info', null, error));
   }
 
-  /** Runs one database transaction until it commits; a rollback on a present mark means already applied. */
+  /** Runs one database transaction until it is answered; a rollback (a present mark, stale offsets) means already applied. */
   private transact(statements: DbStatement[], done: () => void): void {
     const db = this.targets.ledgerDb;
     const mops: Mop[] = statements.map((s): Mop => s.op === 'book' ? ['book', db, s.paymentId, { amountCents: s.amountCents, row: s.row }]
@@ -179,7 +182,7 @@ export class PaymentSink implements RecordSink, NetNode {
       () => this.recorder.invoke(this.process, 'ledger', mops),
       (resp, id) => {
         if (resp.committed) this.recorder.complete(this.process, id!, 'ok', mops);
-        else this.recorder.complete(this.process, id!, 'fail', null, 'DUPLICATE_KEY');
+        else this.recorder.complete(this.process, id!, 'fail', null, resp.reason);
         done();
       },
       (id, error) => this.recorder.complete(this.process, id!, 'info', null, error));
