@@ -8,7 +8,9 @@ import YAML from 'yaml';
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
 import { check } from '../sim/check/checker.ts';
 import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
+import { DEFAULT_COST_MODEL } from '../sim/costs/cost-model.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
+import { DEFAULT_NETWORK } from '../sim/kafka/config.ts';
 import { buildRunReport } from '../sim/report/run-report.ts';
 import { formatAnomalies, formatRunReport, formatSuite } from '../sim/report/text.ts';
 import { ConfigError, runScenario } from '../sim/run/run-scenario.ts';
@@ -17,6 +19,7 @@ import { listScenarios, loadScenario, resolveScenarioPath, ScenarioError } from 
 import { SchemaIssue } from '../sim/scenario/schema.ts';
 import { BUGS, MODES, type Bug, type Mode, type Overrides, type Scenario } from '../sim/scenario/types.ts';
 import { BUG_DESCRIPTIONS } from '../sim/workload/bugs.ts';
+import { commandCosts, type CostFlags } from './costs.ts';
 import { MODE_PRESETS } from '../sim/workload/modes.ts';
 import { reproduceCommand } from '../sim/suite/reproduce.ts';
 import { runSuite, suiteRunCount } from '../sim/suite/suite.ts';
@@ -224,6 +227,23 @@ export function main(argv: string[]): number {
     .argument('<history>', 'a .jsonl history file')
     .option('--json', 'print the check result as JSON')
     .action((file: string, flags: { json?: boolean }) => { exitCode = commandCheck(file, flags); });
+
+  program.command('costs')
+    .description('what each guarantee costs in virtual time: throughput and produce / end-to-end latency (p50, p99) per mode and\n'
+      + 'transaction size, relative to at-least-once, from fault-free runs under a broker cost model (docs/costs.md)')
+    .option('--payments <n>', 'payments per run', '3000')
+    .option('--sizes <list>', 'exactly-once transaction sizes (payments per transaction), comma-separated', '1,10,100,1000')
+    .option('--pacing-ms <ms>', 'time between two payments in the latency runs', '1')
+    .option('--seed <n>', 'the run seed', '1')
+    .option('--broker-request-us <us>', `broker time per request (default ${DEFAULT_COST_MODEL.brokerRequestUs})`)
+    .option('--broker-record-us <us>', `broker time per produced record (default ${DEFAULT_COST_MODEL.brokerRecordUs})`)
+    .option('--marker-write-us <us>', `broker time per transaction marker (default ${DEFAULT_COST_MODEL.markerWriteUs})`)
+    .option('--fsync-us <us>', `time of one fsync, with --fsync-every-write (default ${DEFAULT_COST_MODEL.fsyncUs})`)
+    .option('--fsync-every-write', 'sync the log on every write (Kafka: flush.messages=1); off as in Kafka')
+    .option('--latency-us-min <us>', `network latency minimum (default ${DEFAULT_NETWORK.latencyUsMin})`)
+    .option('--latency-us-mean <us>', `network latency mean (default ${DEFAULT_NETWORK.latencyUsMean})`)
+    .option('--json', 'print the cost table as JSON')
+    .action((flags: CostFlags) => { exitCode = commandCosts(flags); });
 
   program.command('list')
     .description('list shipped scenarios, modes, bug modes, fault kinds and anomaly kinds')

@@ -7,6 +7,7 @@ import { Simulation } from '../core/simulation.ts';
 import { Nemesis, healAllAtMs } from '../faults/nemesis.ts';
 import { mergeSchedules, randomSchedule } from '../faults/random-schedule.ts';
 import type { FaultSchedule } from '../faults/schedule.ts';
+import { installBrokerCosts, type CostModel } from '../costs/cost-model.ts';
 import { Cluster } from '../kafka/cluster.ts';
 import {
   DEFAULT_BROKER, DEFAULT_CONSUMER, DEFAULT_NETWORK, DEFAULT_PRODUCER,
@@ -35,6 +36,8 @@ export interface RunOptions {
   /** Replace the scenario's schedule (replay, shrinking). */
   schedule?: FaultSchedule;
   keepTrace?: boolean;
+  /** Broker service times (sim/costs): for measuring what a guarantee costs; safety runs leave it out. */
+  costModel?: CostModel;
 }
 
 export interface RunConfig {
@@ -101,6 +104,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     sequenceChecks: config.sequenceChecks, epochChecks: config.epochChecks, kip890: config.kip890,
     offsetsTopicPartitions: 3, transactionStatePartitions: 3,
   });
+  if (options.costModel) installBrokerCosts(sim, net, cluster.brokerIds.map((id) => `broker-${id}`), options.costModel);
   const recorder = new Recorder(sim);
   const w = scenario.workload;
   const topic = scenario.cluster.topics.find((t) => t.name === w.topic);
