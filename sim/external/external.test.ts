@@ -6,30 +6,19 @@ import { LedgerDatabase } from './ledger-database.ts';
 import { PaymentGateway } from './payment-gateway.ts';
 import type { ChargeRequest, ChargeResponse, DbStatement, LedgerReadResponse, LedgerTxnResponse } from './protocol.ts';
 
-class Caller implements NetNode {
-  incarnation = 0;
-  readonly rpc: RpcClient;
-  constructor(readonly id: string, sim: Simulation, net: Network) {
-    this.rpc = new RpcClient(sim, net, id);
-  }
-  isUp(): boolean {
-    return true;
-  }
-  deliver(env: Envelope): void {
-    if (env.kind === 'response') this.rpc.onResponse(env);
-  }
-  peerDisconnected(peer: string, connectionId: number): void {
-    this.rpc.failAll(peer, connectionId);
-  }
-}
-
 function setup(honoursIdempotencyKeys = true) {
   const sim = new Simulation({ seed: 5, keepTrace: false });
   const net = new Network(sim, { latencyUsMin: 100, latencyUsMean: 200 });
   const gateway = new PaymentGateway(sim, net, { latencyMsMin: 2, latencyMsMean: 4, honoursIdempotencyKeys });
   const db = new LedgerDatabase(sim, net, { latencyMsMin: 1, latencyMsMean: 2 });
-  const caller = new Caller('app', sim, net);
-  for (const n of [gateway, db, caller]) net.add(n);
+  // The application's end: an RpcClient on a node that hands it the responses and resets.
+  const caller = { rpc: new RpcClient(sim, net, 'app') };
+  const app: NetNode = {
+    id: 'app', incarnation: 0, isUp: () => true,
+    deliver: (env: Envelope) => { if (env.kind === 'response') caller.rpc.onResponse(env); },
+    peerDisconnected: (peer: string, connectionId: number) => caller.rpc.failAll(peer, connectionId),
+  };
+  for (const n of [gateway, db, app]) net.add(n);
   const answers: { error: RpcError | null; resp: unknown }[] = [];
   const charge = (idempotencyKey: string | null, timeoutMs = 50) => {
     const req: ChargeRequest = { paymentId: 'p1-e0-s0', amountCents: 5000, idempotencyKey };
