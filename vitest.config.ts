@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['sim/**/*.test.ts', 'bin/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,
     pool: 'forks',
+    // The CLI tests run the command as installed (bin/eos-sim.js → dist/): build it first, never test a stale one.
+    globalSetup: ['scripts/build.mjs'],
   },
 });

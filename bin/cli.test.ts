@@ -1,7 +1,7 @@
 // The CLI as a user meets it: exit codes (0 pass, 1 violation, 2 bad usage or input), the JSON contract,
 // clear messages for bad input, and nothing written when the input is bad.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,33 @@ function cli(...args: string[]): { code: number; stdout: string; stderr: string 
   const r = spawnSync('node', [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+describe('when the simulator itself breaks', () => {
+  const CLI_SOURCE = fileURLToPath(new URL('./cli.ts', import.meta.url));
+  const BREAK = fileURLToPath(new URL('../test/break-invariant.ts', import.meta.url));
+
+  it('reports a broken model invariant with exit code 3, the message, the time, the last trace records and the reproduce command', () => {
+    const r = spawnSync('node', ['--import', 'tsx', '--import', BREAK, CLI_SOURCE, 'run', 'lost-ack', '--seed', '2'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(3);
+    expect(r.stdout).toMatch(/MODEL INVARIANT BROKEN {2}at \d+\.\d+ ms: test: leader append at offset \d+ of payments\/0/);
+    expect(r.stdout).not.toContain('FAIL');
+    expect(r.stdout).toMatch(/Last trace records:\n( {4}\d+ .*\n){10,}/);
+    expect(r.stdout).toContain('reproduce: npx eos-sim run lost-ack --mode at-least-once --seed 2');
+    const json = spawnSync('node', ['--import', 'tsx', '--import', BREAK, CLI_SOURCE, 'run', 'lost-ack', '--seed', '2', '--json'], { encoding: 'utf8' });
+    expect(json.status).toBe(3);
+    const report = JSON.parse(json.stdout);
+    expect(report.verdict).toBe('invariant-broken');
+    expect(report.anomalies).toEqual([]);
+    expect(report.outcome.lastTrace.length).toBe(30);
+  });
+
+  it('reports a run over its event budget with exit code 3', () => {
+    const r = cli('run', 'lost-ack', '--seed', '1', '--max-events', '1000');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('BUDGET EXCEEDED');
+    expect(r.stdout).toContain('more than 1,000 events executed');
+  });
+});
 
 describe('eos-sim run', () => {
   it('exits 1 with a duplicate witness for lost-ack in at-least-once, and 0 in idempotent', () => {
@@ -107,5 +134,11 @@ describe('eos-sim list and help', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--seed');
     expect(r.stdout).toContain('--mode');
+  });
+
+  it('prints the version of package.json with --version', () => {
+    const r = cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
   });
 });

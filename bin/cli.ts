@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import YAML from 'yaml';
+import packageJson from '../package.json' with { type: 'json' };
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
 import { check } from '../sim/check/checker.ts';
 import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
+import { DEFAULT_BUDGET } from '../sim/core/invariant.ts';
 import { DEFAULT_COST_MODEL } from '../sim/costs/cost-model.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
 import { DEFAULT_NETWORK } from '../sim/kafka/config.ts';
-import { buildRunReport } from '../sim/report/run-report.ts';
+import { knownReleasesText, NEWEST_RELEASE, RELEASE_LINES, ReleaseError, resolveRelease } from '../sim/kafka/releases.ts';
+import { buildRunReport, verdictExitCode } from '../sim/report/run-report.ts';
 import { formatAnomalies, formatRunReport, formatSuite } from '../sim/report/text.ts';
 import { ConfigError, runScenario } from '../sim/run/run-scenario.ts';
 import { consumerOverrides, producerOverrides } from '../sim/scenario/format.ts';
@@ -48,6 +51,15 @@ function oneOfFlag<T extends string>(flag: string, value: string, allowed: reado
   return value as T;
 }
 
+function parseRelease(text: string): string {
+  try {
+    return resolveRelease(text).release;
+  } catch (e) {
+    if (e instanceof ReleaseError) throw new UsageError(`--kafka: ${e.message}`);
+    throw e;
+  }
+}
+
 function load(nameOrPath: string): Scenario {
   return loadScenario(resolveScenarioPath(nameOrPath));
 }
@@ -76,6 +88,8 @@ interface RunFlags {
   mode?: string;
   bug: string[];
   case?: string;
+  kafka?: string;
+  maxEvents?: string;
   set: string[];
   json?: boolean;
   out?: string;
@@ -89,24 +103,29 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   let bugs: Bug[] = [];
   let overrides: Overrides = { producer: {}, consumer: {} };
   let caseIndex: number | undefined;
+  let kafka = scenario.kafka;
   if (flags.case !== undefined) {
     if (scenario.expect.length === 0) throw new UsageError(`--case: ${scenario.name} declares no expectation cases`);
     caseIndex = parsePositive('--case', flags.case, scenario.expect.length) - 1;
     const c = scenario.expect[caseIndex];
     mode = c.mode;
     bugs = [...c.bugs];
+    kafka = c.kafka ?? kafka;
     overrides = { producer: { ...c.producer }, consumer: { ...c.consumer } };
   }
   if (flags.mode !== undefined) mode = oneOfFlag('--mode', flags.mode, MODES);
+  if (flags.kafka !== undefined) kafka = parseRelease(flags.kafka);
   for (const b of flags.bug) if (!bugs.includes(b as Bug)) bugs.push(oneOfFlag('--bug', b, BUGS));
   const sets = parseSets(flags.set);
   overrides = { producer: { ...overrides.producer, ...sets.producer }, consumer: { ...overrides.consumer, ...sets.consumer } };
 
-  const run = runScenario(scenario, { mode, seed, bugs, overrides, keepTrace: flags.trace === true });
+  const budget = flags.maxEvents === undefined ? undefined
+    : { ...DEFAULT_BUDGET, maxEvents: parsePositive('--max-events', flags.maxEvents, Number.MAX_SAFE_INTEGER) };
+  const run = runScenario(scenario, { mode, seed, bugs, kafka, overrides, keepTrace: flags.trace === true, budget });
   const reproduce = reproduceCommand(scenario, {
     seed, caseIndex,
     mode: caseIndex === undefined || flags.mode !== undefined ? mode : undefined,
-    bugs: flags.bug, sets: flags.set,
+    bugs: flags.bug, kafka: flags.kafka === undefined ? undefined : kafka, sets: flags.set,
   });
   const report = buildRunReport(scenario.file, run, check(run.history), reproduce);
   if (flags.out) {
@@ -119,7 +138,7 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   }
   if (flags.json) process.stdout.write(JSON.stringify({ ...report, virtualTimeUs: report.virtualTimeUs }) + '\n');
   else process.stdout.write(formatRunReport(report, colours()) + '\n');
-  return report.verdict === 'pass' ? 0 : 1;
+  return verdictExitCode(report.verdict);
 }
 
 function commandSuite(names: string[], flags: { seeds?: string; json?: boolean }): number {
@@ -139,7 +158,7 @@ function commandSuite(names: string[], flags: { seeds?: string; json?: boolean }
   if (progress) process.stderr.write('\r' + ' '.repeat(40) + '\r');
   if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
   else process.stdout.write(formatSuite(result, colours()) + '\n');
-  return result.pass ? 0 : 1;
+  return result.broken > 0 ? 3 : result.pass ? 0 : 1;
 }
 
 function commandCheck(file: string, flags: { json?: boolean }): number {
@@ -170,6 +189,7 @@ function commandList(flags: { json?: boolean }): number {
     scenarios: scenarios.map((s) => ({ name: s.name, file: s.file, description: s.description })),
     modes: MODES.map((m) => ({ name: m, description: MODE_PRESETS[m].description })),
     bugs: BUGS.map((b) => ({ name: b, description: BUG_DESCRIPTIONS[b] })),
+    releases: RELEASE_LINES.map((l) => ({ name: l.name, description: l.changes, features: l.features })),
     faults: FAULT_KINDS.map((f) => ({ name: f, description: FAULT_DESCRIPTIONS[f] })),
     anomalies: ANOMALY_KINDS.map((a) => ({ name: a, description: ANOMALY_DESCRIPTIONS[a] })),
   };
@@ -186,6 +206,7 @@ function commandList(flags: { json?: boolean }): number {
   };
   process.stdout.write([
     section('Scenarios', data.scenarios), section('Modes (--mode)', data.modes), section('Bug modes (--bug)', data.bugs),
+    section(`Kafka release lines (--kafka; default ${NEWEST_RELEASE})`, data.releases),
     section('Fault kinds (scenario faults)', data.faults), section('Anomaly kinds', data.anomalies),
   ].join('\n\n') + '\n');
   return 0;
@@ -198,7 +219,8 @@ function collect(value: string, previous: string[]): string[] {
 export function main(argv: string[]): number {
   let exitCode = 0;
   const program = new Command('eos-sim')
-    .description('Deterministic simulator of Apache Kafka\'s exactly-once machinery, with a history checker.\nExit codes: 0 no violation, 1 violation found, 2 bad usage or input.')
+    .description('Deterministic simulator of Apache Kafka\'s exactly-once machinery, with a history checker.\nExit codes: 0 no violation, 1 violation found, 2 bad usage or input, 3 the simulator itself broke (model invariant, budget).')
+    .version(packageJson.version, '-V, --version', 'print the eos-sim version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -208,8 +230,10 @@ export function main(argv: string[]): number {
     .option('--seed <n>', 'the run seed: same seed, same run, same trace hash', '1')
     .addOption(new Option('--mode <mode>', 'delivery mode (default at-least-once, or the --case\'s)').choices([...MODES]))
     .option('--bug <name>', 'switch one protection off (repeatable; see `eos-sim list`)', collect, [])
-    .option('--case <n>', 'take mode, bugs and overrides from the scenario\'s n-th expectation case')
+    .option('--case <n>', 'take mode, bugs, release and overrides from the scenario\'s n-th expectation case')
+    .option('--kafka <release>', `the Kafka release to model, e.g. 3.6 (lines: ${knownReleasesText()}; default: the scenario's, else ${NEWEST_RELEASE})`)
     .option('--set <field=value>', 'override a client option, e.g. producer.acks=1 (repeatable)', collect, [])
+    .option('--max-events <n>', `event budget of the run; a run past it ends with BUDGET EXCEEDED, exit 3 (default ${DEFAULT_BUDGET.maxEvents})`)
     .option('--json', 'print one JSON object instead of text')
     .option('--out <dir>', 'write history.jsonl and report.json (and trace.txt with --trace) under this folder')
     .option('--trace', 'keep the full trace (written with --out)')

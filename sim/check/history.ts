@@ -71,6 +71,8 @@ export interface HistoryHeader {
   seed: number;
   bugs: string[];
   isolation: Isolation;
+  /** The Kafka release the run modelled (e.g. "4.2"); informational, absent from other harnesses. */
+  kafka?: string;
   /** Producer settings that change what is legal (order is promised with idempotence or maxInFlight 1). */
   producer?: ProducerDescription;
   sinks?: SinkDescription[];

@@ -103,6 +103,7 @@ function parseHeader(v: unknown, a: At): HistoryHeader {
     bugs: strings(o.bugs, at(a, 'bugs')),
     isolation: oneOf(o.isolation, at(a, 'isolation'), ISOLATIONS),
   };
+  if (o.kafka !== undefined) header.kafka = string(o.kafka, at(a, 'kafka'));
   if (o.producer !== undefined) header.producer = parseProducer(o.producer, at(a, 'producer'));
   if (o.sinks !== undefined) {
     header.sinks = array(o.sinks, at(a, 'sinks')).map((s, i) => parseSinkDescription(s, at(at(a, 'sinks'), i)));
@@ -380,6 +381,7 @@ function canonicalHeader(h: HistoryHeader): HistoryHeader {
     history: h.history, version: h.version, scenario: h.scenario, mode: h.mode, seed: h.seed, bugs: h.bugs,
     isolation: h.isolation,
   };
+  if (h.kafka !== undefined) out.kafka = h.kafka;
   if (h.producer !== undefined) {
     const p = h.producer;
     out.producer = { acks: p.acks, idempotence: p.idempotence, maxInFlight: p.maxInFlight, retries: p.retries, transactional: p.transactional };

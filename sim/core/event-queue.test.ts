@@ -8,7 +8,7 @@ function drain(q: EventQueue, fired: string[]): { time: number; label: string }[
   while (q.size > 0) {
     const t = q.peekTime();
     const before = fired.length;
-    q.pop()();
+    q.runNext();
     expect(fired.length).toBe(before + 1);
     out.push({ time: t, label: fired[fired.length - 1] });
   }
@@ -51,7 +51,7 @@ describe('EventQueue', () => {
     });
     q.push(1, () => fired.push('b'));
     q.push(2, () => fired.push('e'));
-    while (q.size > 0) q.pop()();
+    while (q.size > 0) q.runNext();
     expect(fired).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
@@ -88,7 +88,7 @@ describe('EventQueue', () => {
           peeked.push(q.peekTime());
           expectedTimes.push(e.time);
           now = e.time;
-          q.pop()();
+          q.runNext();
         }
         if (q.size !== pending.length) sizeMismatches++;
       }
@@ -97,12 +97,51 @@ describe('EventQueue', () => {
         expected.push(e.seq);
         peeked.push(q.peekTime());
         expectedTimes.push(e.time);
-        q.pop()();
+        q.runNext();
       }
       expect(sizeMismatches).toBe(0);
       expect(q.size).toBe(0);
       expect(peeked).toEqual(expectedTimes);
       expect(popped).toEqual(expected);
     }
+  });
+
+  it('runs typed events with their payload, in one (time, seq) order with closures', () => {
+    const q = new EventQueue();
+    const fired: string[] = [];
+    const kind = q.register((a, b) => fired.push(`typed ${a},${b}`));
+    const other = q.register((a) => fired.push(`other ${a}`));
+    q.pushEvent(5, kind, 1, 2);
+    q.push(5, () => fired.push('closure'));
+    q.pushEvent(3, other, 2 ** 40, 0);
+    q.pushEvent(5, other, -7, 0);
+    q.pushEvent(4, kind, 0, 0);
+    while (q.size > 0) q.runNext();
+    expect(fired).toEqual([`other ${2 ** 40}`, 'typed 0,0', 'typed 1,2', 'closure', 'other -7']);
+  });
+
+  it('refuses a kind that was never registered, and the closure kind', () => {
+    const q = new EventQueue();
+    const kind = q.register(() => {});
+    expect(() => q.pushEvent(1, kind + 1, 0, 0)).toThrow(/kind 2 is not registered/);
+    expect(() => q.pushEvent(1, 0, 0, 0)).toThrow(/kind 0 is not registered/);
+    expect(q.size).toBe(0);
+  });
+
+  it('grows past its first capacity and reuses the slots of events that ran', () => {
+    const q = new EventQueue();
+    const seen: number[] = [];
+    const kind = q.register((a) => seen.push(a));
+    // 5,000 pending at once (the arrays double several times), half typed and half closures, in reverse time.
+    for (let i = 0; i < 5000; i++) {
+      if (i % 2 === 0) q.pushEvent(5000 - i, kind, i, 0);
+      else q.push(5000 - i, () => seen.push(i));
+    }
+    for (let i = 0; i < 2500; i++) q.runNext();
+    // Refill the freed slots; every earlier event must still run with its own payload.
+    for (let i = 5000; i < 7500; i++) q.pushEvent(10_000 + i, kind, i, 0);
+    while (q.size > 0) q.runNext();
+    const expected = [...Array.from({ length: 5000 }, (_, k) => 4999 - k), ...Array.from({ length: 2500 }, (_, k) => 5000 + k)];
+    expect(seen).toEqual(expected);
   });
 });

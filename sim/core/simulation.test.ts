@@ -21,6 +21,23 @@ describe('Simulation', () => {
     expect(s.events).toBe(5);
   });
 
+  it('runs typed events at their virtual times, interleaved with closures, and checks their times as after/at do', () => {
+    const s = sim();
+    const seen: string[] = [];
+    const deliver = s.register((node, message) => {
+      seen.push(`deliver ${node}:${message}@${s.nowUs}`);
+      if (message === 1) s.afterEvent(0, deliver, node, 2);
+    });
+    s.afterEvent(100, deliver, 3, 1);
+    s.after(100, () => seen.push(`closure@${s.nowUs}`));
+    s.atEvent(50, deliver, 4, 9);
+    expect(() => s.afterEvent(-1, deliver, 0, 0)).toThrow(/negative or NaN/);
+    s.after(60, () => expect(() => s.atEvent(10, deliver, 0, 0)).toThrow(/in the past/));
+    s.run(1_000);
+    expect(seen).toEqual(['deliver 4:9@50', 'deliver 3:1@100', 'closure@100', 'deliver 3:2@100']);
+    expect(s.events).toBe(5);
+  });
+
   it('rounds fractional delays up', () => {
     const s = sim();
     let at = -1;

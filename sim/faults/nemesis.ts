@@ -17,6 +17,8 @@ export interface FaultTarget {
   crashClient(name: string): void;
   restartClient(name: string): void;
   pauseClient(name: string, forMs: number): void;
+  /** The network nodes a fault naming `name` strikes: a client application's clients, or the node itself. */
+  nodesOf(name: string): string[];
   /** Starts a second instance of the client's application; returns false when that client cannot be replaced. */
   replaceClient(name: string): boolean;
 }
@@ -85,7 +87,7 @@ export class Nemesis {
       case 'drop':
       case 'delay':
         this.note(describeFault(e));
-        net.addRule({ action: e.fault, api: e.api, message: e.message, node: e.node, remaining: e.count, delayUs: e.fault === 'delay' ? e.delayMs * 1000 : 0 });
+        net.addRule({ action: e.fault, api: e.api, message: e.message, nodes: e.node === undefined ? undefined : this.target.nodesOf(e.node), remaining: e.count, delayUs: e.fault === 'delay' ? e.delayMs * 1000 : 0 });
         return;
       case 'isolate':
         this.note(describeFault(e));

@@ -8,6 +8,7 @@ import type { Envelope, NetNode, Network } from '../net/network.ts';
 import { RpcClient, reply, type RpcCallback } from '../net/rpc.ts';
 import type { ApiName } from '../faults/schedule.ts';
 import type { BrokerConfig } from './config.ts';
+import type { KafkaFeatures } from './releases.ts';
 import { CONTROLLER_ID } from './controller.ts';
 import { GroupCoordinator } from './group-coordinator.ts';
 import { TransactionCoordinator } from './transaction-coordinator.ts';
@@ -33,8 +34,8 @@ export interface BrokerOptions {
   sequenceChecks: boolean;
   /** Bug mode no-fencing switches producer epoch checks off (partitions and transaction coordinator). */
   epochChecks: boolean;
-  /** Transaction protocol after KIP-890 (epoch bump per transaction, verification of a partition's first write). */
-  kip890: boolean;
+  /** The behaviours of the modelled Kafka release line (sim/kafka/releases.ts). */
+  features: KafkaFeatures;
   offsetsTopicPartitions: number;
   transactionStatePartitions: number;
   /** Producer id allocation (Kafka: blocks from the controller; here a direct call, see docs/model.md). */
@@ -66,7 +67,7 @@ export class Broker implements NetNode {
     this.id = brokerNodeId(brokerId);
     this.rpc = new RpcClient(sim, net, this.id);
     this.groupCoordinator = new GroupCoordinator(this, sim);
-    this.transactionCoordinator = new TransactionCoordinator(sim, this, { kip890: options.kip890, epochChecks: options.epochChecks });
+    this.transactionCoordinator = new TransactionCoordinator(sim, this, { features: options.features, epochChecks: options.epochChecks });
     this.startTimers();
   }
 
@@ -164,7 +165,7 @@ export class Broker implements NetNode {
     let p = this.partitions.get(reg.key);
     if (!p) {
       p = new Partition(this.sim, this.brokerId, reg.key, reg.topic, reg.partition, this.options.config.minInsyncReplicas,
-        { sequenceChecks: this.options.sequenceChecks, epochChecks: this.options.epochChecks });
+        { sequenceChecks: this.options.sequenceChecks, epochChecks: this.options.epochChecks }, this.options.features);
       this.partitions.set(reg.key, p);
     }
     const wasLeader = p.role === 'leader';
@@ -346,7 +347,7 @@ export class Broker implements NetNode {
     });
     const b = req.batch;
     const open = p.producerState.producers.get(b.producerId)?.currentTxnFirstOffset ?? -1;
-    if (!this.options.kip890 || !b.isTransactional || req.transactionalId === null || open >= 0) return append();
+    if (!this.options.features.partitionVerification || !b.isTransactional || req.transactionalId === null || open >= 0) return append();
     // KIP-890: the first write of a transaction to this partition must be one the coordinator knows of,
     // so a produce that arrives after its transaction ended cannot open a transaction nobody will end.
     this.verifyTransaction(req.transactionalId, b.producerId, b.producerEpoch, req.key, (error) => {

@@ -28,9 +28,12 @@ export class ClientMetadata {
     return p && p.leader >= 0 ? brokerNodeId(p.leader) : null;
   }
 
-  /** Asks a broker for fresh metadata; `then` runs once a newer image (or any answer) arrived. */
+  /**
+   * Asks a broker for fresh metadata; `then` runs once a newer image (or any answer) arrived. A waiter
+   * already registered is not added again: callers pass one stable function per wish.
+   */
   refresh(then?: () => void): void {
-    if (then) this.waiters.push(then);
+    if (then && !this.waiters.includes(then)) this.waiters.push(then);
     if (this.refreshing) return;
     this.refreshing = true;
     // Any broker will do; prefer ones the last image called live, as Kafka's leastLoadedNode would.

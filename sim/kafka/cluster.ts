@@ -5,6 +5,7 @@ import type { CrashKind } from '../faults/schedule.ts';
 import type { Network } from '../net/network.ts';
 import { Broker, OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './broker.ts';
 import type { BrokerConfig } from './config.ts';
+import type { KafkaFeatures } from './releases.ts';
 import { Controller } from './controller.ts';
 import type { Partition } from './partition.ts';
 import { coordinatorPartitionFor } from './partitioner.ts';
@@ -22,7 +23,7 @@ export interface ClusterOptions {
   broker: BrokerConfig;
   sequenceChecks: boolean;
   epochChecks: boolean;
-  kip890: boolean;
+  features: KafkaFeatures;
   offsetsTopicPartitions: number;
   transactionStatePartitions: number;
 }
@@ -56,7 +57,7 @@ export class Cluster {
     net.add(this.controller);
     for (const id of this.brokerIds) {
       const b = new Broker(sim, net, id, {
-        config: options.broker, sequenceChecks: options.sequenceChecks, epochChecks: options.epochChecks, kip890: options.kip890,
+        config: options.broker, sequenceChecks: options.sequenceChecks, epochChecks: options.epochChecks, features: options.features,
         offsetsTopicPartitions: options.offsetsTopicPartitions, transactionStatePartitions: options.transactionStatePartitions,
         allocateProducerId: () => this.controller.allocateProducerId(),
       });

@@ -1,6 +1,7 @@
 // The consumer as a group member: real KafkaConsumers against a simulated cluster, driven by a small poll
 // loop like an application's. A group forms with a disjoint assignment covering every partition, and
 // rebalances when a member crashes (session timeout), joins or leaves.
+import { resolveRelease } from './releases.ts';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../core/simulation.ts';
 import { Network } from '../net/network.ts';
@@ -32,7 +33,7 @@ function setup(seed = 1, consumer: Partial<ConsumerConfig> = {}) {
   const net = new Network(sim, DEFAULT_NETWORK);
   const cluster = new Cluster(sim, net, {
     brokers: 3, topics: [{ name: 'payments', partitions: PARTITIONS, replicationFactor: 3 }], broker: { ...DEFAULT_BROKER },
-    sequenceChecks: true, epochChecks: true, kip890: false, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    sequenceChecks: true, epochChecks: true, features: resolveRelease('3.5').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
   const config: ConsumerConfig = { ...DEFAULT_CONSUMER, ...consumer };
   const members = new Map<string, Member>();

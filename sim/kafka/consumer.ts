@@ -50,6 +50,8 @@ interface PartitionFetchState {
   nextFetchOffset: number;
   /** The end of what this consumer may read (LSO for read_committed, else HW) as the last fetch reported; -1 before one. */
   endOffset: number;
+  /** Fetches again once metadata arrives: one stable waiter per partition (see ClientMetadata.refresh). */
+  fetchOnRefresh: () => void;
 }
 
 /**
@@ -178,7 +180,10 @@ export class KafkaConsumer implements NetNode {
     this.states = new Map();
     for (const key of keys) {
       const position = Math.max(0, offsets[key] ?? 0);
-      this.states.set(key, { key, position, buffer: [], fetching: false, epoch: 0, nextFetchOffset: position, endOffset: -1 });
+      const s: PartitionFetchState = {
+        key, position, buffer: [], fetching: false, epoch: 0, nextFetchOffset: position, endOffset: -1, fetchOnRefresh: () => this.fetch(s),
+      };
+      this.states.set(key, s);
     }
   }
 
@@ -547,7 +552,7 @@ export class KafkaConsumer implements NetNode {
     if (!this.up || s.fetching || s.buffer.length > 0 || this.states.get(s.key) !== s) return;
     const leader = this.metadata.leaderFor(s.key);
     if (!leader) {
-      this.metadata.refresh(() => this.fetch(s));
+      this.metadata.refresh(s.fetchOnRefresh);
       return;
     }
     s.fetching = true;

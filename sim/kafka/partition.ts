@@ -4,6 +4,7 @@
 import type { Simulation } from '../core/simulation.ts';
 import { Log } from './log.ts';
 import { ProducerStateManager, type ProducerStateOptions } from './producer-state-manager.ts';
+import type { KafkaFeatures } from './releases.ts';
 import type { ErrorCode, PartitionRegistration, ProducerBatch, RecordBatch } from './protocol.ts';
 
 export interface FollowerState {
@@ -43,6 +44,7 @@ export class Partition {
     readonly index: number,
     private readonly minInsyncReplicas: number,
     producerStateOptions: ProducerStateOptions,
+    private readonly features: KafkaFeatures,
   ) {
     this.producerState = new ProducerStateManager(producerStateOptions);
   }
@@ -149,6 +151,8 @@ export class Partition {
 
   maybeAdvanceHighWatermark(): void {
     if (this.role !== 'leader') return;
+    // KAFKA-15583 (3.7+): below min.insync.replicas nothing new is committed, whatever acks wrote it.
+    if (this.features.highWatermarkWaitsForMinIsr && this.isr.length < this.minInsyncReplicas) return;
     let hw = this.log.logEndOffset;
     for (const id of this.maximalIsr()) {
       if (id === this.brokerId) continue;
@@ -169,7 +173,9 @@ export class Partition {
     const done: DelayedProduce[] = [];
     for (const d of this.delayedProduces) (d.requiredOffset <= hw ? done : remaining).push(d);
     this.delayedProduces = remaining;
-    for (const d of done) d.complete(this.isr.length < this.minInsyncReplicas ? 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' : 'NONE');
+    // Kafka's checkEnoughReplicasReachOffset counts the maximal ISR: a member being added already counts.
+    const enough = this.maximalIsr().length >= this.minInsyncReplicas;
+    for (const d of done) d.complete(enough ? 'NONE' : 'NOT_ENOUGH_REPLICAS_AFTER_APPEND');
   }
 
   wakeFetches(): void {

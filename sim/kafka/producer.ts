@@ -70,8 +70,8 @@ const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PR
 
 export interface TransactionalOptions {
   transactionalId: string;
-  /** After KIP-890 the coordinator bumps the epoch at every EndTxn and returns it. */
-  kip890: boolean;
+  /** Transaction version 2 (KIP-890 part 2): the coordinator bumps the epoch at every EndTxn and returns it. */
+  transactionV2: boolean;
 }
 
 export class KafkaProducer implements NetNode {
@@ -126,7 +126,7 @@ export class KafkaProducer implements NetNode {
   }
 
   private start(): void {
-    this.metadata.refresh(() => this.drainAll());
+    this.metadata.refresh(this.drainAllOnRefresh);
     // A transactional producer gets its id from the coordinator in initTransactions.
     if (this.config.enableIdempotence && !this.txn) this.initProducerId();
     const inc = this.incarnation;
@@ -236,6 +236,13 @@ export class KafkaProducer implements NetNode {
     });
   }
 
+  /**
+   * One callback for every "refresh, then drain" wish: the metadata keeps a waiter once, however many
+   * partitions asked. (A fresh closure per wish let each answer re-register one waiter per leaderless
+   * partition per waiter, and the list grew without bound while a partition had no leader.)
+   */
+  private readonly drainAllOnRefresh = (): void => this.drainAll();
+
   private drainAll(): void {
     for (const q of this.queues.values()) this.drain(q);
   }
@@ -258,7 +265,7 @@ export class KafkaProducer implements NetNode {
     if (!this.ready(q)) return;
     const leader = this.metadata.leaderFor(q.key);
     if (!leader) {
-      this.metadata.refresh(() => this.drainAll());
+      this.metadata.refresh(this.drainAllOnRefresh);
       return;
     }
     let inFlight = this.inFlight(q);
@@ -324,17 +331,22 @@ export class KafkaProducer implements NetNode {
       return;
     }
     if (err) b.maybeWritten = true;
-    if (this.txn && (this.fatalError || FENCED.has(error))) {
+    // A Produce answered INVALID_PRODUCER_EPOCH is abortable, not fatal (KIP-588): the coordinator may
+    // have bumped the epoch to abort a timed-out transaction. Whether this instance was fenced shows at
+    // EndTxn, which answers PRODUCER_FENCED.
+    if (this.txn && (this.fatalError || (FENCED.has(error) && error !== 'INVALID_PRODUCER_EPOCH'))) {
       this.fence(error);
       this.finish(q, b, { status: b.maybeWritten ? 'info' : 'fail', offset: null, error: this.fatalError! });
       return;
     }
-    if (this.txn && (error === 'REQUEST_TIMED_OUT' || error === 'INVALID_TXN_STATE')) {
-      // The transaction cannot know whether this batch is in: it must be aborted (Kafka: abortable error).
+    if (this.txn && (error === 'INVALID_TXN_STATE' || error === 'INVALID_PRODUCER_EPOCH')) {
+      // The partition refused the write for this transaction: the application must abort it.
       this.giveUp(q, b, error);
       return;
     }
-    if (STALE_METADATA.has(error)) this.metadata.refresh(() => this.drainAll());
+    // A request timeout is retriable, as in Kafka's Sender: the same batch goes again with the same
+    // sequence (the broker drops whichever copy comes second) until delivery.timeout.ms.
+    if (STALE_METADATA.has(error)) this.metadata.refresh(this.drainAllOnRefresh);
     // With idempotence, an out-of-order answer while an earlier batch is unresolved is a consequence of
     // that batch's failure, not a gap: retry in order once it is resolved.
     const earlier = q.batches.indexOf(b) > 0;
@@ -608,7 +620,7 @@ export class KafkaProducer implements NetNode {
       if (error && !this.fatalError) this.txnState = committed ? 'in-transaction' : 'ready';
       if (error) return done(error);
       this.txnState = 'ready';
-      if (this.txn!.kip890) {
+      if (this.txn!.transactionV2) {
         this.resetSequences();
         return done(null);
       }

@@ -1,5 +1,6 @@
 // Cluster-level tests of replication: Simulation + Network + Cluster (controller and brokers) and a real
 // KafkaProducer, with faults injected by hand at chosen virtual times. Fixed seeds keep them deterministic.
+import { resolveRelease } from './releases.ts';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../core/simulation.ts';
 import { Network } from '../net/network.ts';
@@ -17,7 +18,7 @@ function setup(seed: number, broker: Partial<BrokerConfig> = {}, acks: Acks = 'a
   const cluster = new Cluster(sim, net, {
     brokers, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }],
     broker: { ...DEFAULT_BROKER, minInsyncReplicas: 2, ...broker },
-    sequenceChecks: true, epochChecks: true, kip890: true, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    sequenceChecks: true, epochChecks: true, features: resolveRelease('4.2').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
   const producer = new KafkaProducer(sim, net, 'producer-1', { ...DEFAULT_PRODUCER, acks, deliveryTimeoutMs: 60_000 }, cluster.brokerIds);
   net.add(producer);
@@ -315,7 +316,7 @@ describe('replication: ISR changes', () => {
     t.sim.afterMs(600, () => t.producer.send(KEY, 'W', () => {}));
     t.runUntil(3500);
     expect(t.registration().isr).toEqual([1, 3]);
-    t.net.addRule({ action: 'delay', api: 'AlterPartition', message: 'request', node: 'broker-1', remaining: 1, delayUs: 1500 * MS });
+    t.net.addRule({ action: 'delay', api: 'AlterPartition', message: 'request', nodes: ['broker-1'], remaining: 1, delayUs: 1500 * MS });
     t.sim.at(t.sim.nowUs, () => t.net.healPartitions());
     const leader = t.cluster.broker(1).partitions.get(KEY)!;
     expect(t.runUntilTrue(() => leader.pendingIsr !== null, 6500)).toBe(true);

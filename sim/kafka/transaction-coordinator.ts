@@ -17,6 +17,7 @@ import {
   type AddOffsetsToTxnRequest, type AddPartitionsToTxnRequest, type ControlType, type EndTxnRequest, type ErrorCode,
   type InitProducerIdRequest, type TxnResponse, type TxnStateValue, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse,
 } from './protocol.ts';
+import type { KafkaFeatures } from './releases.ts';
 import { checkTransition, type TransactionState } from './transaction-state.ts';
 
 export interface TransactionMetadata {
@@ -38,8 +39,8 @@ const MARKER_RETRY_MS = 50;
 const WRITE_TIMEOUT_MS = 5000;
 
 export interface TransactionCoordinatorOptions {
-  /** KIP-890: bump the epoch on every commit/abort and let leaders verify a transaction's first write. */
-  kip890: boolean;
+  /** Transaction version 2 (features.transactionV2) bumps the epoch at every EndTxn. */
+  features: KafkaFeatures;
   /** Bug mode no-fencing: accept requests carrying an older producer epoch. */
   epochChecks: boolean;
 }
@@ -223,7 +224,7 @@ export class TransactionCoordinator {
     if (!m || m.producerId !== req.producerId) return this.respond(env, 'INVALID_PRODUCER_ID_MAPPING');
     const result: ControlType = req.committed ? 'COMMIT' : 'ABORT';
     // A retry of an EndTxn that already went through: answer as Kafka does, with success if it matches.
-    const retryEpoch = this.options.kip890 ? m.lastProducerEpoch : m.producerEpoch;
+    const retryEpoch = this.options.features.transactionV2 ? m.lastProducerEpoch : m.producerEpoch;
     if (req.producerEpoch === retryEpoch && m.pendingState === null &&
         ((m.state === 'CompleteCommit' && req.committed) || (m.state === 'CompleteAbort' && !req.committed))) {
       return this.respond(env, 'NONE', m);
@@ -234,7 +235,7 @@ export class TransactionCoordinator {
       return this.respond(env, 'CONCURRENT_TRANSACTIONS', m);
     }
     if (m.state !== 'Ongoing') return this.respond(env, 'INVALID_TXN_STATE', m);
-    const next: Partial<TransactionMetadata> = this.options.kip890 ? { producerEpoch: m.producerEpoch + 1, lastProducerEpoch: m.producerEpoch } : {};
+    const next: Partial<TransactionMetadata> = this.options.features.transactionV2 ? { producerEpoch: m.producerEpoch + 1, lastProducerEpoch: m.producerEpoch } : {};
     this.transition(entry, m, req.committed ? 'PrepareCommit' : 'PrepareAbort', next, (error) => {
       // The decision is durable once Prepare* is written: answer now, complete in the background.
       this.respond(env, error, m);

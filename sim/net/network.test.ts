@@ -70,7 +70,7 @@ describe('Network: construction', () => {
     sim.run(1e9);
     expect(arrivedAt - sentAt).toBeGreaterThanOrEqual(200);
     const [e] = nodes.s.received;
-    expect(e).toMatchObject({ from: 'c', to: 's', kind: 'request', api: 'Fetch', correlationId: 9, body: { hello: 1 }, lingering: false });
+    expect(e).toMatchObject({ from: 'c', to: 's', kind: 'request', api: 'Fetch', correlationId: 9, body: { hello: 1 }, afterClose: false });
     expect(net.messagesSent).toBe(1);
     expect(net.messagesLost).toBe(0);
   });
@@ -147,7 +147,7 @@ describe('Network: drop rules', () => {
 
   it('a dropped response (lost ack) tells the client, whose connection it was', () => {
     const { sim, net, nodes } = setup(['c', 's']);
-    net.addRule({ action: 'drop', api: 'Produce', message: 'response', node: 's', remaining: 2, delayUs: 0 });
+    net.addRule({ action: 'drop', api: 'Produce', message: 'response', nodes: ['s'], remaining: 2, delayUs: 0 });
     sendAt(sim, 0, net, 's', 'c', 'response', 'Fetch', 2); // not matched (another API), but its connection dies
     sendAt(sim, 0, net, 'c', 's', 'request', 'Fetch', 5); // the request direction of that connection dies too
     sendAt(sim, 1, net, 's', 'c', 'response', 'Produce', 1);
@@ -180,7 +180,7 @@ describe('Network: drop rules', () => {
 
   it('a rule matches only its API, message kind and node', () => {
     const { sim, net, nodes } = setup(['c', 's', 't']);
-    net.addRule({ action: 'drop', api: 'Produce', message: 'request', node: 't', remaining: 1, delayUs: 0 });
+    net.addRule({ action: 'drop', api: 'Produce', message: 'request', nodes: ['t'], remaining: 1, delayUs: 0 });
     sendAt(sim, 0, net, 'c', 's', 'request', 'Produce', 1); // other node
     sendAt(sim, 0, net, 'c', 't', 'request', 'Fetch', 2); // other API
     sendAt(sim, 0, net, 't', 'c', 'response', 'Produce', 3); // other kind
@@ -199,7 +199,7 @@ describe('Network: drop rules', () => {
 });
 
 describe('Network: delay rules', () => {
-  it('a delayed message arrives after later ones, delayUs after it was sent', () => {
+  it('a delayed message never lets a later one on its connection overtake it: they wait behind it (TCP is FIFO)', () => {
     const { sim, net, nodes } = setup(['c', 's']);
     net.addRule({ action: 'delay', api: 'Produce', message: 'request', remaining: 1, delayUs: 100_000 });
     sendAt(sim, 0, net, 'c', 's', 'request', 'Produce', 1);
@@ -211,23 +211,38 @@ describe('Network: delay rules', () => {
       nodes.s.received.push(e);
     };
     sim.run(1e9);
-    expect(nodes.s.ids()).toEqual([2, 3, 1]);
+    expect(nodes.s.ids()).toEqual([1, 2, 3]);
     expect(at[1]).toBe(100_000);
-    expect(nodes.s.received[2].lingering).toBe(true);
+    expect(at[2]).toBeGreaterThanOrEqual(100_000);
+    expect(at[3]).toBeGreaterThanOrEqual(at[2]);
   });
 
-  it('a delayed message survives a reset of its connection; the others in flight do not', () => {
+  it('a request still in flight when its client closed the connection is served; the retry on a new connection overtakes it; the answer is lost', () => {
     const { sim, net, nodes } = setup(['c', 's']);
     net.addRule({ action: 'delay', api: 'Produce', message: 'request', remaining: 1, delayUs: 100_000 });
-    net.addRule({ action: 'drop', api: 'Fetch', message: 'request', remaining: 1, delayUs: 0 });
     sendAt(sim, 0, net, 'c', 's', 'request', 'Produce', 1); // delayed
-    sendAt(sim, 1, net, 'c', 's', 'request', 'Produce', 2); // in flight when the connection resets
-    sendAt(sim, 2, net, 'c', 's', 'request', 'Fetch', 3); // dropped: resets the connection
-    sendAt(sim, 5000, net, 'c', 's', 'request', 'Produce', 4); // new connection
-    // The client closing the connection (after a timeout) does not kill it either.
-    sim.at(60_000, () => net.disconnect('c', 's'));
+    sim.at(50_000, () => net.disconnect('c', 's')); // the client's request timeout
+    sendAt(sim, 50_001, net, 'c', 's', 'request', 'Produce', 2); // the retry, on a new connection
+    nodes.s.deliver = (e) => {
+      nodes.s.received.push(e);
+      net.send('s', 'c', 'response', e.api, e.correlationId, null, e.connectionId);
+    };
     sim.run(1e9);
-    expect(nodes.s.ids()).toEqual([4, 1]);
+    expect(nodes.s.ids()).toEqual([2, 1]);
+    expect(nodes.s.received.map((e) => e.afterClose)).toEqual([false, true]);
+    expect(net.requestsServedAfterClose).toBe(1);
+    // The response to the late request goes to a closed socket.
+    expect(nodes.c.ids()).toEqual([2]);
+  });
+
+  it('a connection reset by a loss takes what is in flight on it; a closed one does not', () => {
+    const { sim, net, nodes } = setup(['c', 's']);
+    net.addRule({ action: 'drop', api: 'Fetch', message: 'request', remaining: 1, delayUs: 0 });
+    sendAt(sim, 0, net, 'c', 's', 'request', 'Produce', 1); // in flight when the connection resets
+    sendAt(sim, 1, net, 'c', 's', 'request', 'Fetch', 2); // dropped: resets the connection
+    sendAt(sim, 5000, net, 'c', 's', 'request', 'Produce', 3); // new connection
+    sim.run(1e9);
+    expect(nodes.s.ids()).toEqual([3]);
   });
 
   it('a delayed message to a node that restarted meanwhile is lost', () => {
@@ -266,11 +281,13 @@ describe('Network: partitions', () => {
     net.isolate('b');
     expect(cutPairs(net).sort()).toEqual(['a>b', 'b>a', 'b>c', 'b>d', 'c>b', 'd>b']);
     expect(delivered(sim, net, nodes)).toEqual(['a>c', 'a>d', 'c>a', 'c>d', 'd>a', 'd>c']);
-    // A partition loses messages silently: nobody is told.
+    // A partition holds messages silently: nobody is told.
     for (const n of Object.values(nodes)) expect(n.disconnects).toEqual([]);
     net.heal();
     expect(cutPairs(net)).toEqual([]);
-    expect(delivered(sim, net, nodes)).toEqual([...pairs].sort());
+    // What the cut held arrives after the heal, with the new round of messages.
+    const cut = ['a>b', 'b>a', 'b>c', 'b>d', 'c>b', 'd>b'];
+    expect(delivered(sim, net, nodes)).toEqual([...pairs, ...cut].sort());
   });
 
   it('split cuts exactly the links between groups; nodes in no group keep their links', () => {
@@ -279,7 +296,7 @@ describe('Network: partitions', () => {
     expect(cutPairs(net).sort()).toEqual(['a>c', 'b>c', 'c>a', 'c>b']);
     expect(delivered(sim, net, nodes)).toEqual(pairs.filter((p) => !['a>c', 'b>c', 'c>a', 'c>b'].includes(p)).sort());
     net.healPartitions();
-    expect(delivered(sim, net, nodes)).toEqual([...pairs].sort());
+    expect(delivered(sim, net, nodes)).toEqual([...pairs, 'a>c', 'b>c', 'c>a', 'c>b'].sort());
   });
 
   it('one-way cuts one direction only', () => {
@@ -290,13 +307,32 @@ describe('Network: partitions', () => {
     expect(() => net.cutLink('a', 'a')).toThrow(/itself/);
   });
 
-  it('a message in flight when the link is cut is lost on arrival', () => {
+  it('a message in flight when the link is cut waits for the heal, in order with later ones, and then arrives (TCP retransmits)', () => {
     const { sim, net, nodes } = setup(['c', 's']);
     sendAt(sim, 0, net, 'c', 's', 'request', 'Produce', 1);
     sim.at(1, () => net.cutLink('c', 's'));
-    sim.run(1e9);
+    sendAt(sim, 10, net, 'c', 's', 'request', 'Produce', 2);
+    sim.run(500_000);
     expect(nodes.s.ids()).toEqual([]);
-    expect(net.messagesLost).toBe(1);
+    sim.at(500_000, () => net.healPartitions());
+    sim.run(1e9);
+    expect(nodes.s.ids()).toEqual([1, 2]);
+    expect(net.messagesLost).toBe(0);
+  });
+
+  it('a request held by a cut past its client\'s close is still served after the heal, its answer lost', () => {
+    const { sim, net, nodes } = setup(['c', 's']);
+    net.cutLink('c', 's');
+    sendAt(sim, 0, net, 'c', 's', 'request', 'EndTxn', 1);
+    sim.at(100_000, () => net.disconnect('c', 's'));
+    sim.at(200_000, () => net.healPartitions());
+    nodes.s.deliver = (e) => {
+      nodes.s.received.push(e);
+      net.send('s', 'c', 'response', e.api, e.correlationId, null, e.connectionId);
+    };
+    sim.run(1e9);
+    expect(nodes.s.received.map((e) => [e.correlationId, e.afterClose])).toEqual([[1, true]]);
+    expect(nodes.c.ids()).toEqual([]);
   });
 
   it('heal removes pending message rules; healPartitions keeps them', () => {
@@ -453,7 +489,7 @@ describe('Network: determinism', () => {
 });
 
 describe('Network: trace', () => {
-  /** A request and its response over two connections, one message lost to a cut; returns the trace. */
+  /** A request and its response over two connections, one message held by a cut; returns the trace. */
   function traced(keepTrace: boolean): { hash: string; records: string[] | null; count: number } {
     const sim = new Simulation({ seed: 3, keepTrace });
     const net = new Network(sim, { latencyUsMin: 200, latencyUsMean: 2200 });
@@ -466,15 +502,15 @@ describe('Network: trace', () => {
     return { hash: sim.trace.hash(), records: sim.trace.records, count: sim.trace.recordCount };
   }
 
-  it('writes one record per delivery and loss; the hash does not depend on keeping them', () => {
+  it('writes one record per delivery and hold; the hash does not depend on keeping them', () => {
     const kept = traced(true);
     const notKept = traced(false);
     expect(kept.records!.map((r) => r.replace(/^\d+ /, '')).sort()).toEqual([
       'deliver c>s Produce request #1',
       'deliver s>c Produce response #1',
-      'lose c>t Fetch request #2 partition',
+      'hold c>t (cut)',
     ]);
-    expect(kept.records!.every((r) => /^\d+ (deliver|lose) /.test(r))).toBe(true);
+    expect(kept.records!.every((r) => /^\d+ (deliver|hold) /.test(r))).toBe(true);
     expect(notKept.records).toBeNull();
     expect(notKept.count).toBe(kept.count);
     expect(notKept.hash).toBe(kept.hash);
@@ -502,6 +538,6 @@ describe('Network: node ids named before they are added', () => {
     expect(net.isCut('a', 'late')).toBe(false);
     net.send('a', 'late', 'request', 'Produce', 4, null);
     sim.run(1e9);
-    expect(late.ids()).toEqual([4]);
+    expect(late.ids()).toEqual([2, 4]);
   });
 });

@@ -1,9 +1,20 @@
 // The simulated network. Kafka talks over TCP, so messages travel on connections: one per (client side,
 // server side) pair, shared by requests and their responses, FIFO in each direction. A message lost on a
-// connection breaks it (TCP cannot skip a segment): everything still in flight on it is lost too, and the
-// next message opens a new connection. Faults: partitions (explicit directed link cuts), and message
-// rules that drop or delay the next N messages of an API. A delayed message lingers past the others — the
-// shape behind Kafka's late-produce bugs — so it is exempt from the FIFO order and the connection reset.
+// connection breaks it (TCP cannot skip a segment): everything still in flight on it is lost too (the
+// peer gets a reset), and the next message opens a new connection.
+//
+// Late requests happen as they do in Kafka, never by letting a message overtake a later one on its own
+// connection:
+// - A client that closes a connection (NetworkClient does so when a request times out) has already
+//   handed its requests to the kernel: they still reach the broker, which serves them (Kafka's Selector
+//   keeps a closing channel's received requests), while the responses find the connection gone. The
+//   client's retry goes on a new connection and can overtake them.
+// - A `delay` rule holds one message inside its connection's FIFO: everything behind it on that
+//   connection waits too.
+// - A cut link holds what is sent over it (TCP retransmits) until the cut heals; a stalled process holds
+//   its traffic until it wakes. Either can deliver requests long after their client gave up on them.
+// Faults: partitions (explicit directed link cuts), and message rules that drop or delay the next N
+// messages of an API.
 import type { Simulation } from '../core/simulation.ts';
 import type { RandomStream } from '../core/random.ts';
 import { traceToken } from '../core/trace.ts';
@@ -23,8 +34,13 @@ export interface Envelope<B = unknown> {
   connectionId: number;
   fromIncarnation: number;
   toIncarnation: number;
-  /** Set on a message held back by a delay rule: it survives a reset of its connection. */
-  lingering: boolean;
+  /**
+   * A request whose client had already closed its connection when it arrived: the broker serves it, but
+   * nobody hears the answer (set by the network on delivery).
+   */
+  afterClose: boolean;
+  /** The network's count of messages sent when this one was: its place in sending order. */
+  sentSeq: number;
 }
 
 export interface NetNode {
@@ -44,8 +60,8 @@ export interface MessageRule {
   action: 'drop' | 'delay';
   api: ApiName;
   message: MessageKind;
-  /** Matches when either end is this node; any node when absent. */
-  node?: string;
+  /** Matches when either end is one of these nodes (a client application may own several); any node when absent. */
+  nodes?: readonly string[];
   remaining: number;
   delayUs: number;
 }
@@ -75,10 +91,12 @@ interface Link {
   readonly server: Endpoint;
   /** The connection's current generation; 0 until the first message opens it. */
   connectionId: number;
-  /** Arrival time of the last message in each direction, to keep each direction FIFO. */
+  /** Arrival time of the last message in each direction on the current connection, to keep it FIFO. */
   lastRequestArrivalUs: number;
   lastResponseArrivalUs: number;
   cut: boolean;
+  /** Messages sent over the cut link, in order, waiting for it to heal (TCP retransmits them). */
+  held: Envelope[];
 }
 
 /** Trace field for a delivery record: tells it apart from a text record that starts at the same time. */
@@ -97,8 +115,12 @@ export class Network {
   private rules: MessageRule[] = [];
   private readonly rng: RandomStream;
   private nextConnectionId = 1;
+  /** Connections their client closed: requests still in flight on them are served on arrival. */
+  private readonly closedByClient = new Set<number>();
   messagesSent = 0;
   messagesLost = 0;
+  /** Requests served after their client had closed the connection: the late requests of a run. */
+  requestsServedAfterClose = 0;
 
   constructor(private readonly sim: Simulation, private readonly config: NetworkConfig) {
     if (!(config.latencyUsMin >= 0 && config.latencyUsMean >= config.latencyUsMin)) {
@@ -167,7 +189,7 @@ export class Network {
    * Sends a message and returns the id of the connection it went on. The sender learns of a loss only
    * by a reset (drop rule) or by its own timeout.
    */
-  send<B>(from: string, to: string, kind: MessageKind, api: ApiName, correlationId: number, body: B): number {
+  send<B>(from: string, to: string, kind: MessageKind, api: ApiName, correlationId: number, body: B, replyOn?: number): number {
     const srcEnd = this.endpoints.get(from);
     const dstEnd = this.endpoints.get(to);
     const src = srcEnd?.node;
@@ -177,13 +199,14 @@ export class Network {
     this.messagesSent++;
     const path = this.links[srcEnd!.index][dstEnd!.index];
     const conn = this.connection(kind === 'request' ? path : this.links[dstEnd!.index][srcEnd!.index]);
+    // A response goes back on the connection its request came in on, which may be closed by now.
+    const connectionId = replyOn ?? conn.connectionId;
     const env: Envelope<B> = {
-      from, to, kind, api, correlationId, body, connectionId: conn.connectionId,
-      fromIncarnation: src.incarnation, toIncarnation: dst.incarnation, lingering: false,
+      from, to, kind, api, correlationId, body, connectionId,
+      fromIncarnation: src.incarnation, toIncarnation: dst.incarnation, afterClose: false, sentSeq: this.messagesSent,
     };
     if (path.cut) {
-      // A partition loses the message silently; the connection is dead but nobody is told.
-      this.lose(env, conn, 'partition', false);
+      this.holdOnCut(env, path);
       return env.connectionId;
     }
     const rule = this.matchRule(env);
@@ -191,18 +214,22 @@ export class Network {
       this.lose(env, conn, 'dropped', true);
       return env.connectionId;
     }
-    let arrival: number;
+    // A stalled process's bytes sit in socket buffers and move, in order, when it wakes up.
     const heldUntil = Math.max(srcEnd!.heldUntilUs, dstEnd!.heldUntilUs);
+    let arrival = Math.max(this.sim.nowUs, heldUntil) + this.latencyUs();
     if (rule?.action === 'delay') {
-      env.lingering = true;
       arrival = this.sim.nowUs + rule.delayUs;
       this.sim.log(`delay ${from}>${to} ${api} ${kind} #${correlationId} by ${rule.delayUs}us`);
-    } else {
-      // A stalled process's bytes sit in socket buffers and move, in order, when it wakes up; they are
-      // past the point where its own timeouts could take them back.
-      if (heldUntil > this.sim.nowUs) env.lingering = true;
-      arrival = Math.max(this.sim.nowUs, heldUntil) + this.latencyUs();
-      if (kind === 'request') {
+    }
+    this.schedule(env, path, conn, arrival);
+    return env.connectionId;
+  }
+
+  /** FIFO within the connection: nothing arrives before what was sent ahead of it on it, delayed or not. */
+  private schedule(env: Envelope, path: Link, conn: Link, earliestUs: number): void {
+    let arrival = earliestUs;
+    if (env.connectionId === conn.connectionId) {
+      if (env.kind === 'request') {
         arrival = Math.max(arrival, conn.lastRequestArrivalUs);
         conn.lastRequestArrivalUs = arrival;
       } else {
@@ -211,7 +238,26 @@ export class Network {
       }
     }
     this.sim.at(arrival, () => this.arrive(env, path));
-    return env.connectionId;
+  }
+
+  /** The link is cut: the message waits, in order, for the cut to heal. Nobody is told. */
+  private holdOnCut(env: Envelope, path: Link): void {
+    if (path.held.length === 0) this.sim.log(`hold ${env.from}>${env.to} (cut)`);
+    path.held.push(env);
+  }
+
+  /** A healed link delivers what it held, in the order it was sent, one latency or more from now. */
+  private releaseHeld(path: Link): void {
+    // Held on sending or on arrival: the order of holding is not the order of sending.
+    const held = path.held.sort((a, b) => a.sentSeq - b.sentSeq);
+    path.held = [];
+    let last = 0;
+    for (const env of held) {
+      const conn = env.kind === 'request' ? path : this.links[path.server.index][path.client.index];
+      const arrival = Math.max(last, this.sim.nowUs + this.latencyUs());
+      last = arrival;
+      this.schedule(env, path, conn, arrival);
+    }
   }
 
   /** `path` is the link from the sender to the receiver. */
@@ -225,18 +271,27 @@ export class Network {
     }
     const dst = dstEnd.node!;
     const src = srcEnd.node!;
-    const conn = env.kind === 'request' ? path : this.links[dstEnd.index][srcEnd.index];
-    if (!dst.isUp() || dst.incarnation !== env.toIncarnation) {
-      this.messagesLost++;
-      return;
-    }
-    if (!env.lingering && (conn.connectionId !== env.connectionId || src.incarnation !== env.fromIncarnation)) {
-      this.messagesLost++;
-      return;
-    }
     if (path.cut) {
-      this.lose(env, conn, 'partition', false);
+      // Cut while in flight: TCP keeps retransmitting it until the link heals.
+      this.holdOnCut(env, path);
       return;
+    }
+    const conn = env.kind === 'request' ? path : this.links[dstEnd.index][srcEnd.index];
+    // A crashed receiver or sender (simplification: a crashed client's unsent bytes die with it).
+    if (!dst.isUp() || dst.incarnation !== env.toIncarnation || src.incarnation !== env.fromIncarnation) {
+      this.messagesLost++;
+      return;
+    }
+    if (conn.connectionId !== env.connectionId) {
+      // The connection is gone. A request its client closed is still read and served; anything else on
+      // it (a reset connection's bytes, a response to a closed socket) is lost.
+      if (env.kind !== 'request' || !this.closedByClient.has(env.connectionId)) {
+        this.messagesLost++;
+        return;
+      }
+      env.afterClose = true;
+      this.requestsServedAfterClose++;
+      this.sim.log(`late ${env.from}>${env.to} ${env.api} request #${env.correlationId} served after its client closed the connection`);
     }
     // The hottest record of a run: folded in as integers; its text is built only when records are kept.
     const sim = this.sim;
@@ -260,10 +315,13 @@ export class Network {
     this.resetConnection(conn, notify);
   }
 
-  private resetConnection(link: Link, notify: boolean): void {
+  private resetConnection(link: Link, notify: boolean): number {
     const dead = this.connection(link).connectionId;
     link.connectionId = this.nextConnectionId++;
-    if (!notify) return;
+    // The new connection has its own FIFO: it owes nothing to what is still in flight on the old one.
+    link.lastRequestArrivalUs = 0;
+    link.lastResponseArrivalUs = 0;
+    if (!notify) return dead;
     const client = link.client;
     const server = link.server.id;
     // The reset reaches the client side one latency later, as an RST would.
@@ -271,6 +329,7 @@ export class Network {
       const node = client.node!;
       if (node.isUp()) node.peerDisconnected(server, dead);
     });
+    return dead;
   }
 
   /**
@@ -280,7 +339,7 @@ export class Network {
   disconnect(client: string, server: string, connectionId?: number): void {
     const link = this.link(client, server);
     if (connectionId === undefined || (link.connectionId !== 0 && link.connectionId === connectionId)) {
-      this.resetConnection(link, false);
+      this.closedByClient.add(this.resetConnection(link, false));
     }
   }
 
@@ -300,7 +359,7 @@ export class Network {
     if (this.rules.length === 0) return undefined;
     for (const rule of this.rules) {
       if (rule.remaining > 0 && rule.api === env.api && rule.message === env.kind &&
-          (rule.node === undefined || rule.node === env.from || rule.node === env.to)) {
+          (rule.nodes === undefined || rule.nodes.includes(env.from) || rule.nodes.includes(env.to))) {
         rule.remaining--;
         if (rule.remaining === 0) this.rules = this.rules.filter((r) => r.remaining > 0);
         return rule;
@@ -353,8 +412,12 @@ export class Network {
   }
 
   healPartitions(): void {
-    for (const link of this.cutLinks) link.cut = false;
+    const healed = this.cutLinks;
     this.cutLinks = [];
+    for (const link of healed) {
+      link.cut = false;
+      this.releaseHeld(link);
+    }
   }
 
   isCut(from: string, to: string): boolean {
@@ -365,5 +428,5 @@ export class Network {
 }
 
 function newLink(client: Endpoint, server: Endpoint): Link {
-  return { client, server, connectionId: 0, lastRequestArrivalUs: 0, lastResponseArrivalUs: 0, cut: false };
+  return { client, server, connectionId: 0, lastRequestArrivalUs: 0, lastResponseArrivalUs: 0, cut: false, held: [] };
 }

@@ -89,7 +89,7 @@ describe('RpcClient', () => {
     sim.at(0, () => call('s1', 1, 1000));
     sim.run(50_000);
     // s2 "answers" with s1's correlation id: not the peer the request went to.
-    const forged = { ...s1.requests[0], from: 'c', to: 's2' } as Envelope;
+    const forged = { ...s1.requests[0], from: 'c', to: 's2', connectionId: undefined } as unknown as Envelope;
     sim.at(sim.nowUs, () => reply(net, forged, { echo: 99 }));
     sim.run(100_000);
     expect(client.responsesDelivered).toBe(1);
@@ -121,15 +121,14 @@ describe('RpcClient', () => {
     ]);
   });
 
-  it('a response after the timeout is ignored, even one that still reaches the client', () => {
+  it('an answer held up past the timeout never reaches the client: the timeout closed its connection', () => {
     const { sim, net, client, s1, outcomes, call, answer } = setup();
-    // The answer lingers (a delay rule), so it survives the connection the timeout closed.
     net.addRule({ action: 'delay', api: 'Produce', message: 'response', remaining: 1, delayUs: 30_000 });
     sim.at(0, () => call('s1', 1, 10));
     sim.run(5000);
     sim.at(sim.nowUs, () => answer(s1, 1));
     sim.run(100_000);
-    expect(client.responsesDelivered).toBe(1);
+    expect(client.responsesDelivered).toBe(0);
     expect(outcomes.map((o) => [o.n, o.error])).toEqual([[1, 'REQUEST_TIMED_OUT']]);
   });
 
@@ -174,14 +173,12 @@ describe('RpcClient', () => {
 
   it('a timeout closes only its own connection: a request in flight on a newer one still gets its answer', () => {
     const { sim, net, s1, outcomes, call, answer } = setup();
-    // 1 is lost to a partition, which silently replaces the connection; 2 leaves on the new connection
-    // just before 1 times out, and is still in flight when it does.
-    sim.at(0, () => {
-      net.cutLink('c', 's1');
-      call('s1', 1, 10);
-    });
-    sim.at(1000, () => net.heal());
-    sim.at(9950, () => call('s1', 2, 1000));
+    // 1 is dropped, which resets the connection; it times out (0.05 ms) before the reset reaches the
+    // client (one latency, >= 0.1 ms), so its timeout names a connection already replaced. 2 leaves on
+    // the new connection before that.
+    net.addRule({ action: 'drop', api: 'Produce', message: 'request', remaining: 1, delayUs: 0 });
+    sim.at(0, () => call('s1', 1, 0.05));
+    sim.at(60, () => call('s1', 2, 1000));
     sim.run(20_000);
     expect(s1.requests.map((e) => e.body.n)).toEqual([2]);
     sim.at(sim.nowUs, () => answer(s1, 2));

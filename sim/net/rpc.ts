@@ -103,5 +103,5 @@ export class RpcClient {
 
 /** Server side: answer a request on the connection it came in on. */
 export function reply<B>(net: Network, request: Envelope, body: B): void {
-  net.send(request.to, request.from, 'response', request.api, request.correlationId, body);
+  net.send(request.to, request.from, 'response', request.api, request.correlationId, body, request.connectionId);
 }

@@ -2,7 +2,7 @@
 // command that reproduces it. Text and JSON are formatters over this; nothing here formats.
 import type { Anomaly, CheckResult, CheckStats } from '../check/anomaly.ts';
 import type { FaultSchedule } from '../faults/schedule.ts';
-import type { RunResult } from '../run/run-scenario.ts';
+import type { RunOutcome, RunResult } from '../run/run-scenario.ts';
 
 /** A run that could not quiesce is a liveness failure; the checker cannot see it in the history. */
 export interface LivenessAnomaly {
@@ -18,7 +18,12 @@ export interface RunReport {
   mode: string;
   seed: number;
   bugs: string[];
-  verdict: 'pass' | 'fail';
+  /** The modelled Kafka release (major.minor) and its line. */
+  kafka: string;
+  kafkaLine: string;
+  /** pass / fail judge the history; the other two say the simulator itself broke (exit code 3). */
+  verdict: Verdict;
+  outcome: RunOutcome;
   anomalies: ReportedAnomaly[];
   /** Every anomaly found per kind (the list above is capped per kind). */
   counts: Record<string, number>;
@@ -27,7 +32,7 @@ export interface RunReport {
   virtualTimeUs: number;
   quiesced: boolean;
   schedule: FaultSchedule;
-  stats: CheckStats & { messagesSent: number; messagesLost: number };
+  stats: CheckStats & { messagesSent: number; messagesLost: number; lateRequests: number };
   reproduce: string;
   /** Where the model's simplifications are listed (a report is only as true as the model behind it). */
   model: string;
@@ -35,11 +40,20 @@ export interface RunReport {
 
 export const MODEL_NOTES = 'docs/model.md';
 
+export type Verdict = 'pass' | 'fail' | 'budget-exceeded' | 'invariant-broken';
+
+/** Exit code of a run with this verdict: 0 no violation, 1 violation found, 3 the simulator broke. */
+export function verdictExitCode(verdict: Verdict): number {
+  return verdict === 'pass' ? 0 : verdict === 'fail' ? 1 : 3;
+}
+
 export function buildRunReport(file: string, run: RunResult, check: CheckResult, reproduce: string): RunReport {
-  const anomalies: ReportedAnomaly[] = [...check.anomalies];
+  // A broken run's history stops at the failure: judging it would report the breakage as anomalies.
+  const completed = run.outcome.kind === 'completed';
+  const anomalies: ReportedAnomaly[] = completed ? [...check.anomalies] : [];
   const counts: Record<string, number> = {};
-  for (const [k, n] of Object.entries(check.counts)) if (n > 0) counts[k] = n;
-  if (!run.quiesced) {
+  if (completed) for (const [k, n] of Object.entries(check.counts)) if (n > 0) counts[k] = n;
+  if (completed && !run.quiesced) {
     anomalies.push({
       kind: 'liveness',
       message: `the run did not quiesce within ${run.virtualTimeUs / 1000} ms of virtual time: ${run.stuck.join('; ')}`,
@@ -49,7 +63,9 @@ export function buildRunReport(file: string, run: RunResult, check: CheckResult,
   }
   return {
     scenario: run.scenario, file, mode: run.mode, seed: run.seed, bugs: run.bugs,
-    verdict: anomalies.length > 0 ? 'fail' : 'pass',
+    kafka: run.release, kafkaLine: run.config.release.line.name,
+    verdict: !completed ? run.outcome.kind as Verdict : anomalies.length > 0 ? 'fail' : 'pass',
+    outcome: run.outcome,
     anomalies, counts, traceHash: run.traceHash, events: run.events, virtualTimeUs: run.virtualTimeUs,
     quiesced: run.quiesced, schedule: run.schedule,
     stats: { ...check.stats, ...run.network },

@@ -38,17 +38,25 @@ export function formatAnomalies(anomalies: readonly ReportedAnomaly[], c: ChalkI
 export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   const out: string[] = [];
   const bugs = r.bugs.length > 0 ? r.bugs.join(',') : 'none';
-  out.push(`${c.bold('eos-sim run')} ${c.cyan(r.scenario)}  mode=${c.bold(r.mode)}  seed=${r.seed}  bugs=${bugs}`);
+  out.push(`${c.bold('eos-sim run')} ${c.cyan(r.scenario)}  mode=${c.bold(r.mode)}  kafka=${r.kafka}  seed=${r.seed}  bugs=${bugs}`);
   out.push(`  events ${n(r.events)} · virtual time ${ms(r.virtualTimeUs)} · trace hash ${c.bold(r.traceHash)}`);
   const s = r.stats;
   const writes = [`sends ok/info/fail ${s.sends.ok}/${s.sends.info}/${s.sends.fail}`];
   if (s.txns.ok + s.txns.info + s.txns.fail > 0) writes.push(`transactions committed/unknown/aborted ${s.txns.ok}/${s.txns.info}/${s.txns.fail}`);
-  out.push(`  messages ${n(s.messagesSent)} sent, ${n(s.messagesLost)} lost · ops ${n(s.ops)} · ${writes.join(' · ')} · polls ${n(s.polls)} read ${n(s.valuesRead)} · applied ${n(s.applies)}`);
+  out.push(`  messages ${n(s.messagesSent)} sent, ${n(s.messagesLost)} lost, ${n(s.lateRequests)} late (served after their client closed) · ops ${n(s.ops)} · ${writes.join(' · ')} · polls ${n(s.polls)} read ${n(s.valuesRead)} · applied ${n(s.applies)}`);
   out.push(`  faults: ${r.schedule.length === 0 ? 'none' : `${r.schedule.length} scheduled`}${r.quiesced ? '' : c.yellow(' · did not quiesce')}`);
   // The schedule is data (random ones are drawn before the run): show it, so a story can be read and replayed.
   for (const e of r.schedule.slice(0, MAX_FAULTS_SHOWN)) out.push(c.dim(`    ${(e.atMs / 1000).toFixed(3)} s  ${describeFault(e)}`));
   if (r.schedule.length > MAX_FAULTS_SHOWN) out.push(c.dim(`    … ${r.schedule.length - MAX_FAULTS_SHOWN} more (--json has them all)`));
-  if (r.verdict === 'pass') {
+  const o = r.outcome;
+  if (o.kind === 'invariant-broken') {
+    out.push(c.magenta.bold('MODEL INVARIANT BROKEN') + `  at ${ms(o.atUs)}: ${o.message}`);
+    out.push(c.dim('  the simulator broke, not Kafka: this is a bug of eos-sim; the history was not judged. Last trace records:'));
+    for (const line of o.lastTrace) out.push(c.dim(`    ${line}`));
+  } else if (o.kind === 'budget-exceeded') {
+    out.push(c.magenta.bold('BUDGET EXCEEDED') + `  at ${ms(o.atUs)}: more than ${n(o.limit)} ${o.what === 'events' ? 'events executed' : 'events queued at once'}`);
+    out.push(c.dim('  the run outgrew its budget (a runaway model loop, or a scenario too large for it); the history was not judged'));
+  } else if (r.verdict === 'pass') {
     out.push(c.green.bold('PASS') + '  no anomaly found');
   } else {
     const summary = Object.entries(r.counts).map(([k, v]) => `${k} ×${v}`).join(', ');
@@ -65,6 +73,7 @@ export function formatRunReport(r: RunReport, c: ChalkInstance): string {
 }
 
 function caseVerdict(cr: CaseResult, c: ChalkInstance): string {
+  if (cr.broken.length > 0) return c.magenta.bold('BROKEN');
   return cr.pass ? c.green('ok') : c.red.bold('FAIL');
 }
 
@@ -89,6 +98,7 @@ export function formatSuite(res: SuiteResult, c: ChalkInstance): string {
       const f = cr.found.find((x) => x.kind === k)!;
       out.push(`  unexpected ${k} in ${f.seeds} seed(s); first: ${f.reproduce}`);
     }
+    for (const b of cr.broken) out.push(c.magenta(`  simulator broke (${b.verdict}) at seed ${b.seed}: ${b.message}; reproduce: ${b.reproduce}`));
   }
   const failed = res.cases.filter((x) => !x.pass).length;
   out.push(`${res.pass ? c.green.bold('SUITE PASS') : c.red.bold('SUITE FAIL')}  ${res.cases.length - failed}/${res.cases.length} cases as expected · ${n(res.runs)} runs · ${n(res.events)} events`);

@@ -3,6 +3,7 @@
 // virtual time limit), and returns the history (format v1, with final logs, offsets and sink) plus the
 // trace hash. Nothing here reads the wall clock or an unseeded random source.
 import type { FinalLine, FinalLog, History, HistoryHeader, RecordMeta } from '../check/history.ts';
+import { BudgetExceededError, InvariantError, type RunBudget } from '../core/invariant.ts';
 import { Simulation } from '../core/simulation.ts';
 import { Nemesis, healAllAtMs } from '../faults/nemesis.ts';
 import { mergeSchedules, randomSchedule } from '../faults/random-schedule.ts';
@@ -15,6 +16,7 @@ import {
 } from '../kafka/config.ts';
 import { KafkaConsumer } from '../kafka/consumer.ts';
 import { KafkaProducer } from '../kafka/producer.ts';
+import { ReleaseError, resolveRelease, type Release } from '../kafka/releases.ts';
 import type { Partition } from '../kafka/partition.ts';
 import { NO_PRODUCER_ID, type RecordBatch } from '../kafka/protocol.ts';
 import { Network } from '../net/network.ts';
@@ -33,11 +35,15 @@ export interface RunOptions {
   bugs: Bug[];
   /** Case-level overrides on top of the scenario's. */
   overrides?: Partial<Overrides>;
+  /** The Kafka release to model (e.g. '3.6'); the case's, then the scenario's, then the newest when absent. */
+  kafka?: string;
   /** Replace the scenario's schedule (replay, shrinking). */
   schedule?: FaultSchedule;
   keepTrace?: boolean;
   /** Broker service times (sim/costs): for measuring what a guarantee costs; safety runs leave it out. */
   costModel?: CostModel;
+  /** Limits of the run (default DEFAULT_BUDGET in sim/core/invariant.ts). */
+  budget?: RunBudget;
 }
 
 export interface RunConfig {
@@ -46,7 +52,8 @@ export interface RunConfig {
   broker: BrokerConfig;
   sequenceChecks: boolean;
   epochChecks: boolean;
-  kip890: boolean;
+  /** The modelled release and its line's behaviours. */
+  release: Release;
 }
 
 export interface RunResult {
@@ -54,6 +61,8 @@ export interface RunResult {
   mode: Mode;
   seed: number;
   bugs: Bug[];
+  /** The modelled Kafka release, major.minor (its line: config.release.line). */
+  release: string;
   config: RunConfig;
   /** The schedule that ran: scripted events merged with the drawn ones. */
   schedule: FaultSchedule;
@@ -66,10 +75,34 @@ export interface RunResult {
   quiesced: boolean;
   /** Why the run could not quiesce (empty when it did). */
   stuck: string[];
-  network: { messagesSent: number; messagesLost: number };
+  /** Whether the simulation itself held up: a broken run's history is not judged (exit code 3). */
+  outcome: RunOutcome;
+  /** lateRequests: requests served after their client had closed the connection (Network.requestsServedAfterClose). */
+  network: { messagesSent: number; messagesLost: number; lateRequests: number };
 }
 
 export class ConfigError extends Error {}
+
+export type RunOutcome =
+  | { kind: 'completed' }
+  | { kind: 'budget-exceeded'; what: 'events' | 'queued-events'; limit: number; atUs: number }
+  | { kind: 'invariant-broken'; message: string; atUs: number; lastTrace: string[] };
+
+/** Trace records shown with a broken invariant: enough to see the steps that led there. */
+const LAST_TRACE_RECORDS = 30;
+
+/**
+ * The simulation threw: a budget ran out, or the model broke one of its own rules (an InvariantError,
+ * an illegal state transition, or any other exception, which in a model is always a bug). Runs are pure
+ * functions of their inputs, so the trace leading there is recovered by running again with records kept.
+ */
+function brokenOutcome(e: unknown, sim: Simulation, scenario: Scenario, options: RunOptions): RunOutcome {
+  if (e instanceof BudgetExceededError) return { kind: 'budget-exceeded', what: e.what, limit: e.limit, atUs: e.atUs };
+  const message = e instanceof InvariantError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  let records = sim.trace.records;
+  if (records === null) records = runScenario(scenario, { ...options, keepTrace: true }).trace ?? [];
+  return { kind: 'invariant-broken', message, atUs: sim.nowUs, lastTrace: records.slice(-LAST_TRACE_RECORDS) };
+}
 
 export const GROUP = 'payments-ledger';
 export const PROCESSOR_GROUP = 'payments-processor';
@@ -83,6 +116,13 @@ export function resolveConfig(scenario: Scenario, options: RunOptions): RunConfi
   const consumer: ConsumerConfig = { ...DEFAULT_CONSUMER, ...preset.consumer, ...scenario.consumer, ...options.overrides?.consumer };
   const broker: BrokerConfig = { ...DEFAULT_BROKER, ...scenario.cluster.broker };
   const bugs = new Set(options.bugs);
+  let release: Release;
+  try {
+    release = resolveRelease(options.kafka ?? scenario.kafka);
+  } catch (e) {
+    if (e instanceof ReleaseError) throw new ConfigError(`--kafka: ${e.message}`);
+    throw e;
+  }
   if (bugs.has('unclean-election')) broker.uncleanLeaderElectionEnable = true;
   if (bugs.has('read-uncommitted')) consumer.isolationLevel = 'read_uncommitted';
   if (producer.enableIdempotence && producer.acks !== 'all') {
@@ -90,18 +130,18 @@ export function resolveConfig(scenario: Scenario, options: RunOptions): RunConfi
   }
   return {
     producer, consumer, broker,
-    sequenceChecks: !bugs.has('no-seq-dedup'), epochChecks: !bugs.has('no-fencing'), kip890: !bugs.has('pre-kip-890'),
+    sequenceChecks: !bugs.has('no-seq-dedup'), epochChecks: !bugs.has('no-fencing'), release,
   };
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions): RunResult {
   const config = resolveConfig(scenario, options);
   const preset = MODE_PRESETS[options.mode];
-  const sim = new Simulation({ seed: options.seed, keepTrace: options.keepTrace ?? false });
+  const sim = new Simulation({ seed: options.seed, keepTrace: options.keepTrace ?? false, budget: options.budget });
   const net = new Network(sim, { ...DEFAULT_NETWORK, ...scenario.network });
   const cluster = new Cluster(sim, net, {
     brokers: scenario.cluster.brokers, topics: scenario.cluster.topics, broker: config.broker,
-    sequenceChecks: config.sequenceChecks, epochChecks: config.epochChecks, kip890: config.kip890,
+    sequenceChecks: config.sequenceChecks, epochChecks: config.epochChecks, features: config.release.line.features,
     offsetsTopicPartitions: 3, transactionStatePartitions: 3,
   });
   if (options.costModel) installBrokerCosts(sim, net, cluster.brokerIds.map((id) => `broker-${id}`), options.costModel);
@@ -115,7 +155,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   const producers: PaymentsProducer[] = [];
   for (let i = 1; i <= w.producers; i++) {
     const name = `producer-${i}`;
-    const client = new KafkaProducer(sim, net, name, config.producer, cluster.brokerIds, txn ? { transactionalId: name, kip890: config.kip890 } : null);
+    const client = new KafkaProducer(sim, net, name, config.producer, cluster.brokerIds, txn ? { transactionalId: name, transactionV2: config.release.line.features.transactionV2 } : null);
     net.add(client);
     let reads = 0;
     const reader = () => {
@@ -135,7 +175,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   if (w.processors > 0 && !outputTopic) throw new ConfigError(`workload.outputTopic ${w.outputTopic} is not a topic of the cluster`);
   const startProcessor = (index: number, process: string, transactionalId: string): Processor => {
     const consumer = new KafkaConsumer(sim, net, process, PROCESSOR_GROUP, config.consumer, cluster.brokerIds);
-    const producer = new KafkaProducer(sim, net, `${process}-producer`, config.producer, cluster.brokerIds, txn ? { transactionalId, kip890: config.kip890 } : null);
+    const producer = new KafkaProducer(sim, net, `${process}-producer`, config.producer, cluster.brokerIds, txn ? { transactionalId, transactionV2: config.release.line.features.transactionV2 } : null);
     net.add(consumer);
     net.add(producer);
     return new Processor(sim, recorder, consumer, producer, {
@@ -181,6 +221,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     crashBroker: (id, kind) => cluster.crashBroker(id, kind),
     restartBroker: (id) => cluster.restartBroker(id),
     leaderOf: (key) => cluster.leaderOf(key),
+    nodesOf: (name) => clients.get(name)?.nodes() ?? [name],
     crashClient: (name) => clients.get(name)?.crash(),
     restartClient: (name) => {
       const c = clients.get(name);
@@ -203,7 +244,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
       if (c instanceof PaymentsProducer) {
         const process = `${name}.2`;
         const transactionalId = options.bugs.includes('random-txn-id') ? process : name;
-        const client = new KafkaProducer(sim, net, process, config.producer, cluster.brokerIds, txn ? { transactionalId, kip890: config.kip890 } : null);
+        const client = new KafkaProducer(sim, net, process, config.producer, cluster.brokerIds, txn ? { transactionalId, transactionV2: config.release.line.features.transactionV2 } : null);
         net.add(client);
         const replacement = c.replacement(client);
         producers.push(replacement);
@@ -255,12 +296,18 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     sim.afterMs(QUIESCE_CHECK_MS, watch);
   };
   sim.afterMs(QUIESCE_CHECK_MS, watch);
-  sim.run(scenario.runLimitMs * 1000);
+  let outcome: RunOutcome = { kind: 'completed' };
+  try {
+    sim.run(scenario.runLimitMs * 1000);
+  } catch (e) {
+    outcome = brokenOutcome(e, sim, scenario, options);
+  }
 
   const header: HistoryHeader = {
     history: 'eos-sim', version: 1, scenario: scenario.name, mode: options.mode, seed: options.seed, bugs: [...options.bugs],
     // The isolation the run promises: with the read-uncommitted bug the consumers break that promise.
     isolation: options.bugs.includes('read-uncommitted') ? 'read_committed' : isolation,
+    kafka: config.release.release,
     producer: {
       acks: String(config.producer.acks) as '0' | '1' | 'all', idempotence: config.producer.enableIdempotence,
       maxInFlight: config.producer.maxInFlightRequestsPerConnection, retries: config.producer.retries,
@@ -269,23 +316,24 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     sinks: w.consumers > 0 && !external ? [{ name: ledger.name, topics: [sinkTopic] }] : [],
   };
   if (external) header.payments = external.description();
-  const finals: FinalLine[] = [...keys, ...(w.processors > 0 ? sinkKeys : [])].map((key) => finalLog(cluster, key));
-  for (const [group, groupKeys] of [[PROCESSOR_GROUP, keys], [GROUP, sinkKeys]] as const) {
+  // A broken model's logs are not evidence: the history stops at the failure, with no final lines.
+  const finals: FinalLine[] = outcome.kind !== 'completed' ? [] : [...keys, ...(w.processors > 0 ? sinkKeys : [])].map((key) => finalLog(cluster, key));
+  for (const [group, groupKeys] of outcome.kind !== 'completed' ? [] : [[PROCESSOR_GROUP, keys], [GROUP, sinkKeys]] as const) {
     const committed = cluster.committedOffsets(group);
     if (committed.size === 0) continue;
     const offsets: Record<string, number> = {};
     for (const key of groupKeys) if (committed.has(key)) offsets[key] = committed.get(key)!;
     finals.push({ final: 'offsets', group, offsets });
   }
-  if (w.consumers > 0 && !external) finals.push({ final: 'sink', name: ledger.name, applied: ledger.rows() });
-  if (external) finals.push(...external.finals());
+  if (w.consumers > 0 && !external && outcome.kind === 'completed') finals.push({ final: 'sink', name: ledger.name, applied: ledger.rows() });
+  if (external && outcome.kind === 'completed') finals.push(...external.finals());
 
   return {
-    scenario: scenario.name, mode: options.mode, seed: options.seed, bugs: [...options.bugs], config, schedule,
+    scenario: scenario.name, mode: options.mode, seed: options.seed, bugs: [...options.bugs], release: config.release.release, config, schedule,
     history: { header, ops: recorder.ops, finals },
     traceHash: sim.trace.hash(), trace: sim.trace.records, events: sim.events, virtualTimeUs: sim.nowUs,
-    quiesced, stuck: quiesced ? [] : stuck(),
-    network: { messagesSent: net.messagesSent, messagesLost: net.messagesLost },
+    quiesced, stuck: quiesced || outcome.kind !== 'completed' ? [] : stuck(), outcome,
+    network: { messagesSent: net.messagesSent, messagesLost: net.messagesLost, lateRequests: net.requestsServedAfterClose },
   };
 }
 

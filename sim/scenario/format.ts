@@ -11,6 +11,7 @@ import {
   DEFAULT_NETWORK,
   type BrokerConfig, type ConsumerConfig, type NetworkConfig, type ProducerConfig,
 } from '../kafka/config.ts';
+import { knownReleasesText, ReleaseError, resolveRelease } from '../kafka/releases.ts';
 import {
   andThen, bool, deferred, discriminated, fail, formatPath, int, list, number, object, oneOf, show, str, withDefault,
   type Path, type Spec, type StringRule,
@@ -202,6 +203,23 @@ const workload = object({
   abortProbability: withDefault(number({ min: 0, max: 1 }), 0),
 });
 
+/**
+ * A Kafka release, e.g. "3.6". YAML reads an unquoted 3.6 as a number (and 4.0 as 4), so numbers are
+ * taken back to major.minor; quoting is still the clear way to write it.
+ */
+const kafkaRelease: Spec<string> = {
+  parse(value, path) {
+    const text = typeof value === 'number' ? (Number.isInteger(value) ? `${value}.0` : String(value)) : value;
+    if (typeof text !== 'string') return fail(path, `${show(value)} is not a Kafka release`, knownReleasesText());
+    try {
+      return resolveRelease(text).release;
+    } catch (e) {
+      if (e instanceof ReleaseError) return fail(path, `${show(value)} is not a known Kafka release`, `a release of the lines ${knownReleasesText()}, e.g. "3.6"`);
+      throw e;
+    }
+  },
+};
+
 const anomalyNames = withDefault(list(str(KEBAB_CASE), { unique: true }), []);
 
 const expectCase = object(
@@ -213,7 +231,7 @@ const expectCase = object(
     producer: producerOverrides,
     consumer: consumerOverrides,
   },
-  { label: str() },
+  { label: str(), kafka: kafkaRelease },
 );
 
 // ---- faults ------------------------------------------------------------------------------------------
@@ -346,7 +364,7 @@ export const scenarioSpec: Spec<Omit<Scenario, 'file'>> = andThen(
     runLimitMs: withDefault(positiveMs, 60_000),
     seeds: withDefault(int({ min: 1, max: 10_000 }), 20),
     expect: withDefault(list(expectCase), []),
-  }, { sink: sinkSection, gateway: gatewaySection, ledgerDb: ledgerDbSection }),
+  }, { kafka: kafkaRelease, sink: sinkSection, gateway: gatewaySection, ledgerDb: ledgerDbSection }),
   (s, path) => {
     oneOf(s.cluster.topics.map((t) => t.name), { what: 'topic' }).parse(s.workload.topic, [...path, 'workload', 'topic']);
     if (s.workload.processors > 0) {

@@ -2,7 +2,7 @@
 // any problem into one ScenarioError that names the file, the field path and what is allowed, so the CLI
 // can print it as is and exit with code 2.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { scenarioSpec } from './format.ts';
@@ -22,8 +22,20 @@ export class ScenarioError extends Error {
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 
-/** The folder of shipped scenarios, found from this module's location so it works from any working directory. */
-export const SCENARIOS_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+/**
+ * The folder of shipped scenarios, <package>/scenarios, found from this module's location so it works from
+ * any working directory. The package root is the nearest folder above with a package.json: this module sits
+ * at sim/scenario/ in the sources but inside a bundle at dist/ (scripts/build.mjs), so a fixed relative path
+ * would be right in one of them only.
+ */
+export const SCENARIOS_DIR = join(packageRoot(fileURLToPath(new URL('.', import.meta.url))), 'scenarios');
+
+function packageRoot(dir: string): string {
+  if (existsSync(join(dir, 'package.json'))) return dir;
+  const up = dirname(dir);
+  if (up === dir) throw new Error(`eos-sim: no package.json above ${fileURLToPath(import.meta.url)}`);
+  return packageRoot(up);
+}
 
 export function loadScenario(path: string): Scenario {
   const ext = extname(path);

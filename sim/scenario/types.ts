@@ -9,7 +9,7 @@ export type Mode = (typeof MODES)[number];
 
 /** Bug modes: each switches off one protection. */
 export const BUGS = [
-  'no-seq-dedup', 'no-fencing', 'read-uncommitted', 'offsets-outside-txn', 'random-txn-id', 'pre-kip-890', 'unclean-election',
+  'no-seq-dedup', 'no-fencing', 'read-uncommitted', 'offsets-outside-txn', 'random-txn-id', 'unclean-election',
 ] as const;
 export type Bug = (typeof BUGS)[number];
 
@@ -61,6 +61,8 @@ export interface ExpectCase extends Overrides {
   mayAlsoFind: string[];
   /** A short label for the suite table, e.g. "acks=1". */
   label?: string;
+  /** The Kafka release this case models (default: the scenario's). */
+  kafka?: string;
 }
 
 export interface Scenario extends Overrides {
@@ -79,6 +81,8 @@ export interface Scenario extends Overrides {
   gateway?: Partial<GatewayConfig>;
   ledgerDb?: Partial<LedgerDbConfig>;
   faults: { schedule: FaultSchedule; random?: RandomFaults };
+  /** The Kafka release the scenario models (default: the newest, see sim/kafka/releases.ts). */
+  kafka?: string;
   /** Hard stop for the run's virtual time; a run that has not quiesced by then is a liveness failure. */
   runLimitMs: number;
   /** Seeds 1..seeds run by the suite and by npm test. */

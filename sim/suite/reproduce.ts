@@ -9,6 +9,7 @@ export interface ReproduceSpec {
   caseIndex?: number;
   mode?: string;
   bugs?: string[];
+  kafka?: string;
   sets?: string[];
 }
 
@@ -22,6 +23,7 @@ export function reproduceCommand(scenario: Scenario, spec: ReproduceSpec): strin
   if (spec.caseIndex !== undefined) parts.push(`--case ${spec.caseIndex + 1}`);
   if (spec.mode !== undefined) parts.push(`--mode ${spec.mode}`);
   for (const b of spec.bugs ?? []) parts.push(`--bug ${b}`);
+  if (spec.kafka !== undefined) parts.push(`--kafka ${spec.kafka}`);
   for (const s of spec.sets ?? []) parts.push(`--set ${s}`);
   parts.push(`--seed ${spec.seed}`);
   return parts.join(' ');

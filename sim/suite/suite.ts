@@ -15,6 +15,13 @@ export interface KindSighting {
   reproduce: string;
 }
 
+export interface BrokenRun {
+  seed: number;
+  verdict: 'budget-exceeded' | 'invariant-broken';
+  message: string;
+  reproduce: string;
+}
+
 export interface CaseResult {
   scenario: string;
   caseIndex: number;
@@ -29,6 +36,8 @@ export interface CaseResult {
   missing: string[];
   /** Kinds some seed showed that were neither expected nor allowed. */
   unexpected: string[];
+  /** Runs where the simulator itself broke (budget exceeded, invariant broken): not findings, exit code 3. */
+  broken: BrokenRun[];
   pass: boolean;
   events: number;
 }
@@ -36,12 +45,15 @@ export interface CaseResult {
 export interface SuiteResult {
   cases: CaseResult[];
   pass: boolean;
+  /** Runs where the simulator broke, over all cases (exit code 3 when any). */
+  broken: number;
   runs: number;
   events: number;
 }
 
 export function caseLabel(c: ExpectCase): string {
   const parts = [c.mode, ...c.bugs.map((b) => `bug:${b}`)];
+  if (c.kafka) parts.push(`kafka:${c.kafka}`);
   if (c.label) parts.push(c.label);
   return parts.join(' ');
 }
@@ -50,11 +62,16 @@ export function runCase(scenario: Scenario, caseIndex: number, seeds: number, on
   const c = scenario.expect[caseIndex];
   const found = new Map<string, KindSighting>();
   let events = 0;
+  const broken: BrokenRun[] = [];
   for (let seed = 1; seed <= seeds; seed++) {
-    const run = runScenario(scenario, { mode: c.mode, seed, bugs: c.bugs, overrides: { producer: c.producer, consumer: c.consumer } });
+    const run = runScenario(scenario, { mode: c.mode, seed, bugs: c.bugs, kafka: c.kafka, overrides: { producer: c.producer, consumer: c.consumer } });
     const reproduce = reproduceCommand(scenario, { caseIndex, seed });
     const report = buildRunReport(scenario.file, run, check(run.history), reproduce);
     events += run.events;
+    const o = run.outcome;
+    if (o.kind !== 'completed') {
+      broken.push({ seed, verdict: o.kind, message: o.kind === 'invariant-broken' ? o.message : `more than ${o.limit} ${o.what}`, reproduce });
+    }
     for (const kind of kindsFound(report)) {
       const s = found.get(kind);
       if (s) s.seeds++;
@@ -69,7 +86,7 @@ export function runCase(scenario: Scenario, caseIndex: number, seeds: number, on
     scenario: scenario.name, caseIndex, label: caseLabel(c), mode: c.mode, bugs: c.bugs,
     expected: c.anomalies, mayAlsoFind: c.mayAlsoFind, seeds,
     found: [...found.values()].sort((a, b) => a.kind.localeCompare(b.kind)),
-    missing, unexpected, pass: missing.length === 0 && unexpected.length === 0, events,
+    missing, unexpected, broken, pass: missing.length === 0 && unexpected.length === 0 && broken.length === 0, events,
   };
 }
 
@@ -89,7 +106,10 @@ export function runSuite(scenarios: Scenario[], options: SuiteOptions = {}): Sui
       runs += seeds;
     }
   }
-  return { cases, pass: cases.every((c) => c.pass), runs, events: cases.reduce((n, c) => n + c.events, 0) };
+  return {
+    cases, pass: cases.every((c) => c.pass), broken: cases.reduce((n, c) => n + c.broken.length, 0), runs,
+    events: cases.reduce((n, c) => n + c.events, 0),
+  };
 }
 
 export function suiteRunCount(scenarios: Scenario[], seeds?: number): number {

@@ -8,6 +8,5 @@ export const BUG_DESCRIPTIONS: Record<Bug, string> = {
   'read-uncommitted': 'consumers read with isolation.level=read_uncommitted: data of open and aborted transactions is visible',
   'offsets-outside-txn': 'the processor commits its input offsets with a plain OffsetCommit after the transaction instead of inside it',
   'random-txn-id': 'a processor takes a new transactional.id on every start, so nothing fences its previous instance',
-  'pre-kip-890': 'transaction protocol before KIP-890: no epoch bump per transaction, no verification of a partition\'s first write',
   'unclean-election': 'unclean.leader.election.enable=true: an out-of-sync replica may become leader and lose acknowledged data',
 };

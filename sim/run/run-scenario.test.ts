@@ -1,0 +1,33 @@
+// A run is data: its outcome says whether the simulator held up, apart from what the checker finds.
+import { describe, expect, it } from 'vitest';
+import { loadScenario, resolveScenarioPath } from '../scenario/load.ts';
+import { runScenario } from './run-scenario.ts';
+
+describe('runScenario outcome', () => {
+  it('finishes random-faults in idempotent mode at seed 8 (a partition without a leader once grew the metadata waiters without bound)', () => {
+    const run = runScenario(loadScenario(resolveScenarioPath('random-faults')), { mode: 'idempotent', seed: 8, bugs: [] });
+    expect(run.outcome).toEqual({ kind: 'completed' });
+    expect(run.quiesced).toBe(true);
+    expect(run.events).toBeLessThan(100_000);
+  });
+
+  it('stops a run at its event budget and says so, with no final lines to judge', () => {
+    const run = runScenario(loadScenario(resolveScenarioPath('lost-ack')), {
+      mode: 'at-least-once', seed: 1, bugs: [], budget: { maxEvents: 500, maxQueuedEvents: 1_000_000 },
+    });
+    expect(run.outcome).toMatchObject({ kind: 'budget-exceeded', what: 'events', limit: 500 });
+    expect(run.events).toBe(500);
+    expect(run.history.finals).toEqual([]);
+  });
+
+  it('names the modelled Kafka release, from the options, else the scenario, else the newest', () => {
+    const s = loadScenario(resolveScenarioPath('lost-ack'));
+    expect(runScenario(s, { mode: 'idempotent', seed: 1, bugs: [] }).release).toBe('4.2');
+    const old = runScenario(s, { mode: 'idempotent', seed: 1, bugs: [], kafka: '2.8.1' });
+    expect(old.release).toBe('2.8');
+    expect(old.config.release.line.name).toBe('2.5-3.5');
+    expect(old.history.header.kafka).toBe('2.8');
+    expect(runScenario({ ...s, kafka: '3.6' }, { mode: 'idempotent', seed: 1, bugs: [] }).release).toBe('3.6');
+    expect(() => runScenario(s, { mode: 'idempotent', seed: 1, bugs: [], kafka: '1.0' })).toThrow(/unknown Kafka release "1.0".*2.5-3.5, 3.6/);
+  });
+});
