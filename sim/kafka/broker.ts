@@ -165,7 +165,8 @@ export class Broker implements NetNode {
     let p = this.partitions.get(reg.key);
     if (!p) {
       p = new Partition(this.sim, this.brokerId, reg.key, reg.topic, reg.partition, this.options.config.minInsyncReplicas,
-        { sequenceChecks: this.options.sequenceChecks, epochChecks: this.options.epochChecks }, this.options.features);
+        { sequenceChecks: this.options.sequenceChecks, epochChecks: this.options.epochChecks, markerEpochCheck: this.options.features.markerEpochCheck },
+        this.options.features);
       this.partitions.set(reg.key, p);
     }
     const wasLeader = p.role === 'leader';

@@ -219,7 +219,7 @@ describe('GroupCoordinator.load', () => {
   /** A partition whose log holds `batches` (offsets assigned in order), with a coordinator that leads it. */
   function loaded(batches: (Omit<ProducerBatch, 'records'> & { records: (RecordValue | GroupMetadataValue)[]; control?: 'COMMIT' | 'ABORT' })[]) {
     const sim = new Simulation({ seed: 1, keepTrace: false });
-    const p = new Partition(sim, 1, OFFSETS_KEY, OFFSETS_TOPIC, 0, 1, { sequenceChecks: true, epochChecks: true }, resolveRelease('3.5').line.features);
+    const p = new Partition(sim, 1, OFFSETS_KEY, OFFSETS_TOPIC, 0, 1, { sequenceChecks: true, epochChecks: true, markerEpochCheck: false }, resolveRelease('3.5').line.features);
     for (const b of batches) {
       const baseOffset = p.log.logEndOffset;
       const batch = {

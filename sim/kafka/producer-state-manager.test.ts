@@ -14,7 +14,7 @@ class Leader {
   readonly log: RecordBatch[] = [];
   private end = 0;
   constructor(sequenceChecks = true) {
-    this.psm = new ProducerStateManager({ sequenceChecks, epochChecks: true });
+    this.psm = new ProducerStateManager({ sequenceChecks, epochChecks: true, markerEpochCheck: false });
   }
   append(b: ProducerBatch): RecordBatch {
     const full: RecordBatch = { ...b, baseOffset: this.end, lastOffset: this.end + b.records.length - 1, partitionLeaderEpoch: 0, control: null, coordinatorEpoch: -1 };
@@ -138,7 +138,7 @@ describe('ProducerStateManager', () => {
     for (let i = 0; i < 3; i++) l.produce(pbatch(i, 1, 0, PID + 1));
     l.produce(pbatch(0, 4, 1, PID + 1));
     l.produce(pbatch(4, 1, 1, PID + 1));
-    const rebuilt = new ProducerStateManager({ sequenceChecks: true, epochChecks: true });
+    const rebuilt = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck: false });
     rebuilt.rebuild(l.log);
     expect(rebuilt.producers).toEqual(l.psm.producers);
     // And it judges retries the same way.
@@ -159,7 +159,7 @@ describe('ProducerStateManager', () => {
 
   it('epochChecks: false (bug mode no-fencing) lets a zombie epoch write', () => {
     const l = new Leader(true);
-    const unfenced = new ProducerStateManager({ sequenceChecks: true, epochChecks: false });
+    const unfenced = new ProducerStateManager({ sequenceChecks: true, epochChecks: false, markerEpochCheck: false });
     l.append(pbatch(0, 1, 0));
     l.append(pbatch(0, 1, 1));
     unfenced.rebuild(l.log);
@@ -180,7 +180,7 @@ describe('ProducerStateManager: transaction markers', () => {
   }
 
   it('checkMarker fences an older producer epoch and an older coordinator epoch', () => {
-    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true });
+    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck: false });
     expect(psm.checkMarker(PID, 0, 0)).toBe('NONE'); // unknown producer
     psm.update(txnBatch(PID, 0, 2, 0, 1));
     psm.update(marker(PID, 1, 2, 'COMMIT', 3));
@@ -189,14 +189,27 @@ describe('ProducerStateManager: transaction markers', () => {
     expect(psm.checkMarker(PID, 1, 2)).toBe('TRANSACTION_COORDINATOR_FENCED');
     expect(psm.checkMarker(PID, 1, 3)).toBe('NONE');
     expect(psm.checkMarker(PID, 2, 4)).toBe('NONE');
-    const unfenced = new ProducerStateManager({ sequenceChecks: true, epochChecks: false });
+    const unfenced = new ProducerStateManager({ sequenceChecks: true, epochChecks: false, markerEpochCheck: false });
     unfenced.rebuild([txnBatch(PID, 0, 2, 0, 1), marker(PID, 1, 2, 'COMMIT', 3)]);
     expect(unfenced.checkMarker(PID, 0, 3)).toBe('NONE');
   });
 
+  it('KIP-1228: a late marker with the epoch of the open transaction\'s data is rejected with the check, accepted without it (KAFKA-19446)', () => {
+    // Transaction version 2: transaction 1 wrote in epoch 0, its COMMIT carried epoch 1; transaction 2
+    // writes in epoch 1. A copy of transaction 1's marker (epoch 1) arrives late.
+    const history = [txnBatch(PID, 0, 2, 0, 0), marker(PID, 1, 2, 'COMMIT', 3), txnBatch(PID, 0, 2, 3, 1)];
+    for (const [markerEpochCheck, expected] of [[true, 'INVALID_PRODUCER_EPOCH'], [false, 'NONE']] as const) {
+      const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck });
+      psm.rebuild(history);
+      expect(psm.checkMarker(PID, 1, 3)).toBe(expected);
+      // Transaction 2's own marker carries epoch 2 and is always accepted.
+      expect(psm.checkMarker(PID, 2, 3)).toBe('NONE');
+    }
+  });
+
   /** Producer PID wrote 3 records in epoch 0 (offsets 0..2); the coordinator's COMMIT at 3 carries epoch 1 (KIP-890). */
   function afterBumpingMarker(): ProducerStateManager {
-    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true });
+    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck: false });
     psm.update(txnBatch(PID, 0, 3, 0, 0));
     psm.update(marker(PID, 1, 3, 'COMMIT', 0));
     expect(psm.producers.get(PID)!).toMatchObject({ producerEpoch: 1, batches: [] });
@@ -239,7 +252,7 @@ describe('ProducerStateManager: transaction markers', () => {
       marker(2, 0, 5, 'COMMIT', 0),
       txnBatch(1, 0, 2, 6, 1), // pid 1, next epoch: 6..7
     ];
-    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true });
+    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck: false });
     psm.update(log[0]);
     psm.update(log[1]);
     psm.update(log[2]);
@@ -256,7 +269,7 @@ describe('ProducerStateManager: transaction markers', () => {
     expect(psm.abortedTransactions(4, 10)).toHaveLength(1);
     expect(psm.abortedTransactions(5, 10)).toEqual([]);
     // Rebuilding from the log gives the same index and open transactions.
-    const rebuilt = new ProducerStateManager({ sequenceChecks: true, epochChecks: true });
+    const rebuilt = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck: false });
     rebuilt.rebuild(log);
     expect(rebuilt.abortedIndex).toEqual(psm.abortedIndex);
     expect(rebuilt.producers).toEqual(psm.producers);

@@ -42,6 +42,12 @@ export interface ProducerStateOptions {
   sequenceChecks: boolean;
   /** Bug mode no-fencing: accept batches and markers of an older producer epoch. */
   epochChecks: boolean;
+  /**
+   * KIP-1228 (features.markerEpochCheck): with transaction version 2 every transaction's marker carries
+   * an epoch above its data's, so a marker whose epoch is not above the open transaction's is a late one
+   * of an earlier transaction (KAFKA-19446) and is rejected.
+   */
+  markerEpochCheck: boolean;
 }
 
 export class ProducerStateManager {
@@ -86,6 +92,7 @@ export class ProducerStateManager {
     const entry = this.producers.get(producerId);
     if (!entry) return 'NONE';
     if (this.options.epochChecks && producerEpoch < entry.producerEpoch) return 'INVALID_PRODUCER_EPOCH';
+    if (this.options.markerEpochCheck && entry.currentTxnFirstOffset >= 0 && producerEpoch <= entry.producerEpoch) return 'INVALID_PRODUCER_EPOCH';
     if (coordinatorEpoch < entry.coordinatorEpoch) return 'TRANSACTION_COORDINATOR_FENCED';
     return 'NONE';
   }

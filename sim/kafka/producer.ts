@@ -628,7 +628,7 @@ export class KafkaProducer implements NetNode {
       // Before KIP-890 (KIP-360): a batch whose fate is unknown leaves its sequence unresolved, so the
       // client bumps its epoch with InitProducerId before the next transaction. Partitions learn of the
       // new epoch only when it writes to them, which is what lets a late request slip in elsewhere.
-      this.bumpEpoch(() => done(null));
+      this.bumpEpoch(done);
     };
     if (!this.txnOnCoordinator) return finish(null);
     const req: EndTxnRequest = { transactionalId: this.txn!.transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, committed };
@@ -653,18 +653,24 @@ export class KafkaProducer implements NetNode {
     });
   }
 
-  private bumpEpoch(then: () => void): void {
+  private bumpEpoch(then: TxnCallback): void {
     const req: InitProducerIdRequest = {
       transactionalId: this.txn!.transactionalId, transactionTimeoutMs: this.config.transactionTimeoutMs,
       producerId: this.producerId, producerEpoch: this.producerEpoch,
     };
     this.toCoordinator('InitProducerId', req, (error, resp) => {
+      if (FENCED.has(error)) {
+        // A newer instance took the transactional.id over: this one can never take it back.
+        this.fence(error);
+        then(this.fatalError);
+        return true;
+      }
       if (error !== 'NONE') return false;
       this.sim.log(`${this.id} epoch ${this.producerEpoch} -> ${resp!.producerEpoch} (InitProducerId after an unresolved sequence)`);
       this.producerEpoch = resp!.producerEpoch;
       this.unresolvedSequences = false;
       this.resetSequences();
-      then();
+      then(null);
       return true;
     });
   }

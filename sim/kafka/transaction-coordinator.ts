@@ -154,30 +154,51 @@ export class TransactionCoordinator {
       };
       entry.txns.set(id, m);
     }
+    // KIP-360: a producer that bumps its own epoch names the id and epoch it has (prepareInitProducerIdTransit).
+    // Another producer id than the current one is an instance that was replaced: it is fenced for good.
+    const expected = req.producerId >= 0 ? { producerId: req.producerId, epoch: req.producerEpoch } : null;
+    if (expected && m.producerEpoch !== NO_PRODUCER_EPOCH && expected.producerId !== m.producerId && this.options.epochChecks) {
+      return this.respond(env, 'PRODUCER_FENCED');
+    }
     if (m.pendingState || m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') {
       return this.respond(env, 'CONCURRENT_TRANSACTIONS');
     }
     if (m.state === 'Ongoing') {
       // A new instance takes over: fence the old one and abort its transaction; the caller retries.
-      this.fenceAndAbort(entry, m);
+      this.fenceAndAbort(entry, m, false);
       return this.respond(env, 'CONCURRENT_TRANSACTIONS');
     }
     const meta = m;
+    if (expected && expected.epoch !== meta.producerEpoch && meta.producerEpoch !== NO_PRODUCER_EPOCH && this.options.epochChecks) {
+      // prepareIncrementProducerEpoch: the epoch before the last bump is a retry of that bump (its answer
+      // was lost): the current epoch comes back without a second bump. Any other epoch is a zombie's.
+      return this.respond(env, expected.epoch === meta.lastProducerEpoch ? 'NONE' : 'PRODUCER_FENCED', meta);
+    }
     this.transition(entry, meta, 'Empty', {
       producerEpoch: meta.producerEpoch + 1, lastProducerEpoch: meta.producerEpoch, partitions: new Set(),
       timeoutMs: req.transactionTimeoutMs, startUs: -1,
     }, (error) => this.respond(env, error, error === 'NONE' ? meta : undefined));
   }
 
-  /** Ongoing -> PrepareEpochFence (in memory) -> PrepareAbort with the bumped epoch -> markers -> CompleteAbort. */
-  private fenceAndAbort(entry: LoadedPartition, m: TransactionMetadata): void {
+  /**
+   * Ongoing -> PrepareEpochFence (in memory) -> PrepareAbort with the bumped epoch -> markers -> CompleteAbort.
+   * `byTimeout`: transaction.timeout.ms expired. With transaction version 2 the producer's own
+   * EndTxn(abort) with the epoch it had is then answered as a retry (lastProducerEpoch keeps it).
+   */
+  private fenceAndAbort(entry: LoadedPartition, m: TransactionMetadata, byTimeout: boolean): void {
     checkTransition(m.transactionalId, m.state, 'PrepareEpochFence');
     m.state = 'PrepareEpochFence';
     const bumped = m.producerEpoch + 1;
+    const lastProducerEpoch = byTimeout && this.options.features.transactionV2 ? m.producerEpoch : -1;
     this.sim.log(`${this.broker.id} txn ${m.transactionalId} fence epoch ${m.producerEpoch} -> ${bumped}`);
-    this.transition(entry, m, 'PrepareAbort', { producerEpoch: bumped, lastProducerEpoch: -1 }, (error) => {
+    this.transition(entry, m, 'PrepareAbort', { producerEpoch: bumped, lastProducerEpoch }, (error) => {
       if (error === 'NONE') this.sendMarkers(entry, m, 'ABORT');
-      else if (this.stillLoaded(entry) && m.state === 'PrepareEpochFence') m.state = 'Ongoing';
+      else if (this.stillLoaded(entry) && m.state === 'PrepareEpochFence') {
+        // Kafka bumps the epoch in memory before it writes (prepareFenceProducerEpoch): a failed write
+        // leaves the transaction Ongoing, but the old epoch stays fenced.
+        m.state = 'Ongoing';
+        m.producerEpoch = bumped;
+      }
     });
   }
 
@@ -266,10 +287,16 @@ export class TransactionCoordinator {
       this.broker.request<WriteTxnMarkersRequest, WriteTxnMarkersResponse>(brokerNodeId(leader), 'WriteTxnMarkers', req, (err, resp) => {
         if (!this.stillLoaded(entry)) return;
         const error = err ?? resp!.errors[key] ?? 'NONE';
-        // A marker rejected for an older epoch was superseded: the partition is past this transaction.
-        if (error === 'NONE' || error === 'INVALID_PRODUCER_EPOCH' || error === 'TRANSACTION_COORDINATOR_FENCED') {
+        if (error === 'NONE') {
           remaining.delete(key);
           if (remaining.size === 0) finish();
+          return;
+        }
+        // The producer's or the coordinator's epoch moved on (TransactionMarkerRequestCompletionHandler):
+        // this coordinator stops sending the transaction's markers and does not complete it.
+        if (error === 'INVALID_PRODUCER_EPOCH' || error === 'TRANSACTION_COORDINATOR_FENCED') {
+          this.sim.log(`${this.broker.id} txn ${m.transactionalId} markers stopped: ${key} answered ${error}`);
+          remaining.clear();
           return;
         }
         this.sim.afterMs(MARKER_RETRY_MS, () => attempt(key));
@@ -287,7 +314,7 @@ export class TransactionCoordinator {
       for (const m of entry.txns.values()) {
         if (m.state === 'Ongoing' && m.pendingState === null && this.sim.nowUs - m.startUs > m.timeoutMs * 1000) {
           this.sim.log(`${this.broker.id} txn ${m.transactionalId} timed out after ${m.timeoutMs} ms`);
-          this.fenceAndAbort(entry, m);
+          this.fenceAndAbort(entry, m, true);
         }
       }
       this.scheduleExpiry(entry);
