@@ -26,6 +26,7 @@
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { EventQueue, type Action } from '../sim/core/event-queue.ts';
 import { RandomStream } from '../sim/core/random.ts';
+import { benchChecker, formatCheckerBench } from './checker.ts';
 import { runScenario } from '../sim/run/run-scenario.ts';
 import { loadScenario, resolveScenarioPath } from '../sim/scenario/load.ts';
 import type { Mode, Scenario } from '../sim/scenario/types.ts';
@@ -373,6 +374,8 @@ async function main(argv: string[]): Promise<void> {
   const simulator = await bench(options);
   const parts: BenchPart[] = [{ key: 'simulator', result: simulator, text: formatText(simulator) }];
   // Further parts go here, each run after the simulator's: e.g. the checker's (bench/checker.ts).
+  const checker = benchChecker(options.quick ? 100_000 : 1_000_000);
+  parts.push({ key: 'checker', result: checker, text: formatCheckerBench(checker) });
   console.log(options.json
     ? JSON.stringify(Object.fromEntries(parts.map((p) => [p.key, p.result])))
     : parts.map((p) => p.text).join('\n\n'));

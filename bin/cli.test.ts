@@ -117,6 +117,79 @@ describe('eos-sim run', () => {
   });
 });
 
+describe('eos-sim check and export', () => {
+  it('judges a Jepsen history.edn, and an EDN export of a shipped run gives the same verdict and counts as the run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-edn-'));
+    const jepsen = join(dir, 'history.edn');
+    writeFileSync(jepsen, [
+      '{:index 0, :time 0, :type :invoke, :process 0, :f :send, :value [[:send 1 10] [:send 1 11]]}',
+      '{:index 1, :time 1000, :type :ok, :process 0, :f :send, :value [[:send 1 [0 10]] [:send 1 [1 11]]]}',
+      '{:index 2, :time 2000, :type :invoke, :process 1, :f :send, :value [[:send 2 20]]}',
+      '{:index 3, :time 3000, :type :fail, :process 1, :f :send, :value [[:send 2 20]]}',
+      '{:index 4, :time 4000, :type :invoke, :process 2, :f :poll, :value [[:poll]]}',
+      '{:index 5, :time 5000, :type :ok, :process 2, :f :poll, :value [[:poll {1 [[3 10]], 2 [[0 20]]}]]}',
+    ].join('\n') + '\n');
+    const judged = cli('check', jepsen, '--json');
+    expect(judged.code).toBe(1);
+    const counts = JSON.parse(judged.stdout).counts;
+    expect(Object.keys(counts).filter((k) => counts[k] > 0)).toEqual(['lost-write', 'duplicate', 'aborted-read', 'broken-atomicity']);
+
+    expect(cli('run', 'lost-ack', '--mode', 'at-least-once', '--seed', '1', '--out', dir).code).toBe(1);
+    const run = join(dir, 'lost-ack-at-least-once-seed1');
+    const report = JSON.parse(readFileSync(join(run, 'report.json'), 'utf8'));
+    const edn = join(dir, 'run.edn');
+    const exported = cli('export', '--format', 'edn', join(run, 'history.jsonl'), '--out', edn);
+    expect(exported.code).toBe(0);
+    expect(readFileSync(edn, 'utf8')).toMatch(/^\{:index 0 :time \d+ :type :invoke :process "/);
+    for (const file of [join(run, 'history.jsonl'), edn]) {
+      const r = cli('check', file, '--json');
+      expect(r.code).toBe(1);
+      const result = JSON.parse(r.stdout);
+      expect(result.verdict).toBe(report.verdict);
+      // check --json and report.json count in one shape: every kind, zeros included.
+      expect(result.counts).toEqual(report.counts);
+    }
+  });
+
+  it('says nothing was checked for a header-only history (exit 2), rather than PASS', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-empty-'));
+    const file = join(dir, 'h.jsonl');
+    writeFileSync(file, '{"history":"eos-sim","version":1}\n');
+    const r = cli('check', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}: nothing checked`);
+    expect(r.stdout).not.toContain('PASS');
+  });
+
+  it('says nothing was checked for a suite with no cases (exit 2)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-nocase-'));
+    const file = join(dir, 'empty.yaml');
+    writeFileSync(file, 'name: empty\ndescription: no expectations\n');
+    const r = cli('suite', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nothing checked');
+  });
+
+  it('refuses a history too large for the memory it may use with exit 2 and a clear message, not a crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eos-big-'));
+    const file = join(dir, 'big.jsonl');
+    const lines = ['{"history":"eos-sim","version":1}'];
+    for (let i = 0; i < 100_000; i++) {
+      lines.push(`{"index":${i},"id":${i},"time":${i},"process":"producer-1","type":"info","f":"send","value":[["send","payments/0","p1-e0-s${i}-with-some-padding-to-make-the-line-longer"]]}`);
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const r = spawnSync('node', [BIN, 'check', file], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=40' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/big\.jsonl: the file is \d+ MB; checking it needs about \d+ MB of memory, more than this process has free/);
+  });
+
+  it('rejects an unknown export format with exit 2', () => {
+    const r = cli('export', '--format', 'xml', '/nonexistent/h.jsonl');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--format.*xml/);
+  });
+});
+
 describe('eos-sim list and help', () => {
   it('lists scenarios, modes, bug modes, fault kinds and anomaly kinds', () => {
     const r = cli('list', '--json');
@@ -126,7 +199,7 @@ describe('eos-sim list and help', () => {
     expect(data.modes.map((m: { name: string }) => m.name)).toEqual(['at-most-once', 'at-least-once', 'idempotent', 'exactly-once']);
     expect(data.bugs.length).toBeGreaterThan(0);
     expect(data.faults.map((f: { name: string }) => f.name)).toContain('crash-broker');
-    expect(data.anomalies.map((a: { name: string }) => a.name)).toContain('lost-write');
+    expect(data.anomalies.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['lost-write', 'hanging-transaction', 'liveness']));
   });
 
   it('explains itself with --help and exits 0', () => {

@@ -1,6 +1,6 @@
 // The command line: run one seeded scenario, run the scenario suite, judge a history file, list what
 // there is. Exit codes: 0 no violation, 1 violation found, 2 bad usage or input (nothing written).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
@@ -8,7 +8,9 @@ import YAML from 'yaml';
 import packageJson from '../package.json' with { type: 'json' };
 import { ANOMALY_DESCRIPTIONS, ANOMALY_KINDS } from '../sim/check/anomaly.ts';
 import { check } from '../sim/check/checker.ts';
-import { historyToJsonl, parseHistory, HistoryError } from '../sim/check/parse.ts';
+import { historyToEdnLines } from '../sim/check/edn.ts';
+import { historyToJsonl, HistoryError } from '../sim/check/parse.ts';
+import { checkHistoryFile, readHistoryFile } from '../sim/check/read.ts';
 import { DEFAULT_BUDGET } from '../sim/core/invariant.ts';
 import { DEFAULT_COST_MODEL } from '../sim/costs/cost-model.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
@@ -146,6 +148,7 @@ function commandSuite(names: string[], flags: { seeds?: string; json?: boolean }
   const scenarios = files.map((f) => loadScenario(f));
   const seeds = flags.seeds === undefined ? undefined : parsePositive('--seeds', flags.seeds, 100000);
   const total = suiteRunCount(scenarios, seeds);
+  if (total === 0) throw new UsageError(`nothing checked: ${scenarios.map((x) => x.name).join(', ')} declare${scenarios.length === 1 ? 's' : ''} no expectation cases`);
   let done = 0;
   const progress = process.stderr.isTTY;
   const result = runSuite(scenarios, {
@@ -161,26 +164,68 @@ function commandSuite(names: string[], flags: { seeds?: string; json?: boolean }
   return result.broken > 0 ? 3 : result.pass ? 0 : 1;
 }
 
-function commandCheck(file: string, flags: { json?: boolean }): number {
-  let text: string;
+/** Reads a history file (JSON Lines v1, or Jepsen EDN when it ends in .edn), for check and export. */
+function readFile<T>(file: string, read: (file: string) => T): T {
   try {
-    text = readFileSync(file, 'utf8');
+    return read(file);
   } catch (e) {
-    throw new UsageError(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    // A line or file beyond what one string can hold: bad input, not a crash of ours.
+    if (e instanceof RangeError) throw new UsageError(`${file}: too large to read (${e.message}); split the history`);
+    throw e;
   }
-  const history = parseHistory(text, file);
-  const result = check(history);
+}
+
+function commandCheck(file: string, flags: { json?: boolean }): number {
+  // Progress on a terminal: a million-line history takes a while.
+  const progress = process.stderr.isTTY ? (lines: number) => process.stderr.write(`\r  read ${lines.toLocaleString('en-US')} lines…`) : undefined;
+  const { header: h, ops, finals, result } = readFile(file, (f) => checkHistoryFile(f, progress));
+  if (progress !== undefined) process.stderr.write('\r' + ' '.repeat(40) + '\r');
+  if (ops === 0 && finals === 0) {
+    throw new UsageError(`${file}: nothing checked: the history has a header but no operation or final lines`);
+  }
   if (flags.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else {
     const c = colours();
-    const h = history.header;
     process.stdout.write(`${c.bold('eos-sim check')} ${file}  scenario=${h.scenario} mode=${h.mode} seed=${h.seed}\n`);
+    const s = result.stats;
+    process.stdout.write(`  checked ${s.ops} operation lines (${s.sends.ok + s.sends.info + s.sends.fail} sends, `
+      + `${s.txns.ok + s.txns.info + s.txns.fail} transactions, ${s.polls} polls reading ${s.valuesRead} records) and ${s.finalLogs} final logs\n`);
     process.stdout.write(result.verdict === 'pass' ? `${c.green.bold('PASS')}  no anomaly found\n` : `${c.red.bold('FAIL')}  ${Object.entries(result.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ×${v}`).join(', ')}\n`);
     const lines = formatAnomalies(result.anomalies, c);
     if (lines.length > 0) process.stdout.write(lines.join('\n') + '\n');
   }
   return result.verdict === 'pass' ? 0 : 1;
+}
+
+const EXPORT_FORMATS = ['edn'] as const;
+
+function commandExport(file: string, flags: { format: string; out?: string }): number {
+  oneOfFlag('--format', flags.format, EXPORT_FORMATS);
+  const history = readFile(file, readHistoryFile);
+  if (flags.out === undefined) {
+    for (const line of historyToEdnLines(history)) process.stdout.write(line + '\n');
+    return 0;
+  }
+  // Written beside the target and renamed at the end, so a failure leaves nothing half written.
+  const partial = `${flags.out}.partial`;
+  const fd = openSync(partial, 'w');
+  try {
+    let chunk: string[] = [];
+    for (const line of historyToEdnLines(history)) {
+      chunk.push(line);
+      if (chunk.length === 10_000) {
+        writeSync(fd, chunk.join('\n') + '\n');
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) writeSync(fd, chunk.join('\n') + '\n');
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(partial, flags.out);
+  process.stderr.write(`wrote ${flags.out}\n`);
+  return 0;
 }
 
 function commandList(flags: { json?: boolean }): number {
@@ -247,9 +292,11 @@ export function main(argv: string[]): number {
     .action((names: string[], flags: { seeds?: string; json?: boolean }) => { exitCode = commandSuite(names, flags); });
 
   program.command('check')
-    .description('judge a history file (format v1, from eos-sim or any other harness)')
-    .argument('<history>', 'a .jsonl history file')
+    .description('judge a history file: format v1 (.jsonl, from eos-sim or any harness) or a Jepsen Kafka/queue history (.edn)')
+    .argument('<history>', 'a .jsonl history file, or a Jepsen history.edn')
     .option('--json', 'print the check result as JSON')
+    .addHelpText('after', '\nExit codes: 0 no anomaly, 1 anomalies found, 2 unreadable or invalid file, or nothing to check.\n'
+      + 'A header-only history checks nothing and exits 2. Rules and their Jepsen counterparts: docs/anomalies.md.')
     .action((file: string, flags: { json?: boolean }) => { exitCode = commandCheck(file, flags); });
 
   program.command('costs')
@@ -268,6 +315,14 @@ export function main(argv: string[]): number {
     .option('--latency-us-mean <us>', `network latency mean (default ${DEFAULT_NETWORK.latencyUsMean})`)
     .option('--json', 'print the cost table as JSON')
     .action((flags: CostFlags) => { exitCode = commandCosts(flags); });
+  program.command('export')
+    .description("write a history in another tool's format: --format edn writes Jepsen's Kafka history shape")
+    .argument('<history>', 'a .jsonl history file (or .edn)')
+    .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).default('edn'))
+    .option('--out <file>', 'write to this file instead of standard output')
+    .addHelpText('after', '\nOne EDN map per operation, times in nanoseconds; the eos-sim header and final lines follow as :info\n'
+      + 'operations of process "eos-sim", so `eos-sim check` of the export gives the same verdict (docs/history-format.md).')
+    .action((file: string, flags: { format: string; out?: string }) => { exitCode = commandExport(file, flags); });
 
   program.command('list')
     .description('list shipped scenarios, modes, bug modes, fault kinds and anomaly kinds')

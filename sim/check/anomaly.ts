@@ -21,6 +21,7 @@ export const ANOMALY_KINDS = [
   'zombie-write',
   'pipeline-violation',
   'hanging-transaction',
+  'liveness',
   ...PAYMENT_ANOMALY_KINDS,
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
@@ -41,6 +42,7 @@ export const ANOMALY_DESCRIPTIONS: Record<AnomalyKind, string> = {
   'zombie-write': "a fenced producer epoch's data took effect",
   'pipeline-violation': 'a consumed and committed input has no committed output, or more than one',
   'hanging-transaction': 'a transaction was still open at the end of the run, pinning the last stable offset',
+  liveness: 'the run did not quiesce: it ended at its time limit with work still unfinished',
   ...PAYMENT_ANOMALY_DESCRIPTIONS,
 };
 
@@ -130,7 +132,7 @@ export function makeAnomaly(ix: HistoryIndex, kind: AnomalyKind, message: string
     pid: facts.pid, epoch: facts.epoch, epochs: facts.epochs, seq: facts.seq, group: facts.group, sink: facts.sink,
     times: facts.times, lso: facts.lso, hw: facts.hw,
     opIndexes: proving.map((p) => ix.ops[p].index),
-    events: [...shown].sort(ascending).map((p) => canonicalOp(ix.ops[p])),
+    events: [...shown].sort(ascending).map((p) => canonicalOp(ix.opAt(p))),
     seed: ix.seed,
   };
   for (const field of Object.keys(witness) as (keyof Witness)[]) {

@@ -63,7 +63,8 @@ describe('check', () => {
   });
 
   it('summarises the history in stats', () => {
-    const h = new HistoryBuilder()
+    const producer = { acks: 'all', idempotence: false, maxInFlight: 5, retries: 3, transactional: false } as const;
+    const h = new HistoryBuilder({ producer })
       .send('producer-1', 'ok', ['payments/0', 'p1-e0-s0', 0], ['payments/0', 'p1-e0-s1', 1])
       .send('producer-1', 'info', ['payments/0', 'p1-e0-s2'])
       .send('producer-1', 'fail', ['payments/0', 'p1-e0-s3'])
@@ -78,16 +79,12 @@ describe('check', () => {
     });
   });
 
-  it('checks a clean run of 10^5 operation lines quickly', () => {
+  it('checks a clean run of 10^5 operation lines without a false alarm (its speed is npm run bench\'s business)', () => {
     const h = cleanRun(4, 12_000);
     expect(h.ops.length).toBeGreaterThan(100_000);
-    const started = process.hrtime.bigint();
     const r = check(h);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
     expect(r.verdict).toBe('pass');
     expect(r.stats.valuesRead).toBe(4 * 12_000);
-    // Linear passes take well under a second here; a quadratic scan would take minutes.
-    expect(ms).toBeLessThan(10_000);
   });
 });
 

@@ -5,7 +5,7 @@ import type { Anomaly, AnomalyKind, CheckResult, CheckStats, OutcomeCounts } fro
 import type { History } from './history.ts';
 import { buildIndex } from './index.ts';
 import type { HistoryIndex } from './index.ts';
-import { findHangingTransactions } from './liveness.ts';
+import { findHangingTransactions, findUnquiescedRun } from './liveness.ts';
 import { findOrderViolations } from './order.ts';
 import { findPaymentAnomalies } from './payments.ts';
 import { findPipelineViolations } from './pipeline.ts';
@@ -29,6 +29,7 @@ const FAMILIES: readonly ((ix: HistoryIndex) => Anomaly[])[] = [
   findPipelineViolations,
   findHangingTransactions,
   findPaymentAnomalies,
+  findUnquiescedRun,
 ];
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -62,7 +63,11 @@ function stats(ix: HistoryIndex): CheckStats {
 }
 
 export function check(history: History): CheckResult {
-  const ix = buildIndex(history);
+  return judge(buildIndex(history));
+}
+
+/** Every family over an index (built from a History in memory, or streamed from a file by read.ts). */
+export function judge(ix: HistoryIndex): CheckResult {
   const byKind = new Map<AnomalyKind, Anomaly[]>(ANOMALY_KINDS.map((k) => [k, []]));
   for (const family of FAMILIES) for (const a of family(ix)) byKind.get(a.kind)!.push(a);
   const counts = {} as Record<AnomalyKind, number>;

@@ -77,7 +77,20 @@ export interface HistoryHeader {
   producer?: ProducerDescription;
   sinks?: SinkDescription[];
   payments?: PaymentsDescription;
+  /**
+   * false when the run ended at its time limit without quiescing (a liveness failure): what was still in
+   * flight then is not judged as lost. Absent: the run quiesced, or the harness does not say.
+   */
+  quiesced?: boolean;
 }
+
+/**
+ * What a header that leaves a field out means. Only `history` and `version` are required. read_committed is
+ * Jepsen's judgement too: its checker treats every read of failed or uncommitted data as an anomaly.
+ */
+export const HEADER_DEFAULTS: Pick<HistoryHeader, 'scenario' | 'mode' | 'seed' | 'isolation'> = {
+  scenario: 'unnamed', mode: 'unknown', seed: 0, isolation: 'read_committed',
+};
 
 export interface Op {
   index: number;
@@ -92,6 +105,11 @@ export interface Op {
    * "nemesis") a one-element list describing the fault.
    */
   value: Mop[] | string[] | null;
+  /**
+   * txn only: when the application asked for the commit (commitTransaction, i.e. EndTxn(commit) sent), in
+   * µs. A read_committed poll that returned the transaction's data before this time read uncommitted data.
+   */
+  commit?: number;
   error?: string;
 }
 

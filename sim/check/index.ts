@@ -1,9 +1,12 @@
-// The facts every anomaly family reads, built once per history in a few linear passes. Everything is
+// The facts every anomaly family reads, built in one pass over the operation lines as they are read, then
+// a few linear passes over what that pass collected. Everything is
 // addressed by position in history.ops (not by the op's `index` field, which only witnesses report), and
 // every list is in history order, so the families can iterate without sorting and stay deterministic.
 import type {
-  FinalLog, FinalOffsets, FinalSink, History, Key, Mop, Op, OpF, Outcome, RecordMeta,
+  FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
 } from './history.ts';
+
+type PaymentFinal = FinalGateway | FinalLedger;
 
 /** Errors after which a transactional producer instance is a zombie: Kafka treats both as fatal. */
 export const FENCING_ERRORS: readonly string[] = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH'];
@@ -31,6 +34,8 @@ export interface Txn {
   type: Outcome;
   /** The completion's error, e.g. PRODUCER_FENCED. */
   error: string | undefined;
+  /** When the commit was requested (µs, the `commit` field of its lines); -1 when the history does not say. */
+  commitAt: number;
   /** Indexes into `writes`, in micro-op order. */
   writes: number[];
 }
@@ -77,12 +82,23 @@ export interface VersionOrder { offsets: number[]; values: string[] }
 export type Presence = 'present' | 'absent' | 'unknown';
 
 export interface HistoryIndex {
-  history: History;
-  ops: Op[];
+  header: HistoryHeader;
+  /** Every operation line without its micro-ops, by position. */
+  ops: OpHead[];
+  /** The whole line at a position, micro-ops included (for witnesses). */
+  opAt: (pos: number) => Op;
   seed: number;
   readCommitted: boolean;
-  /** The producer settings promise per-partition order: idempotence, or one request in flight. */
+  /**
+   * The producer settings promise per-partition order: idempotence, or one request in flight. A header
+   * that says nothing about the producer is judged as Jepsen does: order promised.
+   */
   ordered: boolean;
+  /**
+   * A send operation with several sends is one transaction (all or nothing): in a transactional history,
+   * or when the header says nothing about the producer (Jepsen treats every operation as a transaction).
+   */
+  atomicBatches: boolean;
   /** Position of the other line of an invoke/completion pair; -1 for a lone line. */
   partner: Int32Array;
   /** Position of the same process's previous line; -1 for its first. */
@@ -93,9 +109,13 @@ export interface HistoryIndex {
   applies: Apply[];
   writesOf: Map<string, number[]>;
   readsOf: Map<string, number[]>;
+  /** Per process, the consumer groups whose offsets it commits (in commit micro-ops). */
+  groupsOf: Map<string, Set<string>>;
   logs: Map<Key, LogView>;
   finalOffsets: Map<string, FinalOffsets>;
   finalSinks: Map<string, FinalSink>;
+  /** The gateways' and ledgers' final lines (payments past Kafka: payments.ts). */
+  paymentFinals: PaymentFinal[];
   versionOrder: Map<Key, VersionOrder>;
   /** Per txn: the final-log records that are provably its own (see ownRecords()). */
   ownRecords: KeyedRecord[][];
@@ -139,141 +159,246 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else list.push(v);
 }
 
-/**
- * The sends of an operation: those on the invoke, then any only on the completion, with the offset the
- * completion claims. Harnesses may log a transaction's sends on either line, so both are read. The
- * completion usually lists the invoke's sends in the same order, so each is looked for there first.
- */
-function sendsOf(invoke: Op | undefined, done: Op | undefined): { key: Key; value: string; offset: number | null }[] {
+/** The sends of one micro-op list: [key, value, offset|null]. */
+function sendMops(op: Op): { key: Key; value: string; offset: number | null }[] {
   const out: { key: Key; value: string; offset: number | null }[] = [];
-  for (const op of [invoke, done]) {
-    if (op === undefined) continue;
-    const mops = mopsOf(op);
-    for (let j = 0; j < mops.length; j++) {
-      const m = mops[j];
-      if (m[0] !== 'send') continue;
-      const [, key, r] = m;
-      const value = typeof r === 'string' ? r : r[1];
-      const offset = typeof r === 'string' ? null : r[0];
-      let found = j < out.length && out[j].key === key && out[j].value === value ? j : -1;
-      for (let i = 0; found < 0 && i < out.length; i++) if (out[i].key === key && out[i].value === value) found = i;
-      if (found < 0) out.push({ key, value, offset });
-      else if (offset !== null) out[found].offset = offset;
-    }
+  for (const m of mopsOf(op)) {
+    if (m[0] !== 'send') continue;
+    const r = m[2];
+    out.push(typeof r === 'string' ? { key: m[1], value: r, offset: null } : { key: m[1], value: r[1], offset: r[0] });
   }
   return out;
 }
 
-function pairLines(ops: Op[]): { partner: Int32Array; prevOfProcess: Int32Array } {
-  const partner = new Int32Array(ops.length).fill(-1);
-  const prevOfProcess = new Int32Array(ops.length).fill(-1);
-  // Per process: its last line, and its open invokes by id.
-  const processes = new Map<string, { last: number; open: Map<number, number> }>();
-  for (let p = 0; p < ops.length; p++) {
-    const op = ops[p];
-    let proc = processes.get(op.process);
-    if (proc === undefined) processes.set(op.process, (proc = { last: -1, open: new Map() }));
-    prevOfProcess[p] = proc.last;
+/** An operation line without its micro-ops: what the families read of every line. */
+export type OpHead = Omit<Op, 'value'>;
+
+/**
+ * How the index gets a whole line back (for witnesses): the Op itself, or where the line starts in the
+ * file it was streamed from (a byte offset), for the builder's `lineAt` to read it again.
+ */
+export type OpSource = Op | number;
+
+/** One open invoke of a send/txn/apply operation, until its completion. */
+interface Pending { writes: number[]; txn: number; applies: Mop[] | null }
+
+/**
+ * Builds the index in one pass over the operation lines, as they are read: a line's micro-ops are turned
+ * into writes, reads and applies at once and then dropped, so a streamed file never holds its parsed
+ * operations (only each line's head, and its source to show in witnesses). Writes are numbered in the
+ * order of their operation's first line; a send only a completion lists joins its operation's writes.
+ */
+export class IndexBuilder {
+  private readonly heads: OpHead[] = [];
+  private readonly sources: OpSource[] = [];
+  private readonly partner: number[] = [];
+  private readonly prevOfProcess: number[] = [];
+  private readonly writes: Write[] = [];
+  private readonly txns: Txn[] = [];
+  private readonly reads: Read[] = [];
+  private readonly applies: Apply[] = [];
+  private readonly groupsOf = new Map<string, Set<string>>();
+  /** Per process: its last line, and its open invokes by id. */
+  private readonly processes = new Map<string, { name: string; last: number; open: Map<number, number> }>();
+  private readonly pending = new Map<number, Pending>();
+  /** A write was appended after writes of a later operation (a send only its completion listed). */
+  private disordered = false;
+  private readonly atomicBatches: boolean;
+
+  /** `lineAt` reads back a streamed line by the byte offset it was added with. */
+  constructor(private readonly header: HistoryHeader, private readonly lineAt?: (offset: number) => Op) {
+    this.atomicBatches = header.producer === undefined || header.producer.transactional;
+  }
+
+  /** Adds the next operation line; `source` is the op itself (in memory) or its line's byte offset (streamed). */
+  add(op: Op, source: OpSource): void {
+    const p = this.heads.length;
+    let proc = this.processes.get(op.process);
+    if (proc === undefined) this.processes.set(op.process, (proc = { name: op.process, last: -1, open: new Map() }));
+    // Streamed lines each carry their own copy of the process name: share one.
+    const process = proc.name;
+    if (source === op) {
+      this.heads.push(op);
+    } else {
+      const head: OpHead = { index: op.index, id: op.id, time: op.time, process, type: op.type, f: op.f };
+      if (op.commit !== undefined) head.commit = op.commit;
+      if (op.error !== undefined) head.error = op.error;
+      this.heads.push(head);
+    }
+    this.sources.push(source);
+    this.prevOfProcess.push(proc.last);
     proc.last = p;
+    this.partner.push(-1);
+    let invoke = -1;
     if (op.type === 'invoke') {
       proc.open.set(op.id, p);
-      continue;
+    } else {
+      const q = proc.open.get(op.id);
+      if (q !== undefined && this.heads[q].f === op.f) {
+        invoke = q;
+        this.partner[p] = q;
+        this.partner[q] = p;
+        proc.open.delete(op.id);
+      }
     }
-    const invoke = proc.open.get(op.id);
-    if (invoke !== undefined && ops[invoke].f === op.f) {
-      partner[p] = invoke;
-      partner[invoke] = p;
-      proc.open.delete(op.id);
+    if (op.f === 'send' || op.f === 'txn') this.addSends(op, p, invoke, process);
+    else if (op.f === 'apply') this.addApplies(op, p, invoke, process);
+    if (op.type === 'ok' && (op.f === 'poll' || op.f === 'txn')) this.addReads(op, p, process);
+    for (const m of mopsOf(op)) {
+      if (m[0] !== 'commit') continue;
+      let groups = this.groupsOf.get(process);
+      if (groups === undefined) this.groupsOf.set(process, (groups = new Set()));
+      groups.add(m[1]);
     }
   }
-  return { partner, prevOfProcess };
-}
 
-export function buildIndex(history: History): HistoryIndex {
-  const ops = history.ops;
-  const { partner, prevOfProcess } = pairLines(ops);
-  const writes: Write[] = [];
-  const txns: Txn[] = [];
-  const applies: Apply[] = [];
-  // Operations in the order of their first line, so writes are in the order they were invoked.
-  for (let p = 0; p < ops.length; p++) {
-    const op = ops[p];
-    if (op.type !== 'invoke' && partner[p] >= 0) continue;
-    const invoke = op.type === 'invoke' ? p : -1;
-    const done = op.type === 'invoke' ? partner[p] : p;
-    const type: Outcome = done >= 0 ? (ops[done].type as Outcome) : 'info';
-    const invokeOp = invoke >= 0 ? ops[invoke] : undefined;
-    const doneOp = done >= 0 ? ops[done] : undefined;
-    if (op.f === 'send' || op.f === 'txn') {
-      const txn = op.f === 'txn' ? txns.length : -1;
+  private addSends(op: Op, p: number, invoke: number, process: string): void {
+    const sends = sendMops(op);
+    let pending = invoke >= 0 ? this.pending.get(invoke) : undefined;
+    if (pending === undefined) {
+      // The operation's first line (an invoke, or a completion without one).
+      const isTxn = op.f === 'txn' || (this.atomicBatches && sends.length > 1);
+      const done = op.type === 'invoke' ? -1 : p;
+      const type: Outcome = op.type === 'invoke' ? 'info' : op.type;
+      const txn = isTxn ? this.txns.length : -1;
       const ids: number[] = [];
-      for (const { key, value, offset } of sendsOf(invokeOp, doneOp)) {
-        ids.push(writes.length);
-        writes.push({ value, key, process: op.process, invoke, done, type, offset, txn });
+      for (const { key, value, offset } of sends) {
+        // One write per key and value within an operation; a later claim of an offset wins.
+        const same = ids.find((w) => this.writes[w].key === key && this.writes[w].value === value);
+        if (same !== undefined) {
+          if (offset !== null) this.writes[same].offset = offset;
+          continue;
+        }
+        ids.push(this.writes.length);
+        this.writes.push({ value, key, process, invoke: op.type === 'invoke' ? p : -1, done, type, offset, txn });
       }
-      if (op.f === 'txn') txns.push({ process: op.process, invoke, done, type, error: doneOp?.error, writes: ids });
-    } else if (op.f === 'apply') {
-      // The completion's micro-ops, unless it has none (a completion may carry null).
-      const doneMops = doneOp === undefined ? [] : mopsOf(doneOp);
-      for (const m of doneMops.length > 0 || invokeOp === undefined ? doneMops : mopsOf(invokeOp)) {
-        if (m[0] === 'apply') applies.push({ process: op.process, sink: m[1], value: m[2], pos: done >= 0 ? done : invoke, type });
+      if (isTxn) {
+        this.txns.push({ process, invoke: op.type === 'invoke' ? p : -1, done, type, error: op.type === 'invoke' ? undefined : op.error, commitAt: op.commit ?? -1, writes: ids });
       }
+      if (op.type === 'invoke') this.pending.set(p, (pending = { writes: ids, txn, applies: null }));
+      return;
+    }
+    // The completion: its outcome, and the offsets it claims, for the invoke's sends (in the same order,
+    // usually) and any send only the completion lists.
+    this.pending.delete(invoke);
+    const type = op.type as Outcome;
+    for (const w of pending.writes) {
+      this.writes[w].done = p;
+      this.writes[w].type = type;
+    }
+    const ids = pending.writes;
+    const known = ids.length;
+    for (let j = 0; j < sends.length; j++) {
+      const { key, value, offset } = sends[j];
+      let found = j < known && this.writes[ids[j]].key === key && this.writes[ids[j]].value === value ? ids[j] : -1;
+      for (let i = 0; found < 0 && i < ids.length; i++) if (this.writes[ids[i]].key === key && this.writes[ids[i]].value === value) found = ids[i];
+      if (found >= 0) {
+        if (offset !== null) this.writes[found].offset = offset;
+        continue;
+      }
+      if (this.writes.length > 0 && firstPos(this.writes[this.writes.length - 1]) > invoke) this.disordered = true;
+      ids.push(this.writes.length);
+      this.writes.push({ value, key, process, invoke, done: p, type, offset, txn: pending.txn });
+    }
+    if (pending.txn >= 0) {
+      const t = this.txns[pending.txn];
+      t.done = p;
+      t.type = type;
+      t.error = op.error;
+      if (op.commit !== undefined) t.commitAt = op.commit;
     }
   }
 
-  const reads: Read[] = [];
-  for (let p = 0; p < ops.length; p++) {
-    const op = ops[p];
-    if (op.type !== 'ok' || (op.f !== 'poll' && op.f !== 'txn')) continue;
+  private addApplies(op: Op, p: number, invoke: number, process: string): void {
+    if (op.type === 'invoke') {
+      this.pending.set(p, { writes: [], txn: -1, applies: mopsOf(op) });
+      return;
+    }
+    // The completion's micro-ops, unless it has none (a completion may carry null).
+    const own = mopsOf(op);
+    const mops = own.length > 0 || invoke < 0 ? own : this.pending.get(invoke)?.applies ?? [];
+    if (invoke >= 0) this.pending.delete(invoke);
+    for (const m of mops) if (m[0] === 'apply') this.applies.push({ process, sink: m[1], value: m[2], pos: p, type: op.type as Outcome });
+  }
+
+  private addReads(op: Op, p: number, process: string): void {
     for (const m of mopsOf(op)) {
       if (m[0] !== 'poll' || m.length !== 2) continue;
       for (const key of Object.keys(m[1])) {
-        for (const [offset, value] of m[1][key]) reads.push({ process: op.process, key, offset, value, pos: p });
+        for (const [offset, value] of m[1][key]) this.reads.push({ process, key, offset, value, pos: p });
       }
     }
   }
 
-  const writesOf = new Map<string, number[]>();
-  writes.forEach((w, i) => push(writesOf, w.value, i));
-  const readsOf = new Map<string, number[]>();
-  reads.forEach((r, i) => push(readsOf, r.value, i));
-
-  const logs = new Map<Key, LogView>();
-  const finalOffsets = new Map<string, FinalOffsets>();
-  const finalSinks = new Map<string, FinalSink>();
-  for (const f of history.finals) {
-    if (f.final === 'offsets') finalOffsets.set(f.group, f);
-    else if (f.final === 'sink') finalSinks.set(f.name, f);
-    else if (f.final === 'log') {
-      const at = new Map<number, number>();
-      const recordsOf = new Map<string, number[]>();
-      f.records.forEach(([offset, value], i) => {
-        at.set(offset, i);
-        push(recordsOf, value, i);
-      });
-      logs.set(f.key, { log: f, at, recordsOf });
+  /** The index, once every operation line was added; the final lines complete it. */
+  finish(finals: FinalLine[]): HistoryIndex {
+    const { header, heads, sources, txns, reads, lineAt } = this;
+    // Apply operations that never completed: their effect is unknown.
+    for (const [invoke, pending] of this.pending) {
+      for (const m of pending.applies ?? []) {
+        if (m[0] === 'apply') this.applies.push({ process: heads[invoke].process, sink: m[1], value: m[2], pos: invoke, type: 'info' });
+      }
     }
-  }
+    let writes = this.writes;
+    if (this.disordered) {
+      // Back into the order of their operation's first line (a stable sort), renumbering each txn's writes.
+      const order = writes.map((_, i) => i).sort((a, b) => firstPos(writes[a]) - firstPos(writes[b]) || a - b);
+      const renumbered = new Int32Array(writes.length);
+      order.forEach((old, i) => { renumbered[old] = i; });
+      writes = order.map((i) => writes[i]);
+      for (const t of txns) t.writes = t.writes.map((w) => renumbered[w]);
+    }
+    const writesOf = new Map<string, number[]>();
+    writes.forEach((w, i) => push(writesOf, w.value, i));
+    const readsOf = new Map<string, number[]>();
+    reads.forEach((r, i) => push(readsOf, r.value, i));
 
-  const readCommitted = history.header.isolation === 'read_committed';
-  const producer = history.header.producer;
-  const ix: HistoryIndex = {
-    history, ops, seed: history.header.seed, readCommitted,
-    ordered: producer !== undefined && (producer.idempotence || producer.maxInFlight === 1),
-    partner, prevOfProcess, writes, txns, reads, applies, writesOf, readsOf, logs, finalOffsets, finalSinks,
-    versionOrder: buildVersionOrder(reads, logs, readCommitted),
-    ownRecords: [], txnCommitted: new Uint8Array(txns.length), fencedAt: new Int32Array(txns.length).fill(-1),
-    committed: new Uint8Array(writes.length), presence: [], passedBy: new Int32Array(0),
-  };
-  ix.ownRecords = txns.map((t) => ownRecords(ix, t));
-  txns.forEach((t, i) => { ix.txnCommitted[i] = txnProvenCommitted(ix, t, ix.ownRecords[i]) ? 1 : 0; });
-  markFenced(ix);
-  writes.forEach((w, i) => {
-    const committed = w.txn >= 0 ? ix.txnCommitted[w.txn] === 1 : w.type === 'ok' || (w.type === 'info' && wasRead(ix, w.key, w.value));
-    ix.committed[i] = committed ? 1 : 0;
-  });
-  ({ presence: ix.presence, passedBy: ix.passedBy } = presences(ix));
-  return ix;
+    const logs = new Map<Key, LogView>();
+    const finalOffsets = new Map<string, FinalOffsets>();
+    const finalSinks = new Map<string, FinalSink>();
+    const paymentFinals: PaymentFinal[] = [];
+    for (const f of finals) {
+      if (f.final === 'offsets') finalOffsets.set(f.group, f);
+      else if (f.final === 'sink') finalSinks.set(f.name, f);
+      else if (f.final === 'gateway' || f.final === 'ledger') paymentFinals.push(f);
+      else {
+        const at = new Map<number, number>();
+        const recordsOf = new Map<string, number[]>();
+        f.records.forEach(([offset, value], i) => {
+          at.set(offset, i);
+          push(recordsOf, value, i);
+        });
+        logs.set(f.key, { log: f, at, recordsOf });
+      }
+    }
+
+    const producer = header.producer;
+    const readCommitted = header.isolation === 'read_committed';
+    const ix: HistoryIndex = {
+      header, ops: heads, opAt: (p) => { const s = sources[p]; return typeof s === 'number' ? lineAt!(s) : s; }, seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
+      ordered: producer === undefined || producer.idempotence || producer.maxInFlight === 1,
+      partner: Int32Array.from(this.partner), prevOfProcess: Int32Array.from(this.prevOfProcess),
+      writes, txns, reads, applies: this.applies, writesOf, readsOf, groupsOf: this.groupsOf, logs, finalOffsets, finalSinks, paymentFinals,
+      versionOrder: buildVersionOrder(reads, logs, readCommitted),
+      ownRecords: [], txnCommitted: new Uint8Array(txns.length), fencedAt: new Int32Array(txns.length).fill(-1),
+      committed: new Uint8Array(writes.length), presence: [], passedBy: new Int32Array(0),
+    };
+    ix.ownRecords = txns.map((t) => ownRecords(ix, t));
+    txns.forEach((t, i) => { ix.txnCommitted[i] = txnProvenCommitted(ix, t, ix.ownRecords[i]) ? 1 : 0; });
+    markFenced(ix);
+    writes.forEach((w, i) => {
+      const committed = w.txn >= 0 ? ix.txnCommitted[w.txn] === 1 : w.type === 'ok' || (w.type === 'info' && wasRead(ix, w.key, w.value));
+      ix.committed[i] = committed ? 1 : 0;
+    });
+    ({ presence: ix.presence, passedBy: ix.passedBy } = presences(ix));
+    return ix;
+  }
+}
+
+export function buildIndex(history: History): HistoryIndex {
+  const builder = new IndexBuilder(history.header);
+  for (const op of history.ops) builder.add(op, op);
+  return builder.finish(history.finals);
 }
 
 function buildVersionOrder(reads: Read[], logs: Map<Key, LogView>, readCommitted: boolean): Map<Key, VersionOrder> {

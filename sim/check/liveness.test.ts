@@ -25,3 +25,18 @@ describe('hanging-transaction', () => {
     expect(check(h).verdict).toBe('pass');
   });
 });
+
+describe('liveness', () => {
+  it('reports a run the header says did not quiesce', () => {
+    const h = new HistoryBuilder({ quiesced: false }).send('producer-1', 'info', ['payments/0', 'p1-e0-s0']).build();
+    const r = check(h);
+    expect(foundKinds(r)).toEqual(['liveness']);
+    expect(r.anomalies[0].message).toContain('did not quiesce');
+  });
+
+  it('reports nothing for a run that quiesced, or a header that does not say', () => {
+    const h = new HistoryBuilder({ quiesced: true }).send('producer-1', 'info', ['payments/0', 'p1-e0-s0']).build();
+    expect(check(h).verdict).toBe('pass');
+    expect(check({ ...h, header: { ...h.header, quiesced: undefined } }).verdict).toBe('pass');
+  });
+});

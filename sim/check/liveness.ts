@@ -27,3 +27,14 @@ export function findHangingTransactions(ix: HistoryIndex): Anomaly[] {
   }
   return out;
 }
+
+/**
+ * The header says the run ended at its time limit without quiescing (`quiesced: false`): whatever was in
+ * flight then never finished. eos-sim's run report replaces this with one that names what was stuck.
+ */
+export function findUnquiescedRun(ix: HistoryIndex): Anomaly[] {
+  if (ix.header.quiesced !== false) return [];
+  const last = ix.ops[ix.ops.length - 1];
+  const message = `the run did not quiesce: it ended at its time limit${last === undefined ? '' : ` (last operation at ${last.time} µs)`} with work unfinished.`;
+  return [makeAnomaly(ix, 'liveness', message, { positions: [] })];
+}

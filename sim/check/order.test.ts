@@ -31,7 +31,19 @@ describe('order-violation', () => {
 
   it('does not check order when the producer settings do not promise it', () => {
     expect(check(overtaken(plain)).verdict).toBe('pass');
-    expect(check(overtaken(undefined)).verdict).toBe('pass');
+  });
+
+  it('checks order, as Jepsen does (nonmonotonic-send), when the header says nothing about the producer', () => {
+    expect(foundKinds(check(overtaken(undefined)))).toEqual(['order-violation']);
+  });
+
+  it("reports Jepsen's nonmonotonic-send: a later batch acknowledged below an earlier one, without final logs", () => {
+    const h = new HistoryBuilder()
+      .send('producer-1', 'ok', ['x/0', 'c', 3], ['x/0', 'd', 4])
+      .send('producer-1', 'ok', ['x/0', 'a', 1], ['x/0', 'b', 2])
+      .build();
+    expect(foundKinds(check(h))).toEqual(['order-violation']);
+    expect(check({ ...h, header: { ...h.header, producer: plain } }).verdict).toBe('pass');
   });
 
   it('places a value by its first offset, so a duplicated batch is a duplicate and not a reordering', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { check } from './checker.ts';
+import { HEADER_DEFAULTS } from './history.ts';
 import { HistoryError, historyToJsonl, parseHistory } from './parse.ts';
 import { HistoryBuilder } from './test-histories.ts';
 
@@ -20,6 +21,18 @@ const LOG = '{"final":"log","key":"payments/0","hw":1,"lso":1,"records":[[0,"p1-
 const parseLines = (...lines: string[]) => parseHistory(lines.join('\n'), 'run.jsonl');
 
 describe('parseHistory and historyToJsonl', () => {
+  it('accepts a minimal header and fills in the documented defaults', () => {
+    const h = parseLines('{"history":"eos-sim","version":1}', SEND_INVOKE, SEND_OK);
+    expect(h.header).toEqual({ history: 'eos-sim', version: 1, ...HEADER_DEFAULTS, bugs: [] });
+    expect(h.header.isolation).toBe('read_committed');
+    expect(h.ops).toHaveLength(2);
+  });
+
+  it('names the nested field of an error in its path', () => {
+    expect(() => parseLines(HEADER, SEND_INVOKE, SEND_OK.replace('[0,"p1-e0-s0"]', '[-1,"p1-e0-s0"]')))
+      .toThrow('run.jsonl:3: value[0][2][0]: expected an integer >= 0, got -1');
+  });
+
   it('round-trips the documented example byte for byte, and the example passes the checker', () => {
     const text = docsExample();
     const h = parseHistory(text, 'history-format.md');
@@ -87,7 +100,7 @@ describe('parseHistory and historyToJsonl', () => {
     ['a first line that is not the header', [SEND_INVOKE], 'run.jsonl:1: history: expected "eos-sim" (line 1 must be the header), got nothing'],
     ['another version', [HEADER.replace('"version":1', '"version":2')], 'run.jsonl:1: version: expected 1 (this checker reads history format v1), got 2'],
     ['an unknown isolation', [HEADER.replace('read_uncommitted', 'serializable')], 'isolation: expected one of "read_committed", "read_uncommitted", got "serializable"'],
-    ['a missing seed', [HEADER.replace('"seed":1,', '')], 'run.jsonl:1: seed: expected an integer, got nothing'],
+    ['a seed that is not an integer', [HEADER.replace('"seed":1,', '"seed":"1",')], 'run.jsonl:1: seed: expected an integer, got "1"'],
     ['acks as a number', [HEADER.replace('}', ',"producer":{"acks":1,"idempotence":true,"maxInFlight":5,"retries":3,"transactional":false}}')],
       'run.jsonl:1: producer.acks: expected one of "0", "1", "all", got 1'],
     ['a sink without topics', [HEADER.replace('}', ',"sinks":[{"name":"ledger"}]}')], 'run.jsonl:1: sinks[0].topics: expected a list, got nothing'],

@@ -3,7 +3,7 @@
 // allowed values: a harness author should be able to fix their writer from the message alone. Fields the
 // format does not define are ignored (and not written back), so a harness may carry extra data.
 import {
-  ACKS, HISTORY_VERSION, ISOLATIONS, OP_FS, OP_TYPES, TXN_OUTCOMES,
+  ACKS, HEADER_DEFAULTS, HISTORY_VERSION, ISOLATIONS, OP_FS, OP_TYPES, TXN_OUTCOMES,
 } from './history.ts';
 import type {
   FinalLine, FinalLog, History, HistoryHeader, Key, Mop, Op, OpF, ProducerDescription, RecordMeta,
@@ -12,16 +12,24 @@ import type {
 
 export class HistoryError extends Error {
   constructor(readonly file: string, readonly line: number, readonly path: string, detail: string) {
-    super(`${file}:${line}: ${path === '' ? '' : `${path}: `}${detail}`);
+    super(`${file}${line > 0 ? `:${line}` : ''}: ${path === '' ? '' : `${path}: `}${detail}`);
     this.name = 'HistoryError';
   }
 }
 
-/** Where a value sits, for error messages: the line and the field path within it. */
-interface At { file: string; line: number; path: string }
+/**
+ * Where a value sits, for error messages: the line and the field path within it. The path is a chain of
+ * fields, turned into text only when a message needs it: parsing a million lines builds no path strings.
+ */
+export interface At { file: string; line: number; path: string; parent?: At; field?: string | number }
 
-const at = (a: At, field: string | number): At =>
-  ({ ...a, path: typeof field === 'number' ? `${a.path}[${field}]` : a.path === '' ? field : `${a.path}.${field}` });
+const at = (a: At, field: string | number): At => ({ file: a.file, line: a.line, path: '', parent: a, field });
+
+function pathOf(a: At): string {
+  if (a.parent === undefined) return a.path;
+  const up = pathOf(a.parent);
+  return typeof a.field === 'number' ? `${up}[${a.field}]` : up === '' ? String(a.field) : `${up}.${a.field}`;
+}
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
@@ -30,7 +38,7 @@ function show(v: unknown): string {
 }
 
 function fail(a: At, expected: string, got: unknown): never {
-  throw new HistoryError(a.file, a.line, a.path, `expected ${expected}, got ${show(got)}`);
+  throw new HistoryError(a.file, a.line, pathOf(a), `expected ${expected}, got ${show(got)}`);
 }
 
 // Kafka topic names cannot contain "/", so the partition is whatever follows the only slash.
@@ -81,7 +89,7 @@ function keyed<T>(v: unknown, a: At, item: (v: unknown, a: At) => T): Record<Key
   const out: Record<Key, T> = {};
   for (const k of Object.keys(o)) {
     const ka = at(a, k);
-    if (!KEY_PATTERN.test(k)) throw new HistoryError(a.file, a.line, ka.path, `expected ${KEY_EXPECTED} as the field name`);
+    if (!KEY_PATTERN.test(k)) throw new HistoryError(a.file, a.line, pathOf(ka), `expected ${KEY_EXPECTED} as the field name`);
     out[k] = item(o[k], ka);
   }
   return out;
@@ -94,14 +102,16 @@ function parseHeader(v: unknown, a: At): HistoryHeader {
   if (o.version !== HISTORY_VERSION) {
     fail(at(a, 'version'), `${HISTORY_VERSION} (this checker reads history format v${HISTORY_VERSION})`, o.version);
   }
+  // Only `history` and `version` are required; the rest default (HEADER_DEFAULTS, docs/history-format.md).
+  const d = HEADER_DEFAULTS;
   const header: HistoryHeader = {
     history: 'eos-sim',
     version: HISTORY_VERSION,
-    scenario: string(o.scenario, at(a, 'scenario')),
-    mode: string(o.mode, at(a, 'mode')),
-    seed: integer(o.seed, at(a, 'seed')),
-    bugs: strings(o.bugs, at(a, 'bugs')),
-    isolation: oneOf(o.isolation, at(a, 'isolation'), ISOLATIONS),
+    scenario: o.scenario === undefined ? d.scenario : string(o.scenario, at(a, 'scenario')),
+    mode: o.mode === undefined ? d.mode : string(o.mode, at(a, 'mode')),
+    seed: o.seed === undefined ? d.seed : integer(o.seed, at(a, 'seed')),
+    bugs: o.bugs === undefined ? [] : strings(o.bugs, at(a, 'bugs')),
+    isolation: o.isolation === undefined ? d.isolation : oneOf(o.isolation, at(a, 'isolation'), ISOLATIONS),
   };
   if (o.kafka !== undefined) header.kafka = string(o.kafka, at(a, 'kafka'));
   if (o.producer !== undefined) header.producer = parseProducer(o.producer, at(a, 'producer'));
@@ -113,6 +123,7 @@ function parseHeader(v: unknown, a: At): HistoryHeader {
     const p = object(o.payments, pa);
     header.payments = { topics: strings(p.topics, at(pa, 'topics')), gateway: string(p.gateway, at(pa, 'gateway')), ledger: string(p.ledger, at(pa, 'ledger')) };
   }
+  if (o.quiesced !== undefined) header.quiesced = boolean(o.quiesced, at(a, 'quiesced'));
   return header;
 }
 
@@ -224,7 +235,70 @@ function parseOpValue(o: Record<string, unknown>, f: OpF, type: Op['type'], a: A
   return array(o.value, va, min).map((m, i) => parseMop(m, at(va, i), allowed, type !== 'invoke'));
 }
 
+// The fast path. A million-line history spends most of its parsing time building the error paths of
+// fields that are fine, so the common line shapes (send, poll and txn lines of send and poll micro-ops,
+// and final-log records) are checked first without them. Anything these checks do not accept, including
+// every invalid line, goes to the full parser, which accepts or rejects it with its precise message: the
+// fast path decides nothing the full parser would decide otherwise.
+
+const isOffset = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
+const QUICK_TYPES: ReadonlySet<unknown> = new Set(OP_TYPES);
+const QUICK_FS: ReadonlySet<unknown> = new Set(['send', 'poll', 'txn']);
+
+function quickMop(v: unknown, f: OpF, completion: boolean): boolean {
+  if (!Array.isArray(v)) return false;
+  if (v[0] === 'send') {
+    if (f === 'poll' || v.length !== 3 || typeof v[1] !== 'string' || !KEY_PATTERN.test(v[1])) return false;
+    const r = v[2];
+    if (isText(r)) return true;
+    return completion && Array.isArray(r) && r.length === 2 && (r[0] === null || isOffset(r[0])) && isText(r[1]);
+  }
+  if (v[0] !== 'poll' || f === 'send') return false;
+  if (v.length === 1) return true;
+  if (v.length !== 2 || !completion) return false;
+  const byKey = v[1];
+  if (typeof byKey !== 'object' || byKey === null || Array.isArray(byKey)) return false;
+  for (const k in byKey) {
+    const records = (byKey as Record<string, unknown>)[k];
+    if (!KEY_PATTERN.test(k) || !Array.isArray(records)) return false;
+    for (const r of records) if (!Array.isArray(r) || r.length !== 2 || !isOffset(r[0]) || !isText(r[1])) return false;
+  }
+  return true;
+}
+
+/** A send, poll or txn line of the usual shape, as parseOp would return it; undefined for anything else. */
+function quickOp(o: Record<string, unknown>): Op | undefined {
+  const { type, f, index, id, time, process, value, commit, error } = o;
+  if (!QUICK_TYPES.has(type) || !QUICK_FS.has(f) || !isOffset(index) || typeof id !== 'number' || !Number.isSafeInteger(id)
+    || !isOffset(time) || !isText(process) || (commit !== undefined && (f !== 'txn' || !isOffset(commit)))
+    || (error !== undefined && !isText(error))) return undefined;
+  if (value === null) {
+    if (type !== 'fail' && type !== 'info') return undefined;
+  } else {
+    if (!Array.isArray(value) || value.length < MOPS_OF[f as OpF]!.min) return undefined;
+    for (const m of value) if (!quickMop(m, f as OpF, type !== 'invoke')) return undefined;
+  }
+  const op: Op = { index, id, time, process, type: type as Op['type'], f: f as OpF, value: value as Op['value'] };
+  if (commit !== undefined) op.commit = commit as number;
+  if (error !== undefined) op.error = error;
+  return op;
+}
+
+/** A final-log record of the usual shape, as parseFinalLog would keep it; undefined for anything else. */
+function quickRecord(r: unknown, previous: number, hw: number): [number, string, RecordMeta] | undefined {
+  if (!Array.isArray(r) || r.length !== 3 || !isOffset(r[0]) || r[0] <= previous || r[0] >= hw || !isText(r[1])) return undefined;
+  const m = r[2];
+  if (typeof m !== 'object' || m === null) return undefined;
+  const { pid, epoch, seq, txn } = m as Record<string, unknown>;
+  if ((pid !== null && !isOffset(pid)) || (epoch !== null && !isOffset(epoch)) || (seq !== null && !isOffset(seq))
+    || (txn !== null && txn !== 'committed' && txn !== 'aborted')) return undefined;
+  return [r[0], r[1], { pid, epoch, seq, txn } as RecordMeta];
+}
+
 function parseOp(o: Record<string, unknown>, a: At): Op {
+  const quick = quickOp(o);
+  if (quick !== undefined) return quick;
   const type = oneOf(o.type, at(a, 'type'), OP_TYPES);
   const f = oneOf(o.f, at(a, 'f'), OP_FS);
   const op: Op = {
@@ -236,6 +310,10 @@ function parseOp(o: Record<string, unknown>, a: At): Op {
     f,
     value: parseOpValue(o, f, type, a),
   };
+  if (o.commit !== undefined) {
+    if (f !== 'txn') fail(at(a, 'commit'), 'no commit time on a line whose f is not "txn"', o.commit);
+    op.commit = integer(o.commit, at(a, 'commit'), 0);
+  }
   if (o.error !== undefined) op.error = string(o.error, at(a, 'error'));
   return op;
 }
@@ -257,6 +335,11 @@ function parseFinalLog(o: Record<string, unknown>, a: At): FinalLog {
   const ra = at(a, 'records');
   let previous = -1;
   const records = array(o.records, ra).map((r, i): [number, string, RecordMeta] => {
+    const quick = quickRecord(r, previous, hw);
+    if (quick !== undefined) {
+      previous = quick[0];
+      return quick;
+    }
     const ri = at(ra, i);
     const rec = array(r, ri);
     if (rec.length !== 3) fail(ri, '[offset, value, {pid, epoch, seq, txn}]', r);
@@ -321,56 +404,91 @@ function finalIdentity(f: FinalLine): string {
   }
 }
 
-export function parseHistory(text: string, fileName: string): History {
-  const lines = text.split('\n');
-  let header: HistoryHeader | undefined;
-  const ops: Op[] = [];
-  const finals: FinalLine[] = [];
-  const finalLines = new Map<string, number>();
+/**
+ * Reads a history line by line (feed each line with `line`, then call `finish`), so a file need not be
+ * one string in memory: read.ts streams files through it. Line numbers are 1-based and count every line
+ * of the file, blank ones included, so messages point at the right line.
+ */
+export class HistoryParser {
+  header: HistoryHeader | undefined;
+  private readonly ops: Op[] = [];
+  private readonly finals: FinalLine[] = [];
+  private readonly finalLines = new Map<string, number>();
   // Open invokes by (process, id): a completion must have the f of the invoke it completes.
-  const open = new Map<string, { f: OpF; line: number }>();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
-    const a: At = { file: fileName, line: i + 1, path: '' };
+  private readonly open = new Map<string, { f: OpF; line: number }>();
+  private lastIndex = -1;
+
+  /**
+   * `onOp`, when given, receives each operation line instead of the parser collecting them: a checker
+   * streaming a file keeps only what it needs of each line.
+   */
+  constructor(private readonly fileName: string, private readonly onOp?: (op: Op) => void) {}
+
+  line(text: string, lineNo: number): void {
+    const line = text.trim();
+    if (line === '') return;
+    const fileName = this.fileName;
+    const a: At = { file: fileName, line: lineNo, path: '' };
     let json: unknown;
     try {
       json = JSON.parse(line);
     } catch (e) {
-      throw new HistoryError(fileName, i + 1, '', `not valid JSON (${(e as Error).message})`);
+      throw new HistoryError(fileName, lineNo, '', `not valid JSON (${(e as Error).message})`);
     }
+    this.value(json, a);
+  }
+
+  /** One line's parsed JSON (or a value another reader, e.g. the EDN one, turned into the same shape). */
+  value(json: unknown, a: At): void {
     const o = object(json, a);
-    if (header === undefined) {
-      header = parseHeader(o, a);
+    const { file: fileName, line: lineNo } = a;
+    if (this.header === undefined) {
+      this.header = parseHeader(o, a);
     } else if (o.final !== undefined) {
       const f = parseFinal(o, a);
       const id = finalIdentity(f);
-      const earlier = finalLines.get(id);
-      if (earlier !== undefined) throw new HistoryError(fileName, i + 1, 'final', `a second final line for ${id} (first on line ${earlier})`);
-      finalLines.set(id, i + 1);
-      finals.push(f);
+      const earlier = this.finalLines.get(id);
+      if (earlier !== undefined) throw new HistoryError(fileName, lineNo, 'final', `a second final line for ${id} (first on line ${earlier})`);
+      this.finalLines.set(id, lineNo);
+      this.finals.push(f);
     } else {
-      if (o.history !== undefined) throw new HistoryError(fileName, i + 1, 'history', 'a second header line');
-      if (finals.length > 0) throw new HistoryError(fileName, i + 1, '', 'an operation line after the final lines (final lines come last)');
+      if (o.history !== undefined) throw new HistoryError(fileName, lineNo, 'history', 'a second header line');
+      if (this.finals.length > 0) throw new HistoryError(fileName, lineNo, '', 'an operation line after the final lines (final lines come last)');
       const op = parseOp(o, a);
-      const previous = ops[ops.length - 1];
-      if (previous !== undefined && op.index <= previous.index) {
-        fail(at(a, 'index'), `an index > ${previous.index} (indexes increase line by line)`, op.index);
+      if (op.index <= this.lastIndex) {
+        fail(at(a, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, op.index);
       }
+      this.lastIndex = op.index;
       const pk = `${op.process}\u0000${op.id}`;
-      const invoke = open.get(pk);
+      const invoke = this.open.get(pk);
       if (op.type === 'invoke') {
         if (invoke !== undefined) fail(at(a, 'id'), `an id that ${op.process} has no open operation with (line ${invoke.line} is open)`, op.id);
-        open.set(pk, { f: op.f, line: i + 1 });
+        this.open.set(pk, { f: op.f, line: lineNo });
       } else if (invoke !== undefined) {
         if (invoke.f !== op.f) fail(at(a, 'f'), `${JSON.stringify(invoke.f)} like the invoke on line ${invoke.line}`, op.f);
-        open.delete(pk);
+        this.open.delete(pk);
       }
-      ops.push(op);
+      if (this.onOp === undefined) this.ops.push(op);
+      else this.onOp(op);
     }
   }
-  if (header === undefined) throw new HistoryError(fileName, 1, '', 'expected the header line, got an empty file');
-  return { header, ops, finals };
+
+  finish(): History {
+    if (this.header === undefined) throw new HistoryError(this.fileName, 1, '', 'expected the header line, got an empty file');
+    return { header: this.header, ops: this.ops, finals: this.finals };
+  }
+}
+
+/** An operation line's text that was validated when it was first read, parsed again. */
+export function parseOpLine(text: string): Op {
+  return parseOp(JSON.parse(text) as Record<string, unknown>, { file: '', line: 0, path: '' });
+}
+
+export function parseHistory(text: string, fileName: string): History {
+  const parser = new HistoryParser(fileName);
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) parser.line(lines[i], i + 1);
+  return parser.finish();
 }
 
 // Serialising writes every object with its fields in the order the types declare them, so the same
@@ -388,11 +506,13 @@ function canonicalHeader(h: HistoryHeader): HistoryHeader {
   }
   if (h.sinks !== undefined) out.sinks = h.sinks.map((s) => ({ name: s.name, topics: s.topics }));
   if (h.payments !== undefined) out.payments = { topics: h.payments.topics, gateway: h.payments.gateway, ledger: h.payments.ledger };
+  if (h.quiesced !== undefined) out.quiesced = h.quiesced;
   return out;
 }
 
 export function canonicalOp(op: Op): Op {
   const out: Op = { index: op.index, id: op.id, time: op.time, process: op.process, type: op.type, f: op.f, value: op.value };
+  if (op.commit !== undefined) out.commit = op.commit;
   if (op.error !== undefined) out.error = op.error;
   return out;
 }

@@ -59,8 +59,11 @@ function collect(ix: HistoryIndex, desc: PaymentsDescription): Payments {
   const aborted = new Set([...seenAborted].filter((v) => !committed.has(v)));
   const p: Payments = { desc, committed, aborted, charges: new Map(), attempts: new Map(), bookings: new Map(), amounts: new Map() };
   const opCharges = new Map<string, Charge[]>();
-  ix.ops.forEach((op, pos) => {
-    if ((op.f !== 'charge' && op.f !== 'ledger') || op.value === null) return;
+  ix.ops.forEach((head, pos) => {
+    if (head.f !== 'charge' && head.f !== 'ledger') return;
+    // The index keeps each line's head only: the micro-ops are read back, for these lines alone.
+    const op = ix.opAt(pos);
+    if (op.value === null) return;
     for (const m of op.value as Mop[]) {
       if (m[0] === 'charge' && m[1] === desc.gateway) {
         const [, , paymentId, facts] = m;
@@ -75,7 +78,7 @@ function collect(ix: HistoryIndex, desc: PaymentsDescription): Payments {
       }
     }
   });
-  const gateway = ix.history.finals.find((f) => f.final === 'gateway' && f.name === desc.gateway);
+  const gateway = ix.paymentFinals.find((f) => f.final === 'gateway' && f.name === desc.gateway);
   if (gateway?.final === 'gateway') {
     for (const [chargeId, paymentId, amountCents] of gateway.charges) {
       const pos = opCharges.get(paymentId)?.find((c) => c.chargeId === chargeId)?.pos ?? -1;
@@ -88,7 +91,7 @@ function collect(ix: HistoryIndex, desc: PaymentsDescription): Payments {
 }
 
 export function findPaymentAnomalies(ix: HistoryIndex): Anomaly[] {
-  const desc = ix.history.header.payments;
+  const desc = ix.header.payments;
   if (desc === undefined) return [];
   const p = collect(ix, desc);
   return [...findDoubleCharges(ix, p), ...findMissingCharges(ix, p), ...findAbortedCharges(ix, p), ...findLedgerMismatches(ix, p)];
@@ -100,7 +103,7 @@ function attemptStory(ix: HistoryIndex, attempts: ChargeAttempt[]): string {
   for (const a of attempts) {
     if (ix.ops[a.pos].type !== 'invoke') continue;
     const done = ix.partner[a.pos];
-    const end = done < 0 ? undefined : ix.ops[done];
+    const end = done < 0 ? undefined : ix.opAt(done);
     const key = a.facts.key === null ? 'no idempotency key' : `key ${a.facts.key}`;
     const outcome = end === undefined ? 'never answered'
       : end.type === 'ok' ? `charged ${(end.value as Mop[]).map((m) => (m[0] === 'charge' ? m[3].chargeId : '')).join('')}`
@@ -180,7 +183,7 @@ function findAbortedCharges(ix: HistoryIndex, p: Payments): Anomaly[] {
 
 /** Each committed payment booked once and nothing else booked; then the balance is the sum of the committed payments. */
 function findLedgerMismatches(ix: HistoryIndex, p: Payments): Anomaly[] {
-  const line = ix.history.finals.find((f) => f.final === 'ledger' && f.name === p.desc.ledger);
+  const line = ix.paymentFinals.find((f) => f.final === 'ledger' && f.name === p.desc.ledger);
   if (line?.final !== 'ledger') return [];
   const booked = new Map<string, number>();
   for (const [paymentId] of line.entries) booked.set(paymentId, (booked.get(paymentId) ?? 0) + 1);

@@ -6,7 +6,7 @@
 import { listed, makeAnomaly } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import type { Key } from './history.ts';
-import { isAborted, mopsOf, sendPositions } from './index.ts';
+import { isAborted, sendPositions } from './index.ts';
 import type { HistoryIndex } from './index.ts';
 
 /** "p1-e0-s17>ledger" → the input "p1-e0-s17" and the stage "ledger"; undefined for a value that is no output. */
@@ -24,27 +24,18 @@ interface Stage {
 }
 
 function findStages(ix: HistoryIndex): Stage[] {
-  const groupsOf = new Map<string, Set<string>>();
   const outputKeysOf = new Map<string, Map<string, Set<Key>>>();
-  for (const op of ix.ops) {
-    for (const m of mopsOf(op)) {
-      if (m[0] === 'commit') {
-        let groups = groupsOf.get(op.process);
-        if (groups === undefined) groupsOf.set(op.process, (groups = new Set()));
-        groups.add(m[1]);
-      } else if (m[0] === 'send') {
-        const out = splitOutput(typeof m[2] === 'string' ? m[2] : m[2][1]);
-        if (out === undefined) continue;
-        let byStage = outputKeysOf.get(op.process);
-        if (byStage === undefined) outputKeysOf.set(op.process, (byStage = new Map()));
-        let keys = byStage.get(out.stage);
-        if (keys === undefined) byStage.set(out.stage, (keys = new Set()));
-        keys.add(m[1]);
-      }
-    }
+  for (const w of ix.writes) {
+    const out = splitOutput(w.value);
+    if (out === undefined) continue;
+    let byStage = outputKeysOf.get(w.process);
+    if (byStage === undefined) outputKeysOf.set(w.process, (byStage = new Map()));
+    let keys = byStage.get(out.stage);
+    if (keys === undefined) byStage.set(out.stage, (keys = new Set()));
+    keys.add(w.key);
   }
   const stages = new Map<string, Stage>();
-  for (const [process, groups] of groupsOf) {
+  for (const [process, groups] of ix.groupsOf) {
     for (const group of groups) {
       for (const [stage, keys] of outputKeysOf.get(process) ?? []) {
         const id = `${group}\u0000${stage}`;

@@ -125,3 +125,19 @@ describe('poll-skip', () => {
     expect(r.anomalies[0].witness).toMatchObject({ process: 'consumer-1', value: 'p1-e0-s1', offsets: [0, 2] });
   });
 });
+
+describe('subscribe resets positions as assign does (a rebalance)', () => {
+  const reread = (between: (b: HistoryBuilder) => HistoryBuilder) => between(new HistoryBuilder()
+    .poll('consumer-1', { 'x/0': [[1, 'a'], [2, 'b'], [3, 'c']] }))
+    .poll('consumer-1', { 'x/0': [[2, 'b'], [3, 'c'], [4, 'd']] })
+    .build();
+
+  it('reports a position that went back with nothing in between', () => {
+    expect(foundKinds(check(reread((b) => b)))).toEqual(['nonmonotonic-poll']);
+  });
+
+  it('does not report it across a subscribe or an assign', () => {
+    expect(check(reread((b) => b.subscribe('consumer-1', ['x']))).verdict).toBe('pass');
+    expect(check(reread((b) => b.assign('consumer-1', ['x/0']))).verdict).toBe('pass');
+  });
+});

@@ -1,6 +1,7 @@
 // A consumer's position per partition (Jepsen: nonmonotonic-poll, poll-skip). Between two resets a
 // consumer's fetch position only moves forward one visible record at a time. A reset may legally move it
-// anywhere, typically back to the committed offsets: an assign (rebalance), a crash (restart), or a
+// anywhere, typically back to the committed offsets: an assign or subscribe (a rebalance: Kafka's
+// subscribe, like assign, replaces the consumer's partitions), a crash (restart), or a
 // transaction of the process that did not commit (a consume-transform-produce application seeks back to
 // its committed offsets after an abort, to process the same input again).
 import { makeAnomaly, opRef } from './anomaly.ts';
@@ -33,10 +34,10 @@ export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
   let next = 0;
   for (let p = 0; p < ix.ops.length; p++) {
     const op = ix.ops[p];
-    // Any line of an assign or crash resets, and so does the end of a transaction that did not commit;
-    // resetting early or twice only forgives more.
+    // Any line of an assign, subscribe or crash resets, and so does the end of a transaction that did not
+    // commit; resetting early or twice only forgives more.
     const abandoned = op.f === 'txn' && (op.type === 'fail' || op.type === 'info');
-    if (op.f === 'assign' || op.f === 'crash' || abandoned) last.delete(op.process);
+    if (op.f === 'assign' || op.f === 'subscribe' || op.f === 'crash' || abandoned) last.delete(op.process);
     for (; next < ix.reads.length && ix.reads[next].pos === p; next++) {
       const r = ix.reads[next];
       let byKey = last.get(r.process);
@@ -47,7 +48,7 @@ export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
       const facts = { key: r.key, offsets: [before.offset, r.offset], process: r.process };
       if (r.offset <= before.offset) {
         const message = `${r.process} read ${r.key} offset ${r.offset} (${opRef(ix, r.pos)}) after offset ${before.offset} `
-          + `(${opRef(ix, before.pos)}) with no assign, crash or aborted transaction in between.`;
+          + `(${opRef(ix, before.pos)}) with no assign, subscribe, crash or aborted transaction in between.`;
         out.push(makeAnomaly(ix, 'nonmonotonic-poll', message, { ...facts, value: r.value, positions: [before.pos, r.pos] }));
         continue;
       }

@@ -103,3 +103,26 @@ describe('lost-processing', () => {
     expect(check(h).verdict).toBe('pass');
   });
 });
+
+describe('lost-processing in a run cut off at its time limit', () => {
+  const sinks = [{ name: 'ledger', topics: ['payments'] }];
+  const cutOff = (quiesced: boolean | undefined) => new HistoryBuilder({ sinks, quiesced })
+    .send('producer-1', 'ok', ['payments/0', 'p1-e0-s0', 0], ['payments/0', 'p1-e0-s1', 1], ['payments/0', 'p1-e0-s2', 2])
+    .poll('consumer-1', { 'payments/0': [[0, 'p1-e0-s0'], [1, 'p1-e0-s1']] })
+    .commit('consumer-1', 'ledger-sink', { 'payments/0': 2 })
+    .apply('consumer-1', 'ledger', 'p1-e0-s0')
+    .log('payments/0', [[0, 'p1-e0-s0'], [1, 'p1-e0-s1'], [2, 'p1-e0-s2']])
+    .offsets('ledger-sink', { 'payments/0': 2 })
+    .build();
+
+  it('reports liveness, and lost-processing only for records the sink consumers had committed as consumed', () => {
+    const r = check(cutOff(false));
+    expect(foundKinds(r)).toEqual(['lost-processing', 'liveness']);
+    expect(r.anomalies.filter((a) => a.kind === 'lost-processing').map((a) => a.witness.value)).toEqual(['p1-e0-s1']);
+  });
+
+  it('judges every record when the run quiesced', () => {
+    const r = check(cutOff(undefined));
+    expect(r.anomalies.filter((a) => a.kind === 'lost-processing').map((a) => a.witness.value)).toEqual(['p1-e0-s1', 'p1-e0-s2']);
+  });
+});

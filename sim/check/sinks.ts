@@ -4,6 +4,7 @@
 import { makeAnomaly } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import { topicOf } from './history.ts';
+import type { Key } from './history.ts';
 import { isAborted, sendPositions } from './index.ts';
 import type { HistoryIndex } from './index.ts';
 
@@ -24,7 +25,7 @@ function sinkApplies(ix: HistoryIndex): Map<string, SinkApplies> {
     if (s === undefined) sinks.set(name, (s = { ok: new Map(), unknown: new Set(), final: undefined }));
     return s;
   };
-  for (const d of ix.history.header.sinks ?? []) sink(d.name);
+  for (const d of ix.header.sinks ?? []) sink(d.name);
   for (const a of ix.applies) {
     const s = sink(a.sink);
     if (a.type === 'ok') {
@@ -75,13 +76,18 @@ function findDuplicateProcessing(ix: HistoryIndex, sinks: Map<string, SinkApplie
  */
 function findLostProcessing(ix: HistoryIndex, sinks: Map<string, SinkApplies>): Anomaly[] {
   const out: Anomaly[] = [];
-  for (const d of ix.history.header.sinks ?? []) {
+  const cutOff = ix.header.quiesced === false;
+  for (const d of ix.header.sinks ?? []) {
     const s = sinks.get(d.name)!;
     const checked = new Set<string>();
+    const consumed = cutOff ? consumedUpTo(ix, d.name) : undefined;
     for (const [key, { log }] of ix.logs) {
       if (!d.topics.includes(topicOf(key))) continue;
       for (const [offset, value, meta] of log.records) {
         if (isAborted(meta) || checked.has(value)) continue;
+        // A run cut off at its time limit (a liveness failure) had records still on their way to the sink:
+        // only those its consumers had committed as consumed must have been applied.
+        if (consumed !== undefined && offset >= (consumed.get(key) ?? 0)) continue;
         checked.add(value);
         const applied = s.final !== undefined ? s.final.has(value) : s.ok.has(value) || s.unknown.has(value);
         if (applied) continue;
@@ -95,4 +101,19 @@ function findLostProcessing(ix: HistoryIndex, sinks: Map<string, SinkApplies>): 
     }
   }
   return out;
+}
+
+/**
+ * Per key, the highest final committed offset of the consumer groups whose processes apply to the sink
+ * (a process that commits a group's offsets and applies to the sink consumes for it).
+ */
+function consumedUpTo(ix: HistoryIndex, sink: string): Map<Key, number> {
+  const appliers = new Set(ix.applies.filter((a) => a.sink === sink).map((a) => a.process));
+  const groups = new Set<string>();
+  for (const process of appliers) for (const g of ix.groupsOf.get(process) ?? []) groups.add(g);
+  const upTo = new Map<Key, number>();
+  for (const g of groups) {
+    for (const [key, next] of Object.entries(ix.finalOffsets.get(g)?.offsets ?? {})) upTo.set(key, Math.max(upTo.get(key) ?? 0, next));
+  }
+  return upTo;
 }

@@ -48,6 +48,17 @@ export class HistoryBuilder {
     return this.line(p.process, type, p.f, value, p.id, error);
   }
 
+  /** Sets the `commit` time (µs) of the last line written: a transaction's commit request. */
+  commitRequestedAt(us: number): this {
+    this.ops[this.ops.length - 1].commit = us;
+    return this;
+  }
+
+  /** The `time` of the next line: lines are 10 µs apart. */
+  get nextTimeUs(): number {
+    return this.ops.length * 10;
+  }
+
   private op(process: string, f: OpF, invoke: Op['value'], type: Outcome, done: Op['value'], error?: string): this {
     return this.complete(this.invoke(process, f, invoke), type, done, error);
   }
@@ -79,6 +90,10 @@ export class HistoryBuilder {
 
   assign(process: string, keys: Key[]): this {
     return this.op(process, 'assign', keys, 'ok', keys);
+  }
+
+  subscribe(process: string, topics: string[]): this {
+    return this.op(process, 'subscribe', topics, 'ok', topics);
   }
 
   /** A fault the nemesis injected, as eos-sim records it. */

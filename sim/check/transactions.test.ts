@@ -127,3 +127,81 @@ describe('broken-atomicity', () => {
     expect(check(h).verdict).toBe('pass');
   });
 });
+
+// Jepsen's jepsen.tests.kafka rules, each in both directions (docs/anomalies.md, "Jepsen's inferences").
+describe("Jepsen's inferences about transactions", () => {
+  it.each([
+    ['a transaction (no producer in the header: a batch is one)', undefined],
+    ['plain sends', { acks: 'all', idempotence: false, maxInFlight: 5, retries: 3, transactional: false } as const],
+  ])('G1a without final logs: a read of a value whose send failed, as %s', (_name, producer) => {
+    // Jepsen's g1a-test.
+    const h = new HistoryBuilder({ isolation: 'read_committed', ...(producer === undefined ? {} : { producer }) })
+      .send('producer-1', 'fail', ['x/0', '2'], ['y/0', '3']) // ops 0, 1
+      .poll('consumer-1', { 'x/0': [[0, '2']] }) // ops 2, 3
+      .build();
+    const r = check(h);
+    expect(foundKinds(r)).toEqual(['aborted-read']);
+    expect(r.anomalies[0].witness).toMatchObject({ value: '2', key: 'x/0', offsets: [0], opIndexes: [0, 1, 3] });
+  });
+
+  it('no G1a when the application sent the value again after the failure and the read may be the resent copy', () => {
+    const h = new HistoryBuilder({ isolation: 'read_committed' })
+      .send('producer-1', 'fail', ['x/0', 'p1-e0-s0'])
+      .send('producer-1', 'ok', ['x/0', 'p1-e0-s0', 4])
+      .poll('consumer-1', { 'x/0': [[4, 'p1-e0-s0']] })
+      .build();
+    expect(check(h).verdict).toBe('pass');
+  });
+
+  it('G1a when the offset read is the one the failed transaction was acknowledged at, though the value was resent', () => {
+    const h = (readAt: number) => new HistoryBuilder({ isolation: 'read_committed' })
+      .txn('producer-1', 'fail', [['x/0', 'p1-e0-s0', 0]])
+      .txn('producer-1', 'ok', [['x/0', 'p1-e0-s0', 2]])
+      .poll('consumer-1', { 'x/0': [[readAt, 'p1-e0-s0']] })
+      .build();
+    expect(foundKinds(check(h(0)))).toContain('aborted-read');
+    expect(check(h(2)).verdict).toBe('pass');
+  });
+
+  it("with final logs, the record's metadata tells the failed copy from its resend", () => {
+    const h = (readAt: number) => new HistoryBuilder({ isolation: 'read_committed' })
+      .txn('producer-1', 'fail', [['x/0', 'p1-e0-s0']])
+      .txn('producer-1', 'ok', [['x/0', 'p1-e0-s0']])
+      .poll('consumer-1', { 'x/0': [[readAt, 'p1-e0-s0']] })
+      .log('x/0', [[0, 'p1-e0-s0', aborted], [2, 'p1-e0-s0', committed]], { hw: 4 })
+      .build();
+    expect(foundKinds(check(h(0)))).toEqual(['aborted-read']);
+    expect(check(h(2)).verdict).toBe('pass');
+  });
+
+  it('uncommitted-read by real time: a read before the commit was requested, though the transaction committed', () => {
+    const h = (readBeforeCommit: boolean) => {
+      const b = new HistoryBuilder({ isolation: 'read_committed' });
+      const t = b.invoke('processor-1', 'txn', [['send', 'x/0', 'a>ledger']]); // op 0, time 0
+      if (readBeforeCommit) b.poll('consumer-1', { 'x/0': [[0, 'a>ledger']] }); // ops 1, 2 at 10, 20 µs
+      b.complete(t, 'ok', [['send', 'x/0', [0, 'a>ledger']]]).commitRequestedAt(readBeforeCommit ? 25 : 5);
+      if (!readBeforeCommit) b.poll('consumer-1', { 'x/0': [[0, 'a>ledger']] });
+      return b.build();
+    };
+    const r = check(h(true));
+    expect(foundKinds(r)).toEqual(['uncommitted-read']);
+    expect(r.anomalies[0].witness).toMatchObject({ value: 'a>ledger', key: 'x/0', offsets: [0], process: 'consumer-1', opIndexes: [0, 2, 3] });
+    expect(r.anomalies[0].message).toContain('before processor-1 requested the commit');
+    expect(check(h(false)).verdict).toBe('pass');
+  });
+
+  it('no uncommitted-read when the history does not say when the commit was requested', () => {
+    const b = new HistoryBuilder({ isolation: 'read_committed' });
+    const t = b.invoke('processor-1', 'txn', [['send', 'x/0', 'a>ledger']]);
+    b.poll('consumer-1', { 'x/0': [[0, 'a>ledger']] });
+    b.complete(t, 'ok', [['send', 'x/0', [0, 'a>ledger']]]);
+    expect(check(b.build()).verdict).toBe('pass');
+  });
+
+  it("uncommitted-read: a transaction that read its own write (Jepsen's precommitted-read)", () => {
+    const b = new HistoryBuilder({ isolation: 'read_committed' });
+    const t = b.invoke('processor-1', 'txn', [['send', 'x/0', 'a'], ['poll']]);
+    b.complete(t, 'ok', [['send', 'x/0', [0, 'a']], ['poll', { 'x/0': [[0, 'a']] }]]);
+    expect(foundKinds(check(b.build()))).toEqual(['uncommitted-read']);
+  });
+});

@@ -160,3 +160,79 @@ describe('inconsistent-offsets', () => {
     expect(r.anomalies[0].message).toContain('according to the final log');
   });
 });
+
+// Jepsen's jepsen.tests.kafka rules, each in both directions (docs/anomalies.md, "Jepsen's inferences").
+describe("Jepsen's inferences about writes", () => {
+  it('duplicate: a value acknowledged at one offset and read at another stands twice, with no final log', () => {
+    const h = new HistoryBuilder()
+      .send('producer-1', 'ok', ['x/0', 'a', 1]) // ops 0, 1
+      .send('producer-2', 'info', ['x/0', 'b']) // ops 2, 3
+      .poll('consumer-1', { 'x/0': [[2, 'b'], [3, 'a']] }) // ops 4, 5
+      .build();
+    const r = check(h);
+    expect(foundKinds(r)).toEqual(['duplicate']);
+    expect(r.anomalies[0].witness).toMatchObject({ value: 'a', key: 'x/0', offsets: [1, 3] });
+  });
+
+  it('duplicate: also across partitions', () => {
+    const h = new HistoryBuilder()
+      .send('producer-1', 'ok', ['x/0', 'a', 0])
+      .poll('consumer-1', { 'y/0': [[4, 'a']] })
+      .build();
+    expect(foundKinds(check(h))).toEqual(['duplicate']);
+  });
+
+  it('no duplicate: read at the offset it was acknowledged at, or acknowledged by a send that failed', () => {
+    const same = new HistoryBuilder()
+      .send('producer-1', 'ok', ['x/0', 'a', 1])
+      .poll('consumer-1', { 'x/0': [[1, 'a']] })
+      .build();
+    expect(check(same).verdict).toBe('pass');
+    // Jepsen's "aborted txns" case: the failed send's offset never held its value.
+    const failed = new HistoryBuilder()
+      .send('producer-1', 'ok', ['x/0', '0', 1])
+      .send('producer-1', 'fail', ['x/0', '1', 2])
+      .poll('consumer-1', { 'x/0': [[1, '0'], [12, '1']] })
+      .build();
+    expect(foundKinds(check(failed))).not.toContain('duplicate');
+  });
+
+  it('lost-write through atomicity: a read of one write of a batch proves the others, which a poll read past', () => {
+    // Jepsen's "atomic" case: the batch crashed (info), so b counts only once a is seen.
+    const base = () => new HistoryBuilder({ isolation: 'read_committed' })
+      .send('producer-1', 'info', ['x/0', 'a'], ['y/0', 'b', 0]) // ops 0, 1
+      .send('producer-2', 'info', ['y/0', 'c']); // ops 2, 3
+    const withoutA = base().poll('consumer-2', { 'y/0': [[1, 'c']] }).build();
+    expect(check(withoutA).verdict).toBe('pass');
+    const withA = base()
+      .poll('consumer-1', { 'x/0': [[0, 'a']] }) // ops 4, 5
+      .poll('consumer-2', { 'y/0': [[1, 'c']] }) // ops 6, 7
+      .build();
+    const r = check(withA);
+    // Part of a committed transaction visible, part missing: eos-sim's broken-atomicity says so too.
+    expect(foundKinds(r)).toEqual(['lost-write', 'broken-atomicity']);
+    expect(r.anomalies[0].witness).toMatchObject({ value: 'b', key: 'y/0', offsets: [0], opIndexes: [0, 1, 7] });
+  });
+
+  it('no lost-write through atomicity when the header says the producer is not transactional: a batch is not atomic', () => {
+    const producer = { acks: 'all', idempotence: false, maxInFlight: 5, retries: 3, transactional: false } as const;
+    const h = new HistoryBuilder({ isolation: 'read_committed', producer })
+      .send('producer-1', 'info', ['x/0', 'a'], ['y/0', 'b', 0])
+      .send('producer-2', 'info', ['y/0', 'c'])
+      .poll('consumer-1', { 'x/0': [[0, 'a']] })
+      .poll('consumer-2', { 'y/0': [[1, 'c']] })
+      .build();
+    expect(check(h).verdict).toBe('pass');
+  });
+
+  it('inconsistent-offsets: not from an info acknowledgement alone, but once a read proves that write took effect', () => {
+    // Jepsen's "info conflicts" case.
+    const base = () => new HistoryBuilder({ isolation: 'read_committed' })
+      .send('producer-1', 'info', ['x/0', 'a1', 0], ['y/0', 'b1']) // ops 0, 1
+      .send('producer-2', 'ok', ['x/0', 'a2', 0]); // ops 2, 3
+    expect(check(base().build()).verdict).toBe('pass');
+    const r = check(base().poll('consumer-1', { 'y/0': [[5, 'b1']] }).build());
+    expect(foundKinds(r)).toEqual(['inconsistent-offsets']);
+    expect(r.anomalies[0].witness).toMatchObject({ values: ['a1', 'a2'], key: 'x/0', offsets: [0] });
+  });
+});

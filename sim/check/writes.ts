@@ -36,13 +36,34 @@ interface Position { key: Key; offset: number; pos: number }
 /**
  * Where each value stands: its final-log records that are not aborted (an aborted copy followed by a
  * committed retry is exactly-once working), plus offsets polls read it at that the final log does not
- * show as an aborted copy of it. `pos` is the first poll that read it there, -1 when none did.
+ * show as an aborted copy of it, plus, for a key without a final log, the offsets committed writes were
+ * acknowledged at. `pos` is the first poll or acknowledgement that shows it there, -1 when none did.
+ * Only values that stand at two or more places are returned: most values stand at one, and are kept as
+ * one slot of three parallel arrays rather than objects.
  */
-function positionsOfValues(ix: HistoryIndex): Map<string, Position[]> {
-  const positions = new Map<string, Position[]>();
+function duplicatedValues(ix: HistoryIndex): Map<string, Position[]> {
+  const slotOf = new Map<string, number>();
+  const slotKey: Key[] = [];
+  const slotOffset: number[] = [];
+  const slotPos: number[] = [];
+  const multi = new Map<string, Position[]>();
   const add = (value: string, key: Key, offset: number, pos: number) => {
-    let list = positions.get(value);
-    if (list === undefined) positions.set(value, (list = []));
+    const slot = slotOf.get(value);
+    if (slot === undefined) {
+      slotOf.set(value, slotKey.length);
+      slotKey.push(key);
+      slotOffset.push(offset);
+      slotPos.push(pos);
+      return;
+    }
+    let list = multi.get(value);
+    if (list === undefined) {
+      if (slotKey[slot] === key && slotOffset[slot] === offset) {
+        if (slotPos[slot] < 0) slotPos[slot] = pos;
+        return;
+      }
+      multi.set(value, (list = [{ key: slotKey[slot], offset: slotOffset[slot], pos: slotPos[slot] }]));
+    }
     const same = list.find((p) => p.key === key && p.offset === offset);
     if (same === undefined) list.push({ key, offset, pos });
     else if (same.pos < 0) same.pos = pos;
@@ -54,13 +75,17 @@ function positionsOfValues(ix: HistoryIndex): Map<string, Position[]> {
     const meta = recordHolding(ix, r.key, r.offset, r.value);
     if (meta === undefined || !isAborted(meta)) add(r.value, r.key, r.offset, r.pos);
   }
-  return positions;
+  // Without a final log, a committed write's acknowledged offset is a place the value stood (Jepsen builds
+  // its version order from them too); with one, the log is the account of what stands.
+  ix.writes.forEach((w, i) => {
+    if (w.offset !== null && ix.committed[i] === 1 && !ix.logs.has(w.key)) add(w.value, w.key, w.offset, w.done);
+  });
+  return multi;
 }
 
 export function findDuplicates(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
-  for (const [value, positions] of positionsOfValues(ix)) {
-    if (positions.length < 2) continue;
+  for (const [value, positions] of duplicatedValues(ix)) {
     positions.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.offset - b.offset));
     const key = positions[0].key;
     const where = positions.every((p) => p.key === key)
@@ -77,7 +102,7 @@ export function findDuplicates(ix: HistoryIndex): Anomaly[] {
 }
 
 /** Who claims a value stands at an offset: the final log (pos -1), a send's acknowledgement or a poll. */
-interface Claim { value: string; pos: number; source: 'log' | 'ack' | 'poll'; reported: boolean }
+interface Claim { value: string; pos: number; source: 'log' | 'ack' | 'poll' }
 
 function claimant(ix: HistoryIndex, c: Claim): string {
   return c.source === 'log' ? 'the final log' : `the ${c.source === 'ack' ? 'acknowledgement' : 'poll'} in ${opRef(ix, c.pos)}`;
@@ -85,27 +110,38 @@ function claimant(ix: HistoryIndex, c: Claim): string {
 
 export function findInconsistentOffsets(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
+  // The final log's records are the first claims of their offsets (read from its index, not copied);
+  // other claims are kept per key for offsets the final log does not hold.
   const claims = new Map<Key, Map<number, Claim>>();
-  const claim = (key: Key, offset: number, c: Claim) => {
+  const reported = new Set<string>();
+  const conflict = (key: Key, offset: number, first: Claim, c: Claim) => {
+    const ko = `${key}\u0000${offset}`;
+    if (reported.has(ko)) return;
+    reported.add(ko);
+    const message = `${key} offset ${offset} holds ${first.value} according to ${claimant(ix, first)} but ${c.value} according to ${claimant(ix, c)}.`;
+    out.push(makeAnomaly(ix, 'inconsistent-offsets', message, {
+      values: [first.value, c.value], key, offsets: [offset], positions: [first.pos, c.pos],
+    }));
+  };
+  const claim = (key: Key, offset: number, value: string, pos: number, source: Claim['source']) => {
+    const view = ix.logs.get(key);
+    const i = view?.at.get(offset);
+    if (i !== undefined) {
+      const held = view!.log.records[i][1];
+      if (held !== value) conflict(key, offset, { value: held, pos: -1, source: 'log' }, { value, pos, source });
+      return;
+    }
     let byOffset = claims.get(key);
     if (byOffset === undefined) claims.set(key, (byOffset = new Map()));
     const first = byOffset.get(offset);
-    if (first === undefined) {
-      byOffset.set(offset, c);
-    } else if (first.value !== c.value && !first.reported) {
-      first.reported = true;
-      const message = `${key} offset ${offset} holds ${first.value} according to ${claimant(ix, first)} but ${c.value} according to ${claimant(ix, c)}.`;
-      out.push(makeAnomaly(ix, 'inconsistent-offsets', message, {
-        values: [first.value, c.value], key, offsets: [offset], positions: [first.pos, c.pos],
-      }));
-    }
+    if (first === undefined) byOffset.set(offset, { value, pos, source });
+    else if (first.value !== value) conflict(key, offset, first, { value, pos, source });
   };
-  for (const [key, { log }] of ix.logs) {
-    for (const [offset, value] of log.records) claim(key, offset, { value, pos: -1, source: 'log', reported: false });
-  }
-  for (const w of ix.writes) {
-    if (w.offset !== null) claim(w.key, w.offset, { value: w.value, pos: w.done, source: 'ack', reported: false });
-  }
-  for (const r of ix.reads) claim(r.key, r.offset, { value: r.value, pos: r.pos, source: 'poll', reported: false });
+  // Only a write known to have taken effect claims its offset (Jepsen: only sends that must have committed
+  // enter the version order): an unacknowledged write's offset may have been truncated and reused.
+  ix.writes.forEach((w, i) => {
+    if (w.offset !== null && ix.committed[i] === 1) claim(w.key, w.offset, w.value, w.done, 'ack');
+  });
+  for (const r of ix.reads) claim(r.key, r.offset, r.value, r.pos, 'poll');
   return out;
 }

@@ -25,7 +25,7 @@ export interface RunReport {
   verdict: Verdict;
   outcome: RunOutcome;
   anomalies: ReportedAnomaly[];
-  /** Every anomaly found per kind (the list above is capped per kind). */
+  /** Every anomaly found per kind, every kind (zeros included) as in CheckResult.counts; the list above is capped per kind. */
   counts: Record<string, number>;
   traceHash: string;
   events: number;
@@ -50,9 +50,11 @@ export function verdictExitCode(verdict: Verdict): number {
 export function buildRunReport(file: string, run: RunResult, check: CheckResult, reproduce: string): RunReport {
   // A broken run's history stops at the failure: judging it would report the breakage as anomalies.
   const completed = run.outcome.kind === 'completed';
-  const anomalies: ReportedAnomaly[] = completed ? [...check.anomalies] : [];
+  // The checker sees only the history's `quiesced: false`; the run knows what was stuck, so its liveness
+  // anomaly replaces the checker's. Counts have the checker's shape: every kind, zeros included.
+  const anomalies: ReportedAnomaly[] = completed ? check.anomalies.filter((a) => a.kind !== 'liveness') : [];
   const counts: Record<string, number> = {};
-  if (completed) for (const [k, n] of Object.entries(check.counts)) if (n > 0) counts[k] = n;
+  for (const [k, n] of Object.entries(check.counts)) counts[k] = completed ? n : 0;
   if (completed && !run.quiesced) {
     anomalies.push({
       kind: 'liveness',
@@ -76,5 +78,5 @@ export function buildRunReport(file: string, run: RunResult, check: CheckResult,
 
 /** Kinds found in a report, liveness included. */
 export function kindsFound(report: RunReport): string[] {
-  return Object.keys(report.counts);
+  return Object.keys(report.counts).filter((k) => report.counts[k] > 0);
 }

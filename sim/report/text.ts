@@ -59,7 +59,7 @@ export function formatRunReport(r: RunReport, c: ChalkInstance): string {
   } else if (r.verdict === 'pass') {
     out.push(c.green.bold('PASS') + '  no anomaly found');
   } else {
-    const summary = Object.entries(r.counts).map(([k, v]) => `${k} ×${v}`).join(', ');
+    const summary = Object.entries(r.counts).filter(([, v]) => v > 0).map(([k, v]) => `${k} ×${v}`).join(', ');
     out.push(c.red.bold('FAIL') + `  ${summary}`);
     out.push(...formatAnomalies(r.anomalies, c));
     const shown = r.anomalies.length;

@@ -316,6 +316,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     sinks: w.consumers > 0 && !external ? [{ name: ledger.name, topics: [sinkTopic] }] : [],
   };
   if (external) header.payments = external.description();
+  if (!quiesced && outcome.kind === 'completed') header.quiesced = false;
   // A broken model's logs are not evidence: the history stops at the failure, with no final lines.
   const finals: FinalLine[] = outcome.kind !== 'completed' ? [] : [...keys, ...(w.processors > 0 ? sinkKeys : [])].map((key) => finalLog(cluster, key));
   for (const [group, groupKeys] of outcome.kind !== 'completed' ? [] : [[PROCESSOR_GROUP, keys], [GROUP, sinkKeys]] as const) {

@@ -185,6 +185,7 @@ export class PaymentsProducer {
         this.sim.afterMs(100, () => this.restart());
       }
     };
+    this.recorder.commitRequested(id);
     this.client.commitTransaction((error) => {
       if (!error) return settle('ok');
       if (this.client.isFenced()) return settle('info', error);

@@ -170,6 +170,7 @@ export class Processor {
     };
     const commit = () => this.whenAwake(inc, () => {
       if (this.options.abortProbability > 0 && this.rng.chance(this.options.abortProbability)) return abort('random abort');
+      this.recorder.commitRequested(id);
       this.producer.commitTransaction((error) => {
         if (!error) {
           this.recorder.complete(this.process, id, 'ok', completed());

@@ -9,11 +9,18 @@ export class Recorder {
   private nextId = 1;
   /** Open operation ids per process, in invoke order. */
   private readonly open = new Map<string, Map<number, OpF>>();
+  /** When each open transaction's commit was requested (µs), by operation id: written on its completion. */
+  private readonly commitAt = new Map<number, number>();
 
   constructor(private readonly sim: Simulation) {}
 
   private push(process: string, type: OpType, f: OpF, value: Op['value'], id: number, error?: string): void {
     const op: Op = { index: this.ops.length, id, time: this.sim.nowUs, process, type, f, value };
+    const commit = type === 'invoke' ? undefined : this.commitAt.get(id);
+    if (commit !== undefined) {
+      op.commit = commit;
+      this.commitAt.delete(id);
+    }
     if (error !== undefined) op.error = error;
     this.ops.push(op);
   }
@@ -36,6 +43,11 @@ export class Recorder {
     if (f === undefined) return; // already closed by a crash
     m!.delete(id);
     this.push(process, type, f, value, id, error);
+  }
+
+  /** The application asks to commit transaction `id` now: its completion line carries this time as `commit`. */
+  commitRequested(id: number): void {
+    this.commitAt.set(id, this.sim.nowUs);
   }
 
   /** An operation that happened at once (a poll that returned buffered records, a sink write). */

@@ -1,0 +1,153 @@
+// The checker benchmark (issue 11's target: 1,000,000 operations judged in <= 3 s with <= 1 GB RSS). It writes
+// a valid history of the requested size to a temporary file, line by line, then times what `eos-sim check`
+// does with it: stream the file, parse, index and judge. The history is a busy idempotent run without
+// faults: 8 producers sending single payments to 8 partitions, 4 consumers polling them back, final logs,
+// so every record is written, acknowledged, read and checked against its log. The RSS figure is the
+// process's peak (getrusage maxrss): it includes whatever ran before in the same process, so it can only
+// overstate the checker's.
+// Wall time is read with performance.now(): allowed in bench/ (see eslint.config.js).
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkHistoryFile } from '../sim/check/read.ts';
+
+/** Seconds per 1,000,000 operations (scaled for --quick's smaller history). */
+export const TARGET_CHECK_SECONDS = 3;
+export const TARGET_CHECK_RSS_MB = 1024;
+
+export interface CheckerBenchResult {
+  operations: number;
+  /** Size of the generated history file. */
+  megabytes: number;
+  /** Wall time of read + parse + check. */
+  seconds: number;
+  /** CPU time of the process over the same work (user + system, GC threads included): less sensitive to a busy machine. */
+  cpuSeconds: number;
+  opsPerSecond: number;
+  /** Peak resident set size of the process, in MiB. */
+  rssMb: number;
+  verdict: 'pass' | 'fail';
+  targets: { seconds: { target: number; met: boolean }; rssMb: { target: number; met: boolean } };
+}
+
+const PRODUCERS = 8;
+const CONSUMERS = 4;
+const KEYS = 8;
+const RECORDS_PER_POLL = 4;
+
+/** Buffers lines and writes them in large chunks, so generating 200 MB does not hold it in memory. */
+class LineWriter {
+  private buffer: string[] = [];
+  private size = 0;
+  bytes = 0;
+  constructor(private readonly fd: number) {}
+  line(text: string): void {
+    this.buffer.push(text);
+    this.size += text.length + 1;
+    if (this.size > 1 << 22) this.flush();
+  }
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    const chunk = `${this.buffer.join('\n')}\n`;
+    this.bytes += Buffer.byteLength(chunk);
+    writeSync(this.fd, chunk);
+    this.buffer = [];
+    this.size = 0;
+  }
+}
+
+/**
+ * Writes a valid history of at least `operations` operation lines: sends (invoke + ok with the offset)
+ * round-robin over producers and keys, and after every few sends a consumer poll (invoke + ok) of the
+ * records it has not read yet. Returns the number of operation lines written and the file's size.
+ */
+export function writeBenchHistory(file: string, operations: number): { operations: number; bytes: number } {
+  const fd = openSync(file, 'w');
+  const out = new LineWriter(fd);
+  try {
+    out.line(JSON.stringify({
+      history: 'eos-sim', version: 1, scenario: 'bench-checker', mode: 'idempotent', seed: 1, bugs: [], isolation: 'read_uncommitted',
+      producer: { acks: 'all', idempotence: true, maxInFlight: 5, retries: 2147483647, transactional: false },
+    }));
+    const logs: [number, string, number, number][][] = Array.from({ length: KEYS }, () => []);
+    const readUpTo = new Array<number>(KEYS).fill(0);
+    const seqs = new Array<number>(PRODUCERS).fill(0);
+    let index = 0;
+    let id = 0;
+    const op = (process: string, type: string, f: string, value: unknown, opId: number) => {
+      out.line(`{"index":${index},"id":${opId},"time":${index * 10},"process":"${process}","type":"${type}","f":"${f}","value":${JSON.stringify(value)}}`);
+      index++;
+    };
+    for (let c = 0; c < CONSUMERS; c++) {
+      const keys = Array.from({ length: KEYS / CONSUMERS }, (_, i) => `payments/${c + i * CONSUMERS}`);
+      op(`consumer-${c + 1}`, 'invoke', 'assign', keys, id);
+      op(`consumer-${c + 1}`, 'ok', 'assign', keys, id++);
+    }
+    for (let n = 0; index < operations; n++) {
+      const p = n % PRODUCERS;
+      const k = n % KEYS;
+      const value = `p${p + 1}-e0-s${seqs[p]}`;
+      const key = `payments/${k}`;
+      const offset = logs[k].length;
+      logs[k].push([offset, value, p + 1, seqs[p]++]);
+      op(`producer-${p + 1}`, 'invoke', 'send', [['send', key, value]], id);
+      op(`producer-${p + 1}`, 'ok', 'send', [['send', key, [offset, value]]], id++);
+      if (n % 4 !== 3) continue;
+      const c = (n >> 2) % CONSUMERS;
+      const read: Record<string, [number, string][]> = {};
+      for (let i = 0; i < KEYS / CONSUMERS; i++) {
+        const ck = c + i * CONSUMERS;
+        const from = readUpTo[ck];
+        const to = Math.min(logs[ck].length, from + RECORDS_PER_POLL);
+        if (to > from) read[`payments/${ck}`] = logs[ck].slice(from, to).map(([o, v]) => [o, v]);
+        readUpTo[ck] = to;
+      }
+      op(`consumer-${c + 1}`, 'invoke', 'poll', [['poll']], id);
+      op(`consumer-${c + 1}`, 'ok', 'poll', [['poll', read]], id++);
+    }
+    for (let k = 0; k < KEYS; k++) {
+      const records = logs[k].map(([o, v, pid, seq]) => [o, v, { pid, epoch: 0, seq, txn: null }]);
+      out.line(JSON.stringify({ final: 'log', key: `payments/${k}`, hw: records.length, lso: records.length, records }));
+    }
+    out.flush();
+    return { operations: index, bytes: out.bytes };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function benchChecker(operations = 1_000_000): CheckerBenchResult {
+  const dir = mkdtempSync(join(tmpdir(), 'eos-check-bench-'));
+  try {
+    const file = join(dir, 'history.jsonl');
+    const written = writeBenchHistory(file, operations);
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    const { result } = checkHistoryFile(file);
+    const seconds = (performance.now() - start) / 1000;
+    const used = process.cpuUsage(cpu);
+    const cpuSeconds = (used.user + used.system) / 1e6;
+    const rssMb = process.resourceUsage().maxRSS / 1024;
+    return {
+      operations: written.operations, megabytes: written.bytes / (1 << 20), seconds, cpuSeconds, opsPerSecond: written.operations / seconds, rssMb,
+      verdict: result.verdict,
+      targets: {
+        seconds: { target: (TARGET_CHECK_SECONDS * written.operations) / 1e6, met: seconds <= (TARGET_CHECK_SECONDS * written.operations) / 1e6 },
+        rssMb: { target: TARGET_CHECK_RSS_MB, met: rssMb <= TARGET_CHECK_RSS_MB },
+      },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatCheckerBench(r: CheckerBenchResult): string {
+  const mark = (met: boolean) => (met ? 'met' : 'NOT met');
+  const int = (n: number) => Math.round(n).toLocaleString('en-US');
+  return [
+    `checker: ${int(r.operations)} operations (${r.megabytes.toFixed(0)} MB) read, parsed and checked in ${r.seconds.toFixed(2)} s `
+      + `= ${int(r.opsPerSecond)} ops/s (process CPU time ${r.cpuSeconds.toFixed(2)} s), peak RSS ${int(r.rssMb)} MB, verdict ${r.verdict}`,
+    `target <= ${r.targets.seconds.target.toFixed(2)} s for ${int(r.operations)} operations (3 s per million): ${mark(r.targets.seconds.met)}; `
+      + `target <= ${int(r.targets.rssMb.target)} MB RSS: ${mark(r.targets.rssMb.met)}`,
+  ].join('\n');
+}

@@ -1,0 +1,272 @@
+// Jepsen's history shape (EDN) in and out, so either tool can judge the other's runs
+// (docs/history-format.md, "EDN"). Jepsen writes history.edn one operation map per line:
+//   {:index 0, :time 12000, :type :invoke, :process 0, :f :send, :value [[:send 11 641]]}
+// (newer versions tag each as #jepsen.history.Op{...}). Reading maps every line onto history format v1 and
+// hands it to the same parser and validation as a JSON Lines file; writing is the reverse. The EDN itself
+// is read and written by the edn-data package.
+import { basename } from 'node:path';
+import { parseEDNString, toEDNString } from 'edn-data';
+import type { EDNVal } from 'edn-data';
+import { topicOf } from './history.ts';
+import type { FinalLine, History, HistoryHeader, Mop, Op } from './history.ts';
+import { HistoryError, HistoryParser } from './parse.ts';
+
+/** The process eos-sim's own lines (its header and final lines) are written under in an EDN export. */
+export const EDN_META_PROCESS = 'eos-sim';
+const HEADER_F = 'eos-sim/header';
+const FINAL_F = 'eos-sim/final';
+
+const PARSE_OPTIONS = {
+  mapAs: 'object', keywordAs: 'string', listAs: 'array', setAs: 'array', symbolAs: 'string', charAs: 'string',
+  tagHandlers: { 'jepsen.history.Op': (v: unknown) => v },
+} as const;
+
+const CLIENT_FS = new Set(['send', 'poll', 'txn', 'commit', 'apply', 'assign', 'subscribe', 'crash', 'fault', 'charge', 'ledger']);
+const KEY_PATTERN = /^[^/]+\/(0|[1-9][0-9]*)$/;
+
+/** Jepsen's values are usually integers; v1's are strings. */
+function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return v.map(text).join(' ');
+  return JSON.stringify(v);
+}
+
+/** Jepsen keys are abstract (usually integers); a key that is not already "topic/partition" becomes partition 0 of a topic of its name. */
+function key(k: unknown): string {
+  const s = text(k);
+  return KEY_PATTERN.test(s) ? s : `${s}/0`;
+}
+
+function mop(m: unknown): unknown {
+  if (!Array.isArray(m) || m.length === 0) return m;
+  const [name, ...args] = m as unknown[];
+  switch (name) {
+    case 'send': {
+      const r = args[1];
+      return ['send', key(args[0]), Array.isArray(r) ? [r[0] ?? null, text(r[1])] : text(r)];
+    }
+    case 'poll': {
+      if (args.length === 0 || args[0] === null) return ['poll'];
+      const byKey: Record<string, [unknown, string][]> = {};
+      for (const [k, pairs] of Object.entries(args[0] as Record<string, unknown>)) {
+        byKey[key(k)] = (Array.isArray(pairs) ? pairs : []).map((p) => [(p as unknown[])[0], text((p as unknown[])[1])]);
+      }
+      return ['poll', byKey];
+    }
+    case 'commit': {
+      const offsets: Record<string, unknown> = {};
+      for (const [k, o] of Object.entries((args[1] ?? {}) as Record<string, unknown>)) offsets[key(k)] = o;
+      return ['commit', text(args[0]), offsets];
+    }
+    case 'apply':
+      return ['apply', text(args[0]), text(args[1])];
+    default:
+      return m;
+  }
+}
+
+function opValue(f: string, value: unknown): unknown {
+  if (value === null || value === undefined) return f === 'crash' ? null : value ?? null;
+  if (!Array.isArray(value)) return value;
+  switch (f) {
+    case 'assign':
+      return value.map(key);
+    case 'subscribe':
+      // Jepsen subscribes to the topics of the keys it names; v1 names the topics.
+      return [...new Set(value.map((k) => topicOf(key(k))))];
+    case 'fault':
+      return value.map(text);
+    default:
+      return value.map(mop);
+  }
+}
+
+type Line = Record<string, unknown>;
+
+/**
+ * One Jepsen operation as a v1 line. Jepsen pairs an invoke with the next completion of its process (a
+ * process runs one operation at a time); an eos-sim export carries `:id`, which is used when present. A
+ * nemesis operation becomes a `fault` line; a `crash` is v1's one-line info; client operations of other
+ * fs (Jepsen's debugging ops) are dropped.
+ */
+function opLine(m: Line, position: number, open: Map<string, number[]>, nextId: { n: number }): Line | undefined {
+  const process = text(m.process);
+  let f = text(m.f);
+  let type = text(m.type);
+  let value = m.value;
+  if (process === 'nemesis' && f !== 'fault') {
+    value = [value === null || value === undefined ? f : `${f} ${text(value)}`];
+    f = 'fault';
+  }
+  if (!CLIENT_FS.has(f)) return undefined;
+  if (f === 'crash') {
+    if (type === 'invoke') return undefined;
+    type = 'info';
+    value = null;
+  }
+  let id: number;
+  if (typeof m.id === 'number') {
+    id = m.id;
+  } else if (type === 'invoke') {
+    id = nextId.n++;
+    const list = open.get(process);
+    if (list === undefined) open.set(process, [id]);
+    else list.push(id);
+  } else {
+    id = open.get(process)?.shift() ?? nextId.n++;
+  }
+  const line: Line = {
+    index: typeof m.index === 'number' ? m.index : position,
+    id,
+    // Jepsen's times are nanoseconds, v1's microseconds.
+    time: typeof m.time === 'number' ? Math.floor(m.time / 1000) : 0,
+    process, type, f, value: opValue(f, value),
+  };
+  if (typeof m.commit === 'number') line.commit = Math.floor(m.commit / 1000);
+  if (m.error !== undefined && m.error !== null) line.error = text(m.error);
+  return line;
+}
+
+/** The header a history without one gets: the minimal header, named after the file. */
+function defaultHeader(file: string): Line {
+  return { history: 'eos-sim', version: 1, scenario: basename(file) };
+}
+
+/** Parses a Jepsen history (one EDN map per line) into history format v1. */
+export function parseEdnHistory(lines: string[], file: string): History {
+  let header: Line | undefined;
+  const ops: { line: Line; lineNo: number }[] = [];
+  const finals: { line: Line; lineNo: number }[] = [];
+  const open = new Map<string, number[]>();
+  const nextId = { n: 0 };
+  for (let i = 0; i < lines.length; i++) {
+    const source = lines[i].trim();
+    if (source === '' || source.startsWith(';')) continue;
+    let m: unknown;
+    try {
+      m = parseEDNString(source, PARSE_OPTIONS);
+    } catch (e) {
+      throw new HistoryError(file, i + 1, '', `not valid EDN (${(e as Error).message})`);
+    }
+    if (m === undefined || m === null) throw new HistoryError(file, i + 1, '', 'not valid EDN (the line ends inside a value, or holds nil)');
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+      throw new HistoryError(file, i + 1, '', 'expected one operation map per line, e.g. {:type :invoke, :f :send, :process 0, :value [[:send 1 2]]}');
+    }
+    const line = m as Line;
+    if (text(line.process) === EDN_META_PROCESS && line.f === HEADER_F) header = line.value as Line;
+    else if (text(line.process) === EDN_META_PROCESS && line.f === FINAL_F) finals.push({ line: line.value as Line, lineNo: i + 1 });
+    else {
+      const op = opLine(line, ops.length, open, nextId);
+      if (op !== undefined) ops.push({ line: op, lineNo: i + 1 });
+    }
+  }
+  const parser = new HistoryParser(file);
+  parser.value(header ?? defaultHeader(file), { file, line: 0, path: 'header' });
+  for (const { line, lineNo } of [...ops, ...finals]) parser.value(line, { file, line: lineNo, path: '' });
+  return parser.finish();
+}
+
+// Writing: EDN values are built as edn-data's data (keywords as {key}, maps as {map: [[k, v], …]}).
+
+const kw = (name: string): EDNVal => ({ key: name });
+
+function ednMap(entries: [string, EDNVal | undefined][]): EDNVal {
+  return { map: entries.filter(([, v]) => v !== undefined).map(([k, v]) => [kw(k), v as EDNVal]) };
+}
+
+function stringMap(o: Record<string, EDNVal>): EDNVal {
+  return { map: Object.entries(o).map(([k, v]) => [k, v]) };
+}
+
+function mopToEdn(m: Mop): EDNVal {
+  switch (m[0]) {
+    case 'send':
+      return [kw('send'), m[1], typeof m[2] === 'string' ? m[2] : [m[2][0], m[2][1]]];
+    case 'poll': {
+      if (m.length === 1) return [kw('poll')];
+      const byKey: Record<string, EDNVal> = {};
+      for (const [k, pairs] of Object.entries(m[1])) byKey[k] = pairs.map(([o, v]) => [o, v]);
+      return [kw('poll'), stringMap(byKey)];
+    }
+    case 'commit':
+      return [kw('commit'), m[1], stringMap(m[2])];
+    case 'apply':
+      return [kw('apply'), m[1], m[2]];
+    // Payments past Kafka (read back as they are: their maps' keyword keys become strings).
+    case 'charge': {
+      const { amountCents, key, from, chargeId } = m[3];
+      return [kw('charge'), m[1], m[2], ednMap([['amountCents', amountCents], ['key', key], ['from', [from[0], from[1]]], ['chargeId', chargeId]])];
+    }
+    case 'book':
+      return [kw('book'), m[1], m[2], ednMap([['amountCents', m[3].amountCents], ['row', m[3].row]])];
+    case 'mark':
+      return [kw('mark'), m[1], m[2]];
+    case 'offsets':
+      return [kw('offsets'), m[1], stringMap(m[2])];
+  }
+}
+
+function opValueToEdn(op: Op): EDNVal {
+  if (op.value === null) return null;
+  if (op.f === 'assign' || op.f === 'subscribe' || op.f === 'fault') return op.value as string[];
+  return (op.value as Mop[]).map(mopToEdn);
+}
+
+function opToEdn(op: Op): EDNVal {
+  return ednMap([
+    ['index', op.index], ['time', op.time * 1000], ['type', kw(op.type)], ['process', op.process], ['f', kw(op.f)],
+    ['value', opValueToEdn(op)], ['id', op.id], ['commit', op.commit === undefined ? undefined : op.commit * 1000], ['error', op.error],
+  ]);
+}
+
+function headerToEdn(h: HistoryHeader): EDNVal {
+  const p = h.producer;
+  return ednMap([
+    ['history', h.history], ['version', h.version], ['scenario', h.scenario], ['mode', h.mode], ['seed', h.seed],
+    ['bugs', h.bugs], ['isolation', h.isolation],
+    ['producer', p === undefined ? undefined : ednMap([
+      ['acks', p.acks], ['idempotence', p.idempotence], ['maxInFlight', p.maxInFlight], ['retries', p.retries],
+      ['transactional', p.transactional],
+    ])],
+    ['sinks', h.sinks?.map((s) => ednMap([['name', s.name], ['topics', s.topics]]))],
+    ['payments', h.payments === undefined ? undefined : ednMap([
+      ['topics', h.payments.topics], ['gateway', h.payments.gateway], ['ledger', h.payments.ledger],
+    ])],
+    ['quiesced', h.quiesced],
+  ]);
+}
+
+function finalToEdn(f: FinalLine): EDNVal {
+  switch (f.final) {
+    case 'log':
+      return ednMap([['final', 'log'], ['key', f.key], ['hw', f.hw], ['lso', f.lso], ['records', f.records.map(([o, v, m]) => [o, v, ednMap([
+        ['pid', m.pid], ['epoch', m.epoch], ['seq', m.seq], ['txn', m.txn],
+      ])])]]);
+    case 'offsets':
+      return ednMap([['final', 'offsets'], ['group', f.group], ['offsets', stringMap(f.offsets)]]);
+    case 'sink':
+      return ednMap([['final', 'sink'], ['name', f.name], ['applied', f.applied.map(([k, v, n]) => [k, v, n])]]);
+    case 'gateway':
+      return ednMap([['final', 'gateway'], ['name', f.name], ['charges', f.charges.map(([c, p, a, k]) => [c, p, a, k])]]);
+    case 'ledger':
+      return ednMap([['final', 'ledger'], ['name', f.name], ['entries', f.entries.map(([p, a]) => [p, a])], ['balanceCents', f.balanceCents]]);
+  }
+}
+
+/**
+ * A v1 history in Jepsen's shape, one operation map per line; times in nanoseconds, `:id` kept for
+ * pairing. The header and final lines follow the operations as `:info` operations of process "eos-sim"
+ * (fs :eos-sim/header and :eos-sim/final), which Jepsen's Kafka checker ignores and parseEdnHistory reads back.
+ */
+export function* historyToEdnLines(h: History): Generator<string> {
+  for (const op of h.ops) yield toEDNString(opToEdn(op));
+  const last = h.ops[h.ops.length - 1];
+  let index = last === undefined ? 0 : last.index + 1;
+  const time = last === undefined ? 0 : last.time * 1000;
+  const meta = (f: string, value: EDNVal) => toEDNString(ednMap([
+    ['index', index++], ['time', time], ['type', kw('info')], ['process', EDN_META_PROCESS], ['f', kw(f)], ['value', value],
+  ]));
+  yield meta(HEADER_F, headerToEdn(h.header));
+  for (const f of h.finals) yield meta(FINAL_F, finalToEdn(f));
+}
