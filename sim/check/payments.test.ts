@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { check } from './checker.ts';
 import type { ChargeFacts, FinalLine, History, Mop } from './history.ts';
+import { historyToEdnLines, parseEdnHistory } from './edn.ts';
 import { historyToJsonl, parseHistory } from './parse.ts';
 import { HistoryBuilder, foundKinds } from './test-histories.ts';
 
@@ -118,5 +119,14 @@ describe('payments past Kafka', () => {
     const text = historyToJsonl(h);
     expect(historyToJsonl(parseHistory(text, 'run.jsonl'))).toBe(text);
     expect(() => parseHistory(text.replace('"amountCents":5000,"key"', '"amountCents":-1,"key"'), 'run.jsonl')).toThrow(/amountCents/);
+  });
+
+  it("round-trips the payment lines through Jepsen's EDN shape", () => {
+    const b = new HistoryBuilder(payments).log('payments/0', [[0, 'p1-e0-s0']]);
+    charge(b, 'p1-e0-s0', 0, { chargeId: 'ch-1' }, 'p1-e0-s0');
+    const mops: Mop[] = [['book', 'ledger-db', 'p1-e0-s0', { amountCents: AMOUNT, row: 'p1-e0-s0' }], ['offsets', 'ledger-db', { 'payments/0': 1 }]];
+    b.complete(b.invoke('consumer-1', 'ledger', mops), 'ok', mops);
+    const h = withFinals(b.build(), gatewayLine(['ch-1', 'p1-e0-s0']), ledgerLine('p1-e0-s0'));
+    expect(historyToJsonl(parseEdnHistory([...historyToEdnLines(h)], 'run.edn'))).toBe(historyToJsonl(h));
   });
 });
