@@ -215,3 +215,22 @@ describe('eos-sim list and help', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
   });
 });
+
+describe('costs', () => {
+  it('prints the cost table as JSON, a row per mode and transaction size, ratios to at-least-once', () => {
+    const r = cli('costs', '--payments', '60', '--sizes', '1,10', '--json');
+    expect(r.code).toBe(0);
+    const table = JSON.parse(r.stdout);
+    expect(table.rows.map((row: { mode: string; transactionSize: number | null }) => [row.mode, row.transactionSize]))
+      .toEqual([['at-least-once', null], ['idempotent', null], ['exactly-once', 1], ['exactly-once', 10]]);
+    expect(table.rows[0].relative.throughput).toBe(1);
+    expect(r.stderr).toContain('run 4/4: exactly-once, 10 per transaction');
+  });
+
+  it('refuses a bad flag with exit code 2 and names it', () => {
+    const r = cli('costs', '--sizes', '1,0');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--sizes: "0" is not allowed (allowed: an integer 1..1000)');
+    expect(r.stdout).toBe('');
+  });
+});

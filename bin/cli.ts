@@ -15,7 +15,9 @@ import { historyToJsonl, HistoryError } from '../sim/check/parse.ts';
 import { checkHistoryFile, readHistoryFile } from '../sim/check/read.ts';
 import { DEFAULT_BUDGET } from '../sim/core/invariant.ts';
 import { describeFault } from '../sim/faults/nemesis.ts';
+import { DEFAULT_COST_MODEL } from '../sim/costs/cost-model.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
+import { DEFAULT_NETWORK } from '../sim/kafka/config.ts';
 import { knownReleasesText, NEWEST_RELEASE, RELEASE_LINES, ReleaseError, resolveRelease } from '../sim/kafka/releases.ts';
 import { verdictExitCode } from '../sim/report/run-report.ts';
 import { formatAnomalies, formatRunReport } from '../sim/report/text.ts';
@@ -26,6 +28,7 @@ import { listScenarios, resolveScenarioPath, ScenarioError } from '../sim/scenar
 import { SchemaIssue } from '../sim/scenario/schema.ts';
 import { BUGS, MODES, type Bug, type Mode, type Overrides } from '../sim/scenario/types.ts';
 import { BUG_DESCRIPTIONS } from '../sim/workload/bugs.ts';
+import { commandCosts, type CostFlags } from './costs.ts';
 import { MODE_PRESETS } from '../sim/workload/modes.ts';
 import { formatSuite } from '../sim/suite/format.ts';
 import { reproduceCommand } from '../sim/suite/reproduce.ts';
@@ -633,6 +636,22 @@ Exit codes: 0 written, 2 bad file or the run no longer fails with that kind, 3 t
       + 'A header-only history checks nothing and exits 2. Rules and their Jepsen counterparts: docs/anomalies.md.')
     .action((file: string, flags: { json?: boolean }) => { exitCode = commandCheck(file, flags); });
 
+  program.command('costs')
+    .description('what each guarantee costs in virtual time: throughput and produce / end-to-end latency (p50, p99) per mode and\n'
+      + 'transaction size, relative to at-least-once, from fault-free runs under a broker cost model (docs/costs.md)')
+    .option('--payments <n>', 'payments per run', '3000')
+    .option('--sizes <list>', 'exactly-once transaction sizes (payments per transaction), comma-separated', '1,10,100,1000')
+    .option('--pacing-ms <ms>', 'time between two payments in the latency runs', '1')
+    .option('--seed <n>', 'the run seed', '1')
+    .option('--broker-request-us <us>', `broker time per request (default ${DEFAULT_COST_MODEL.brokerRequestUs})`)
+    .option('--broker-record-us <us>', `broker time per produced record (default ${DEFAULT_COST_MODEL.brokerRecordUs})`)
+    .option('--marker-write-us <us>', `broker time per transaction marker (default ${DEFAULT_COST_MODEL.markerWriteUs})`)
+    .option('--fsync-us <us>', `time of one fsync, with --fsync-every-write (default ${DEFAULT_COST_MODEL.fsyncUs})`)
+    .option('--fsync-every-write', 'sync the log on every write (Kafka: flush.messages=1); off as in Kafka')
+    .option('--latency-us-min <us>', `network latency minimum (default ${DEFAULT_NETWORK.latencyUsMin})`)
+    .option('--latency-us-mean <us>', `network latency mean (default ${DEFAULT_NETWORK.latencyUsMean})`)
+    .option('--json', 'print the cost table as JSON')
+    .action((flags: CostFlags) => { exitCode = commandCosts(flags); });
   program.command('export')
     .description("write a history in another tool's format: --format edn writes Jepsen's Kafka history shape")
     .argument('<history>', 'a .jsonl history file (or .edn)')

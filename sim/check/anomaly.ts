@@ -3,6 +3,7 @@
 import { canonicalOp } from './parse.ts';
 import type { Key, Op } from './history.ts';
 import type { HistoryIndex } from './index.ts';
+import { PAYMENT_ANOMALY_DESCRIPTIONS, PAYMENT_ANOMALY_KINDS } from './payment-kinds.ts';
 
 /** Every kind, in the order the checker runs its families and reports them. Jepsen's names where they match. */
 export const ANOMALY_KINDS = [
@@ -21,6 +22,7 @@ export const ANOMALY_KINDS = [
   'pipeline-violation',
   'hanging-transaction',
   'liveness',
+  ...PAYMENT_ANOMALY_KINDS,
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
@@ -41,6 +43,7 @@ export const ANOMALY_DESCRIPTIONS: Record<AnomalyKind, string> = {
   'pipeline-violation': 'a consumed and committed input has no committed output, or more than one',
   'hanging-transaction': 'a transaction was still open at the end of the run, pinning the last stable offset',
   liveness: 'the run did not quiesce: it ended at its time limit with work still unfinished',
+  ...PAYMENT_ANOMALY_DESCRIPTIONS,
 };
 
 /** The evidence for one anomaly: the facts it is about and the history lines that prove it. */

@@ -7,6 +7,7 @@ import { buildIndex } from './index.ts';
 import type { HistoryIndex } from './index.ts';
 import { findHangingTransactions, findUnquiescedRun } from './liveness.ts';
 import { findOrderViolations } from './order.ts';
+import { findPaymentAnomalies } from './payments.ts';
 import { findPipelineViolations } from './pipeline.ts';
 import { findPollAnomalies } from './polls.ts';
 import { findSinkAnomalies } from './sinks.ts';
@@ -27,6 +28,7 @@ const FAMILIES: readonly ((ix: HistoryIndex) => Anomaly[])[] = [
   findZombieWrites,
   findPipelineViolations,
   findHangingTransactions,
+  findPaymentAnomalies,
   findUnquiescedRun,
 ];
 

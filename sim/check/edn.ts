@@ -21,7 +21,7 @@ const PARSE_OPTIONS = {
   tagHandlers: { 'jepsen.history.Op': (v: unknown) => v },
 } as const;
 
-const CLIENT_FS = new Set(['send', 'poll', 'txn', 'commit', 'apply', 'assign', 'subscribe', 'crash', 'fault']);
+const CLIENT_FS = new Set(['send', 'poll', 'txn', 'commit', 'apply', 'assign', 'subscribe', 'crash', 'fault', 'charge', 'ledger']);
 const KEY_PATTERN = /^[^/]+\/(0|[1-9][0-9]*)$/;
 
 /** Jepsen's values are usually integers; v1's are strings. */
@@ -193,6 +193,17 @@ function mopToEdn(m: Mop): EDNVal {
       return [kw('commit'), m[1], stringMap(m[2])];
     case 'apply':
       return [kw('apply'), m[1], m[2]];
+    // Payments past Kafka (read back as they are: their maps' keyword keys become strings).
+    case 'charge': {
+      const { amountCents, key, from, chargeId } = m[3];
+      return [kw('charge'), m[1], m[2], ednMap([['amountCents', amountCents], ['key', key], ['from', [from[0], from[1]]], ['chargeId', chargeId]])];
+    }
+    case 'book':
+      return [kw('book'), m[1], m[2], ednMap([['amountCents', m[3].amountCents], ['row', m[3].row]])];
+    case 'mark':
+      return [kw('mark'), m[1], m[2]];
+    case 'offsets':
+      return [kw('offsets'), m[1], stringMap(m[2])];
   }
 }
 
@@ -219,6 +230,9 @@ function headerToEdn(h: HistoryHeader): EDNVal {
       ['transactional', p.transactional],
     ])],
     ['sinks', h.sinks?.map((s) => ednMap([['name', s.name], ['topics', s.topics]]))],
+    ['payments', h.payments === undefined ? undefined : ednMap([
+      ['topics', h.payments.topics], ['gateway', h.payments.gateway], ['ledger', h.payments.ledger],
+    ])],
     ['quiesced', h.quiesced],
   ]);
 }
@@ -233,6 +247,10 @@ function finalToEdn(f: FinalLine): EDNVal {
       return ednMap([['final', 'offsets'], ['group', f.group], ['offsets', stringMap(f.offsets)]]);
     case 'sink':
       return ednMap([['final', 'sink'], ['name', f.name], ['applied', f.applied.map(([k, v, n]) => [k, v, n])]]);
+    case 'gateway':
+      return ednMap([['final', 'gateway'], ['name', f.name], ['charges', f.charges.map(([c, p, a, k]) => [c, p, a, k])]]);
+    case 'ledger':
+      return ednMap([['final', 'ledger'], ['name', f.name], ['entries', f.entries.map(([p, a]) => [p, a])], ['balanceCents', f.balanceCents]]);
   }
 }
 

@@ -5,9 +5,9 @@
 export const HISTORY_VERSION = 1;
 
 export type OpType = 'invoke' | 'ok' | 'fail' | 'info';
-export type OpF = 'send' | 'poll' | 'txn' | 'commit' | 'assign' | 'subscribe' | 'crash' | 'apply' | 'fault';
+export type OpF = 'send' | 'poll' | 'txn' | 'commit' | 'assign' | 'subscribe' | 'crash' | 'apply' | 'fault' | 'charge' | 'ledger';
 export const OP_TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
-export const OP_FS: readonly OpF[] = ['send', 'poll', 'txn', 'commit', 'assign', 'subscribe', 'crash', 'apply', 'fault'];
+export const OP_FS: readonly OpF[] = ['send', 'poll', 'txn', 'commit', 'assign', 'subscribe', 'crash', 'apply', 'fault', 'charge', 'ledger'];
 /** How an operation ended: an invoke that never completes counts as info (its effect is unknown). */
 export type Outcome = Exclude<OpType, 'invoke'>;
 
@@ -18,7 +18,31 @@ export type SendMop = ['send', Key, string] | ['send', Key, [number | null, stri
 export type PollMop = ['poll'] | ['poll', Record<Key, [number, string][]>];
 export type CommitMop = ['commit', string, Record<Key, number>];
 export type ApplyMop = ['apply', string, string];
-export type Mop = SendMop | PollMop | CommitMop | ApplyMop;
+export type Mop = SendMop | PollMop | CommitMop | ApplyMop | PaymentMop;
+
+// Past Kafka's boundary (docs/history-format.md, "Payments"): a charge at a payment gateway (f "charge")
+// and a ledger database transaction (f "ledger": book, mark and offsets statements, all or nothing).
+export interface ChargeFacts {
+  amountCents: number;
+  /** Idempotency key sent with the charge; null when none was. */
+  key: string | null;
+  /** The record the charge was made for: [key, offset]. */
+  from: [Key, number];
+  /** On an ok completion: the gateway's charge id. */
+  chargeId?: string;
+}
+export type ChargeMop = ['charge', string, string, ChargeFacts];
+export type BookMop = ['book', string, string, { amountCents: number; row: string | null }];
+export type MarkMop = ['mark', string, string];
+export type DbOffsetsMop = ['offsets', string, Record<Key, number>];
+export type PaymentMop = ChargeMop | BookMop | MarkMop | DbOffsetsMop;
+
+export interface PaymentsDescription {
+  /** Every committed record of these topics is a payment that must be charged exactly once. */
+  topics: string[];
+  gateway: string;
+  ledger: string;
+}
 
 export type Isolation = 'read_committed' | 'read_uncommitted';
 export const ISOLATIONS: readonly Isolation[] = ['read_committed', 'read_uncommitted'];
@@ -52,6 +76,7 @@ export interface HistoryHeader {
   /** Producer settings that change what is legal (order is promised with idempotence or maxInFlight 1). */
   producer?: ProducerDescription;
   sinks?: SinkDescription[];
+  payments?: PaymentsDescription;
   /**
    * false when the run ended at its time limit without quiescing (a liveness failure): what was still in
    * flight then is not judged as lost. Absent: the run quiesced, or the harness does not say.
@@ -108,7 +133,11 @@ export interface FinalLog {
 }
 export interface FinalOffsets { final: 'offsets'; group: string; offsets: Record<Key, number> }
 export interface FinalSink { final: 'sink'; name: string; applied: [string, string, number][] }
-export type FinalLine = FinalLog | FinalOffsets | FinalSink;
+/** The gateway's own account of every charge it made: [chargeId, paymentId, amountCents, idempotencyKey]. */
+export interface FinalGateway { final: 'gateway'; name: string; charges: [string, string, number, string | null][] }
+/** The ledger database's committed entries [paymentId, amountCents] and its balance. */
+export interface FinalLedger { final: 'ledger'; name: string; entries: [string, number][]; balanceCents: number }
+export type FinalLine = FinalLog | FinalOffsets | FinalSink | FinalGateway | FinalLedger;
 
 export interface History {
   header: HistoryHeader;

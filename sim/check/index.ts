@@ -3,8 +3,10 @@
 // addressed by position in history.ops (not by the op's `index` field, which only witnesses report), and
 // every list is in history order, so the families can iterate without sorting and stay deterministic.
 import type {
-  FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
+  FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
 } from './history.ts';
+
+type PaymentFinal = FinalGateway | FinalLedger;
 
 /** Errors after which a transactional producer instance is a zombie: Kafka treats both as fatal. */
 export const FENCING_ERRORS: readonly string[] = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH'];
@@ -112,6 +114,8 @@ export interface HistoryIndex {
   logs: Map<Key, LogView>;
   finalOffsets: Map<string, FinalOffsets>;
   finalSinks: Map<string, FinalSink>;
+  /** The gateways' and ledgers' final lines (payments past Kafka: payments.ts). */
+  paymentFinals: PaymentFinal[];
   versionOrder: Map<Key, VersionOrder>;
   /** Per txn: the final-log records that are provably its own (see ownRecords()). */
   ownRecords: KeyedRecord[][];
@@ -352,9 +356,11 @@ export class IndexBuilder {
     const logs = new Map<Key, LogView>();
     const finalOffsets = new Map<string, FinalOffsets>();
     const finalSinks = new Map<string, FinalSink>();
+    const paymentFinals: PaymentFinal[] = [];
     for (const f of finals) {
       if (f.final === 'offsets') finalOffsets.set(f.group, f);
       else if (f.final === 'sink') finalSinks.set(f.name, f);
+      else if (f.final === 'gateway' || f.final === 'ledger') paymentFinals.push(f);
       else {
         const at = new Map<number, number>();
         const recordsOf = new Map<string, number[]>();
@@ -372,7 +378,7 @@ export class IndexBuilder {
       header, ops: heads, opAt: (p) => { const s = sources[p]; return typeof s === 'number' ? lineAt!(s) : s; }, seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
       ordered: producer === undefined || producer.idempotence || producer.maxInFlight === 1,
       partner: Int32Array.from(this.partner), prevOfProcess: Int32Array.from(this.prevOfProcess),
-      writes, txns, reads, applies: this.applies, writesOf, readsOf, groupsOf: this.groupsOf, logs, finalOffsets, finalSinks,
+      writes, txns, reads, applies: this.applies, writesOf, readsOf, groupsOf: this.groupsOf, logs, finalOffsets, finalSinks, paymentFinals,
       versionOrder: buildVersionOrder(reads, logs, readCommitted),
       ownRecords: [], txnCommitted: new Uint8Array(txns.length), fencedAt: new Int32Array(txns.length).fill(-1),
       committed: new Uint8Array(writes.length), presence: [], passedBy: new Int32Array(0),

@@ -104,7 +104,7 @@ describe('parseHistory and historyToJsonl', () => {
     ['acks as a number', [HEADER.replace('}', ',"producer":{"acks":1,"idempotence":true,"maxInFlight":5,"retries":3,"transactional":false}}')],
       'run.jsonl:1: producer.acks: expected one of "0", "1", "all", got 1'],
     ['a sink without topics', [HEADER.replace('}', ',"sinks":[{"name":"ledger"}]}')], 'run.jsonl:1: sinks[0].topics: expected a list, got nothing'],
-    ['an unknown f', [HEADER, SEND_INVOKE.replace('"f":"send"', '"f":"produce"')], 'run.jsonl:2: f: expected one of "send", "poll", "txn", "commit", "assign", "subscribe", "crash", "apply", "fault", got "produce"'],
+    ['an unknown f', [HEADER, SEND_INVOKE.replace('"f":"send"', '"f":"produce"')], 'run.jsonl:2: f: expected one of "send", "poll", "txn", "commit", "assign", "subscribe", "crash", "apply", "fault", "charge", "ledger", got "produce"'],
     ['a key without a partition', [HEADER, SEND_INVOKE.replace('"payments/0"', '"payments"')], 'run.jsonl:2: value[0][1]: expected a key "topic/partition" such as "payments/0", got "payments"'],
     ['a negative offset', [HEADER, SEND_INVOKE, SEND_OK.replace('[0,"p1-e0-s0"]', '[-1,"p1-e0-s0"]')], 'run.jsonl:3: value[0][2][0]: expected an integer >= 0, got -1'],
     ['a result on an invoke', [HEADER, SEND_INVOKE.replace('"p1-e0-s0"', '[0,"p1-e0-s0"]')], 'run.jsonl:2: value[0][2]: expected the value sent (a non-empty string), got [0,"p1-e0-s0"]'],
@@ -122,7 +122,7 @@ describe('parseHistory and historyToJsonl', () => {
     ['a record at or past the high watermark', [HEADER, LOG.replace('"hw":1,"lso":1', '"hw":0,"lso":0')], 'run.jsonl:2: records[0][0]: expected an offset > -1 and < hw (0), in increasing order, got 0'],
     ['an LSO above the high watermark', [HEADER, LOG.replace('"lso":1', '"lso":2')], 'run.jsonl:2: lso: expected an offset <= hw (1), got 2'],
     ['an unknown record outcome', [HEADER, LOG.replace('"txn":null', '"txn":"open"')], 'run.jsonl:2: records[0][2].txn: expected one of "committed", "aborted", got "open"'],
-    ['an unknown final line', [HEADER, '{"final":"state"}'], 'run.jsonl:2: final: expected one of "log", "offsets", "sink", got "state"'],
+    ['an unknown final line', [HEADER, '{"final":"state"}'], 'run.jsonl:2: final: expected one of "log", "offsets", "sink", "gateway", "ledger", got "state"'],
   ];
   it.each(rejects)('rejects %s', (_name, lines, message) => {
     expect(() => parseLines(...lines)).toThrow(message);

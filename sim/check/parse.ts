@@ -7,7 +7,7 @@ import {
 } from './history.ts';
 import type {
   FinalLine, FinalLog, History, HistoryHeader, Key, Mop, Op, OpF, ProducerDescription, RecordMeta,
-  SinkDescription,
+  SinkDescription, ChargeFacts,
 } from './history.ts';
 
 export class HistoryError extends Error {
@@ -118,6 +118,11 @@ function parseHeader(v: unknown, a: At): HistoryHeader {
   if (o.sinks !== undefined) {
     header.sinks = array(o.sinks, at(a, 'sinks')).map((s, i) => parseSinkDescription(s, at(at(a, 'sinks'), i)));
   }
+  if (o.payments !== undefined) {
+    const pa = at(a, 'payments');
+    const p = object(o.payments, pa);
+    header.payments = { topics: strings(p.topics, at(pa, 'topics')), gateway: string(p.gateway, at(pa, 'gateway')), ledger: string(p.ledger, at(pa, 'ledger')) };
+  }
   if (o.quiesced !== undefined) header.quiesced = boolean(o.quiesced, at(a, 'quiesced'));
   return header;
 }
@@ -145,6 +150,8 @@ const MOPS_OF: Partial<Record<OpF, { allowed: readonly MopName[]; min: number }>
   poll: { allowed: ['poll'], min: 1 },
   commit: { allowed: ['commit'], min: 1 },
   apply: { allowed: ['apply'], min: 1 },
+  charge: { allowed: ['charge'], min: 1 },
+  ledger: { allowed: ['book', 'mark', 'offsets'], min: 1 },
   // A transaction may be logged with its sends on the invoke, the completion or both; polls inside a
   // transaction are the "reads" of DESIGN.md's read-write transactions.
   txn: { allowed: ['send', 'commit', 'poll'], min: 0 },
@@ -184,6 +191,32 @@ function parseMop(v: unknown, a: At, allowed: readonly MopName[], completion: bo
     case 'apply':
       arity([3]);
       return ['apply', string(m[1], at(a, 1)), string(m[2], at(a, 2))];
+    case 'charge': {
+      arity([4]);
+      const fa = at(a, 3);
+      const o = object(m[3], fa);
+      const from = array(o.from, at(fa, 'from'));
+      if (from.length !== 2) fail(at(fa, 'from'), '[key, offset]', o.from);
+      const facts: ChargeFacts = {
+        amountCents: nonNegative(o.amountCents, at(fa, 'amountCents')), key: nullable(o.key, at(fa, 'key'), string),
+        from: [key(from[0], at(at(fa, 'from'), 0)), nonNegative(from[1], at(at(fa, 'from'), 1))],
+      };
+      if (o.chargeId !== undefined) facts.chargeId = string(o.chargeId, at(fa, 'chargeId'));
+      return ['charge', string(m[1], at(a, 1)), string(m[2], at(a, 2)), facts];
+    }
+    case 'book': {
+      arity([4]);
+      const o = object(m[3], at(a, 3));
+      return ['book', string(m[1], at(a, 1)), string(m[2], at(a, 2)), {
+        amountCents: nonNegative(o.amountCents, at(at(a, 3), 'amountCents')), row: nullable(o.row, at(at(a, 3), 'row'), string),
+      }];
+    }
+    case 'mark':
+      arity([3]);
+      return ['mark', string(m[1], at(a, 1)), string(m[2], at(a, 2))];
+    case 'offsets':
+      arity([3]);
+      return ['offsets', string(m[1], at(a, 1)), keyed(m[2], at(a, 2), nonNegative)];
   }
 }
 
@@ -319,7 +352,7 @@ function parseFinalLog(o: Record<string, unknown>, a: At): FinalLog {
 }
 
 function parseFinal(o: Record<string, unknown>, a: At): FinalLine {
-  const kind = oneOf(o.final, at(a, 'final'), ['log', 'offsets', 'sink'] as const);
+  const kind = oneOf(o.final, at(a, 'final'), ['log', 'offsets', 'sink', 'gateway', 'ledger'] as const);
   switch (kind) {
     case 'log':
       return parseFinalLog(o, a);
@@ -335,7 +368,29 @@ function parseFinal(o: Record<string, unknown>, a: At): FinalLine {
       });
       return { final: 'sink', name: string(o.name, at(a, 'name')), applied };
     }
+    case 'gateway': {
+      const charges = rows(o.charges, at(a, 'charges'), '[chargeId, paymentId, amountCents, key|null]', (r, ra) => [
+        string(r[0], at(ra, 0)), string(r[1], at(ra, 1)), nonNegative(r[2], at(ra, 2)), nullable(r[3], at(ra, 3), string),
+      ] as [string, string, number, string | null], 4);
+      return { final: 'gateway', name: string(o.name, at(a, 'name')), charges };
+    }
+    case 'ledger': {
+      const entries = rows(o.entries, at(a, 'entries'), '[paymentId, amountCents]', (r, ra) => [
+        string(r[0], at(ra, 0)), nonNegative(r[1], at(ra, 1)),
+      ] as [string, number], 2);
+      return { final: 'ledger', name: string(o.name, at(a, 'name')), entries, balanceCents: integer(o.balanceCents, at(a, 'balanceCents')) };
+    }
   }
+}
+
+/** A list of fixed-length rows, each read by `read`. */
+function rows<T>(v: unknown, a: At, shape: string, read: (r: unknown[], ra: At) => T, length: number): T[] {
+  return array(v, a).map((r, i) => {
+    const ra = at(a, i);
+    const row = array(r, ra);
+    if (row.length !== length) fail(ra, shape, r);
+    return read(row, ra);
+  });
 }
 
 /** The name a final line is unique by: one log per key, one offsets line per group, one line per sink. */
@@ -344,6 +399,8 @@ function finalIdentity(f: FinalLine): string {
     case 'log': return `log ${JSON.stringify(f.key)}`;
     case 'offsets': return `offsets of group ${JSON.stringify(f.group)}`;
     case 'sink': return `sink ${JSON.stringify(f.name)}`;
+    case 'gateway': return `gateway ${JSON.stringify(f.name)}`;
+    case 'ledger': return `ledger ${JSON.stringify(f.name)}`;
   }
 }
 
@@ -448,6 +505,7 @@ function canonicalHeader(h: HistoryHeader): HistoryHeader {
     out.producer = { acks: p.acks, idempotence: p.idempotence, maxInFlight: p.maxInFlight, retries: p.retries, transactional: p.transactional };
   }
   if (h.sinks !== undefined) out.sinks = h.sinks.map((s) => ({ name: s.name, topics: s.topics }));
+  if (h.payments !== undefined) out.payments = { topics: h.payments.topics, gateway: h.payments.gateway, ledger: h.payments.ledger };
   if (h.quiesced !== undefined) out.quiesced = h.quiesced;
   return out;
 }
@@ -470,6 +528,10 @@ function canonicalFinal(f: FinalLine): FinalLine {
       return { final: 'offsets', group: f.group, offsets: f.offsets };
     case 'sink':
       return { final: 'sink', name: f.name, applied: f.applied };
+    case 'gateway':
+      return { final: 'gateway', name: f.name, charges: f.charges };
+    case 'ledger':
+      return { final: 'ledger', name: f.name, entries: f.entries, balanceCents: f.balanceCents };
   }
 }
 

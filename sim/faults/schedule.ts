@@ -10,6 +10,8 @@ export const API_NAMES = [
   'Produce', 'Fetch', 'Metadata', 'InitProducerId', 'FindCoordinator', 'OffsetCommit', 'OffsetFetch',
   'BrokerHeartbeat', 'AlterPartition', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'TxnOffsetCommit',
   'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers',
+  // Calls past Kafka's boundary (sim/external): the payment gateway and the ledger database.
+  'Charge', 'LedgerRead', 'LedgerTxn',
 ] as const;
 export type ApiName = (typeof API_NAMES)[number];
 

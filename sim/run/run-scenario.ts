@@ -8,6 +8,7 @@ import { Simulation } from '../core/simulation.ts';
 import { Nemesis, healAllAtMs } from '../faults/nemesis.ts';
 import { mergeSchedules, randomSchedule } from '../faults/random-schedule.ts';
 import type { FaultSchedule } from '../faults/schedule.ts';
+import { installBrokerCosts, type CostModel } from '../costs/cost-model.ts';
 import { Cluster } from '../kafka/cluster.ts';
 import {
   DEFAULT_BROKER, DEFAULT_CONSUMER, DEFAULT_NETWORK, DEFAULT_PRODUCER,
@@ -20,9 +21,10 @@ import type { Partition } from '../kafka/partition.ts';
 import { NO_PRODUCER_ID, type RecordBatch } from '../kafka/protocol.ts';
 import { Network } from '../net/network.ts';
 import type { Bug, Mode, Overrides, Scenario } from '../scenario/types.ts';
-import { Ledger } from '../workload/ledger.ts';
+import { Ledger, LedgerSink } from '../workload/ledger.ts';
 import { MODE_PRESETS } from '../workload/modes.ts';
 import { PaymentsConsumer } from '../workload/payments-consumer.ts';
+import { PaymentSystems } from '../workload/payment-systems.ts';
 import { PaymentsProducer } from '../workload/payments-producer.ts';
 import { Processor } from '../workload/processor.ts';
 import { Recorder } from '../workload/recorder.ts';
@@ -38,6 +40,8 @@ export interface RunOptions {
   /** Replace the scenario's schedule (replay, shrinking). */
   schedule?: FaultSchedule;
   keepTrace?: boolean;
+  /** Broker service times (sim/costs): for measuring what a guarantee costs; safety runs leave it out. */
+  costModel?: CostModel;
   /** Limits of the run (default DEFAULT_BUDGET in sim/core/invariant.ts). */
   budget?: RunBudget;
 }
@@ -140,6 +144,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     sequenceChecks: config.sequenceChecks, epochChecks: config.epochChecks, features: config.release.line.features,
     offsetsTopicPartitions: 3, transactionStatePartitions: 3,
   });
+  if (options.costModel) installBrokerCosts(sim, net, cluster.brokerIds.map((id) => `broker-${id}`), options.costModel);
   const recorder = new Recorder(sim);
   const w = scenario.workload;
   const topic = scenario.cluster.topics.find((t) => t.name === w.topic);
@@ -186,18 +191,24 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   const sinkTopic = w.processors > 0 ? w.outputTopic : w.topic;
   const sinkKeys = cluster.dataKeys(sinkTopic);
   const ledger = new Ledger('ledger', preset.sinkIdempotencyKeys);
+  const external = scenario.sink === undefined ? null : new PaymentSystems(sim, net, recorder, {
+    gateway: scenario.gateway, ledgerDb: scenario.ledgerDb, sink: scenario.sink, paymentsTopic: w.topic,
+    modePattern: preset.sinkIdempotencyKeys ? 'idempotency-key' : 'naive',
+  });
   const consumers: PaymentsConsumer[] = [];
   for (let i = 1; i <= w.consumers; i++) {
     const client = new KafkaConsumer(sim, net, `consumer-${i}`, GROUP, config.consumer, cluster.brokerIds);
     net.add(client);
+    const sink = external ? external.sinkFor(`consumer-${i}`) : new LedgerSink(ledger, recorder, `consumer-${i}`);
     // Members of group GROUP subscribed to the sink topic: the group leader assigns the partitions.
-    consumers.push(new PaymentsConsumer(sim, recorder, client, ledger, sinkTopic, config.consumer, i, consumers));
+    consumers.push(new PaymentsConsumer(sim, recorder, client, sink, sinkTopic, config.consumer, i, consumers));
   }
 
-  const clients = new Map<string, PaymentsProducer | PaymentsConsumer | Processor>();
+  const clients = new Map<string, PaymentsProducer | PaymentsConsumer | Processor | ReturnType<PaymentSystems['services']>[number]>();
   for (const p of producers) clients.set(p.process, p);
   for (const c of consumers) clients.set(c.process, c);
   for (const p of processors) clients.set(p.process, p);
+  for (const s of external?.services() ?? []) clients.set(s.id, s);
   const drawn = scenario.faults.random
     ? randomSchedule(scenario.faults.random, sim.stream('faults'), { brokerIds: cluster.brokerIds, clients: [...clients.keys()], keys })
     : [];
@@ -302,8 +313,9 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
       maxInFlight: config.producer.maxInFlightRequestsPerConnection, retries: config.producer.retries,
       transactional: config.producer.transactional,
     },
-    sinks: w.consumers > 0 ? [{ name: ledger.name, topics: [sinkTopic] }] : [],
+    sinks: w.consumers > 0 && !external ? [{ name: ledger.name, topics: [sinkTopic] }] : [],
   };
+  if (external) header.payments = external.description();
   if (!quiesced && outcome.kind === 'completed') header.quiesced = false;
   // A broken model's logs are not evidence: the history stops at the failure, with no final lines.
   const finals: FinalLine[] = outcome.kind !== 'completed' ? [] : [...keys, ...(w.processors > 0 ? sinkKeys : [])].map((key) => finalLog(cluster, key));
@@ -314,7 +326,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     for (const key of groupKeys) if (committed.has(key)) offsets[key] = committed.get(key)!;
     finals.push({ final: 'offsets', group, offsets });
   }
-  if (w.consumers > 0 && outcome.kind === 'completed') finals.push({ final: 'sink', name: ledger.name, applied: ledger.rows() });
+  if (w.consumers > 0 && !external && outcome.kind === 'completed') finals.push({ final: 'sink', name: ledger.name, applied: ledger.rows() });
+  if (external && outcome.kind === 'completed') finals.push(...external.finals());
 
   return {
     scenario: scenario.name, mode: options.mode, seed: options.seed, bugs: [...options.bugs], release: config.release.release, config, schedule,

@@ -12,6 +12,9 @@ import {
   API_NAMES, FAILPOINTS, CRASH_KINDS, FAULT_KINDS, type BrokerTarget,
 } from '../faults/schedule.ts';
 import {
+  DEFAULT_GATEWAY, DEFAULT_LEDGER_DB, GATEWAY_NODE, LEDGER_DB_NODE, SINK_PATTERNS, type GatewayConfig, type LedgerDbConfig, type SinkConfig,
+} from '../external/config.ts';
+import {
   DEFAULT_NETWORK,
   type BrokerConfig, type ConsumerConfig, type NetworkConfig, type ProducerConfig,
 } from '../kafka/config.ts';
@@ -92,6 +95,14 @@ const brokerOverrides = overrides<BrokerConfig>({
   restartDelayMs: ms,
   groupInitialRebalanceDelayMs: ms,
 });
+
+// Past Kafka's boundary (sim/external/config.ts). A scenario with a `sink` section runs the gateway and the
+// ledger database; `gateway` and `ledgerDb` tune them.
+// These sections have no default: their presence is what switches the external systems on.
+const sinkSection = object({}, { pattern: oneOf(SINK_PATTERNS), requestTimeoutMs: positiveMs, retryBackoffMs: ms }) as unknown as z.ZodType<Partial<SinkConfig>>;
+const serviceLatency = { latencyMsMin: ms, latencyMsMean: ms };
+const gatewaySection = object({}, { ...serviceLatency, honoursIdempotencyKeys: bool() }) as unknown as z.ZodType<Partial<GatewayConfig>>;
+const ledgerDbSection = object({}, serviceLatency) as unknown as z.ZodType<Partial<LedgerDbConfig>>;
 
 // The latency model is min + an exponential tail with the given mean, so the mean cannot be below the min;
 // the check runs on the effective values because one field alone can conflict with the other's default.
@@ -271,6 +282,8 @@ interface Topology {
   producers: number;
   consumers: number;
   processors: number;
+  /** The scenario runs the external systems (a `sink` section): they are fault targets too. */
+  external: boolean;
 }
 
 /** `prefix-1`..`prefix-n` as names and as the message lists them. */
@@ -289,8 +302,8 @@ interface Targets {
   client: z.ZodType<string>;
 }
 
-const NODE_PATTERN = '^(controller|broker-[0-9]+|(producer|consumer|processor)-[0-9]+)$';
-const CLIENT_PATTERN = '^(producer|consumer|processor)-[0-9]+$';
+const NODE_PATTERN = '^(controller|broker-[0-9]+|(producer|consumer|processor)-[0-9]+|gateway|ledger-db)$';
+const CLIENT_PATTERN = '^((producer|consumer|processor)-[0-9]+|gateway|ledger-db)$';
 
 /** Shapes only: any broker id or leader target, any node or client name; the topology check judges them. */
 const ANY_TARGET: Targets = {
@@ -311,8 +324,9 @@ function targetsOf(t: Topology): Targets {
   const producers = series('producer', t.producers);
   const consumers = series('consumer', t.consumers);
   const processors = series('processor', t.processors);
-  const clientNames = [...producers.names, ...consumers.names, ...processors.names];
-  const clientText = [...producers.text, ...consumers.text, ...processors.text];
+  const services = t.external ? [GATEWAY_NODE, LEDGER_DB_NODE] : [];
+  const clientNames = [...producers.names, ...consumers.names, ...processors.names, ...services];
+  const clientText = [...producers.text, ...consumers.text, ...processors.text, ...services];
   const id = brokerId(t, `1..${t.brokers} or ${LEADER_FORM}`);
   const topicName = oneOf(t.topics.map((x) => x.name), { what: 'topic' });
   // A broker id, or whoever leads a partition when the fault fires (the partition must exist).
@@ -408,7 +422,7 @@ export const scenarioSchema = object({
   runLimitMs: withDefault(positiveMs, 60_000),
   seeds: withDefault(int({ min: 1, max: 10_000 }), 20),
   expect: withDefault(list(expectCase), []),
-}, { kafka: kafkaRelease });
+}, { kafka: kafkaRelease, sink: sinkSection, gateway: gatewaySection, ledgerDb: ledgerDbSection });
 
 /** The rules that span sections: topics the workload names, fault targets and times, producer configs. */
 const scenarioChecked = andThen(scenarioSchema, (s): Omit<Scenario, 'file'> => {
@@ -417,7 +431,12 @@ const scenarioChecked = andThen(scenarioSchema, (s): Omit<Scenario, 'file'> => {
     parseWith(oneOf(s.cluster.topics.map((t) => t.name).filter((n) => n !== s.workload.topic), { what: 'topic' }),
       s.workload.outputTopic, ['workload', 'outputTopic']);
   }
-  const faults = parseWith(faultsSchema(targetsOf({ ...s.cluster, ...s.workload })), s.faults, ['faults']) as Scenario['faults'];
+  for (const section of ['gateway', 'ledgerDb'] as const) {
+    if (s[section] !== undefined && s.sink === undefined) fail([section], 'needs a sink section: without one the consumers use the in-process ledger');
+    const { latencyMsMin, latencyMsMean } = { ...(section === 'gateway' ? DEFAULT_GATEWAY : DEFAULT_LEDGER_DB), ...s[section] };
+    if (latencyMsMean < latencyMsMin) fail([section, 'latencyMsMean'], `must be >= latencyMsMin (${latencyMsMin}), got ${latencyMsMean}`);
+  }
+  const faults = parseWith(faultsSchema(targetsOf({ ...s.cluster, ...s.workload, external: s.sink !== undefined })), s.faults, ['faults']) as Scenario['faults'];
   // A fault the run never reaches is a mistake in the story, not a fault.
   faults.schedule.forEach((e, i) => {
     if (e.atMs >= s.runLimitMs) fail(['faults', 'schedule', i, 'atMs'], `must be < runLimitMs (${s.runLimitMs}), got ${e.atMs}`);

@@ -147,7 +147,7 @@ describe('parseScenario: bad input names the file, the field and what is allowed
   const cases: { what: string; text: string; path: string; fragment: string }[] = [
     {
       what: 'unknown top-level field', text: `${MINIMAL}seed: 3\n`, path: 'seed',
-      fragment: 'unknown field; did you mean "seeds"? (allowed: name, description, cluster, network, producer, consumer, workload, faults, runLimitMs, seeds, expect, kafka)',
+      fragment: 'unknown field; did you mean "seeds"? (allowed: name, description, cluster, network, producer, consumer, workload, faults, runLimitMs, seeds, expect, kafka, sink, gateway, ledgerDb)',
     },
     {
       what: 'unknown nested field', text: `${MINIMAL}producer: {enableIdempotency: true}\n`, path: 'producer.enableIdempotency',

@@ -2,6 +2,7 @@
 // YAML/JSON file into this or into a ScenarioError naming the file, the field path and what is allowed.
 import type { BrokerConfig, ConsumerConfig, NetworkConfig, ProducerConfig } from '../kafka/config.ts';
 import type { FaultSchedule, RandomFaults } from '../faults/schedule.ts';
+import type { GatewayConfig, LedgerDbConfig, SinkConfig } from '../external/config.ts';
 
 export const MODES = ['at-most-once', 'at-least-once', 'idempotent', 'exactly-once'] as const;
 export type Mode = (typeof MODES)[number];
@@ -72,6 +73,13 @@ export interface Scenario extends Overrides {
   cluster: ClusterSpec;
   network: Partial<NetworkConfig>;
   workload: WorkloadSpec;
+  /**
+   * Past Kafka's boundary: with a `sink` section the consumers charge a payment gateway and book a ledger
+   * database over the network (sim/external) instead of applying to the in-process ledger.
+   */
+  sink?: Partial<SinkConfig>;
+  gateway?: Partial<GatewayConfig>;
+  ledgerDb?: Partial<LedgerDbConfig>;
   faults: { schedule: FaultSchedule; random?: RandomFaults };
   /** The Kafka release the scenario models (default: the newest, see sim/kafka/releases.ts). */
   kafka?: string;

@@ -1,6 +1,10 @@
 // The external sink: a ledger outside Kafka that the consumer applies payments to. Naive, it applies
 // whatever it is given, so a redelivered payment is booked twice. With idempotency keys it remembers
-// every key it applied, in the same store transaction as the write, and skips a repeat.
+// every key it applied, in the same store transaction as the write, and skips a repeat. It never fails
+// and answers at once; payment-sink.ts is the sink past a network, with a gateway and a database.
+import type { ConsumedRecord } from '../kafka/consumer.ts';
+import type { RecordSink } from './payment-sink.ts';
+import type { Recorder } from './recorder.ts';
 
 export class Ledger {
   /** value -> times applied, in first-applied order. */
@@ -22,5 +26,24 @@ export class Ledger {
   /** [sinkKey, value, times] rows for the history's final sink line. */
   rows(): [string, string, number][] {
     return [...this.applied].map(([value, times]) => [value, value, times]);
+  }
+}
+
+/** One consumer's hand on the in-process ledger: applies at once and records each apply. */
+export class LedgerSink implements RecordSink {
+  constructor(private readonly ledger: Ledger, private readonly recorder: Recorder, private readonly process: string) {}
+
+  apply(r: ConsumedRecord, done: () => void): void {
+    if (this.ledger.apply(r.value, r.value)) {
+      this.recorder.instant(this.process, 'apply', [['apply', this.ledger.name, r.value]], [['apply', this.ledger.name, r.value]]);
+    }
+    done();
+  }
+
+  assigned(): void {}
+  crash(): void {}
+  restart(): void {}
+  nodes(): string[] {
+    return [];
   }
 }

@@ -7,7 +7,7 @@
 import type { Simulation } from '../core/simulation.ts';
 import type { ConsumerConfig } from '../kafka/config.ts';
 import { COMMIT_FENCED, type ConsumedRecord, type KafkaConsumer } from '../kafka/consumer.ts';
-import type { Ledger } from './ledger.ts';
+import type { RecordSink } from './payment-sink.ts';
 import type { Recorder } from './recorder.ts';
 import { Stall } from './stall.ts';
 
@@ -28,7 +28,7 @@ export class PaymentsConsumer {
     private readonly sim: Simulation,
     private readonly recorder: Recorder,
     readonly client: KafkaConsumer,
-    private readonly ledger: Ledger,
+    private readonly sink: RecordSink,
     private readonly topic: string,
     private readonly config: ConsumerConfig,
     index: number,
@@ -56,6 +56,7 @@ export class PaymentsConsumer {
       onPartitionsAssigned: (keys) => {
         if (!this.alive(inc)) return;
         this.recorder.instant(this.process, 'assign', keys, keys);
+        this.sink.assigned(keys);
         // The positions start at the committed offsets: that is what this member has "committed" for them.
         const positions = this.client.positions();
         const lastCommitted: Record<string, number> = {};
@@ -102,11 +103,7 @@ export class PaymentsConsumer {
     if (!this.alive(inc)) return;
     if (i >= records.length) return then();
     this.sim.afterMs(this.config.processingTimeMs, () => this.whenAwake(inc, () => {
-      const r = records[i];
-      if (this.ledger.apply(r.value, r.value)) {
-        this.recorder.instant(this.process, 'apply', [['apply', this.ledger.name, r.value]], [['apply', this.ledger.name, r.value]]);
-      }
-      this.applyRecords(records, i + 1, inc, then);
+      this.sink.apply(records[i], () => this.whenAwake(inc, () => this.applyRecords(records, i + 1, inc, then)));
     }));
   }
 
@@ -132,7 +129,7 @@ export class PaymentsConsumer {
 
   /** Network nodes this application owns (a pause holds their messages too). */
   nodes(): string[] {
-    return [this.client.id];
+    return [this.client.id, ...this.sink.nodes()];
   }
 
   pause(forMs: number): void {
@@ -146,6 +143,7 @@ export class PaymentsConsumer {
     this.busy = false;
     this.recorder.crash(this.process);
     this.client.crash();
+    this.sink.crash();
   }
 
   restart(): void {
@@ -153,6 +151,7 @@ export class PaymentsConsumer {
     this.up = true;
     this.lastCommitted = {};
     this.client.restart();
+    this.sink.restart();
     this.start();
   }
 
