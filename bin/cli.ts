@@ -45,6 +45,7 @@ import { loadWithSource } from '../sim/sweep/scenarios.ts';
 import { RESULTS_FILE, runSweep, SweepError } from '../sim/sweep/sweep.ts';
 import { tabulate } from '../sim/sweep/table.ts';
 import { REPORT_FORMATS, type ReportFormat } from '../sim/report/formats.ts';
+import { coverageTable, formatCoverage } from '../sim/report/coverage.ts';
 import { registerReportCommand, ReportInputError, writeResultsReports, writeRunReports } from './report-command.ts';
 
 /** Bad usage or input: printed as is, exit code 2. */
@@ -271,6 +272,7 @@ interface SweepFlags {
   shard?: string;
   resume?: boolean;
   json?: boolean;
+  coverage?: boolean;
   report: ReportFormat[];
 }
 
@@ -301,9 +303,11 @@ async function commandSweep(args: string[], flags: SweepFlags): Promise<number> 
   }
   if (resumed > 0) process.stderr.write(`eos-sim sweep: resumed ${resumed} runs from ${join(out, RESULTS_FILE)}\n`);
   const table = tabulate(summaries);
-  if (flags.json) process.stdout.write(JSON.stringify(table) + '\n');
+  const coverage = flags.coverage ? coverageTable(summaries) : undefined;
+  if (flags.json) process.stdout.write(JSON.stringify(coverage ? { ...table, coverage } : table) + '\n');
   else {
     process.stdout.write(formatSweep(table, colours()) + '\n');
+    if (coverage) process.stdout.write('\n' + formatCoverage(coverage, colours()) + '\n');
     if (table.failing + table.broken > 0) process.stdout.write(`replay files: ${join(out, 'failures')}/ (eos-sim replay FILE, eos-sim shrink FILE)\n`);
   }
   writeResultsReports(flags.report, summaries, out);
@@ -313,6 +317,7 @@ async function commandSweep(args: string[], flags: SweepFlags): Promise<number> 
 interface SuiteFlags {
   seeds?: string;
   json?: boolean;
+  coverage?: boolean;
   jobs?: string;
   out: string;
   report: ReportFormat[];
@@ -338,8 +343,12 @@ async function commandSuite(names: string[], flags: SuiteFlags): Promise<number>
     progress.stop();
   }
   const result = judgeSuite(loaded.map((l) => l.scenario), seeds, runs);
-  if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
-  else process.stdout.write(formatSuite(result, colours()) + '\n');
+  const coverage = flags.coverage ? coverageTable(runs) : undefined;
+  if (flags.json) process.stdout.write(JSON.stringify(coverage ? { ...result, coverage } : result) + '\n');
+  else {
+    process.stdout.write(formatSuite(result, colours()) + '\n');
+    if (coverage) process.stdout.write('\n' + formatCoverage(coverage, colours()) + '\n');
+  }
   if (reportOut) writeResultsReports(flags.report, runs, reportOut);
   return result.broken > 0 ? 3 : result.pass ? 0 : 1;
 }
@@ -535,6 +544,7 @@ function registerReportMerge(report: Command, setExit: (code: number) => void): 
     .argument('<results...>', 'results.jsonl files')
     .option('--out <dir>', 'write the merged results.jsonl (and the shards\' replay files) here', 'reports')
     .option('--json', 'print the end table as JSON')
+    .option('--coverage', 'also print protocol coverage: each protection and decision point the runs reached, and the safety checks none reached')
     .action((files: string[], flags: { out: string; json?: boolean }) => { setExit(commandReportMerge(files, flags)); });
 }
 
@@ -599,6 +609,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--seeds <n>', 'seeds per case (default: each scenario\'s own `seeds`)')
     .option('--jobs <n>', `worker threads (default: every core, here ${defaultJobs()})`)
     .option('--json', 'print the suite result as JSON')
+    .option('--coverage', 'also print protocol coverage: each protection and decision point the runs reached, and the safety checks none reached')
     .addOption(reportOption('under --out'))
     .option('--out <dir>', 'where --report writes', DEFAULT_OUT)
     .action(async (names: string[], flags: SuiteFlags) => { exitCode = await commandSuite(names, flags); });

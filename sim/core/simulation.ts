@@ -113,6 +113,17 @@ export class Simulation {
     handler(node);
   }
 
+  /**
+   * Protocol coverage: how often the model reached each named protection or decision point (an error a
+   * broker answers, a state transition, a duplicate hit by its place in the window, a truncation, …).
+   * Counted, never hashed: coverage describes a run, it does not change it.
+   */
+  readonly coverage = new Map<string, number>();
+
+  cover(point: string): void {
+    this.coverage.set(point, (this.coverage.get(point) ?? 0) + 1);
+  }
+
   stop(): void {
     this.stopped = true;
   }

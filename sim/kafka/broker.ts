@@ -119,7 +119,10 @@ export class Broker implements NetNode {
       p.waitingFetches = [];
       p.role = 'none';
       p.pendingIsr = null;
-      if (kind === 'power-loss') p.truncateTo(p.log.flushedOffset);
+      if (kind === 'power-loss' && p.log.flushedOffset < p.log.logEndOffset) {
+        this.sim.cover('Partition truncate after power loss');
+        p.truncateTo(p.log.flushedOffset);
+      }
     }
     this.image = null;
     this.net.nodeCrashed(this.id, kind === 'process');
@@ -242,6 +245,7 @@ export class Broker implements NetNode {
       if (err || !resp || resp.error !== 'NONE') return again(50);
       if (resp.divergingEpoch) {
         const local = p.log.endOffsetForEpoch(resp.divergingEpoch.epoch);
+        this.sim.cover('Partition truncate to the diverging epoch');
         p.truncateTo(Math.min(resp.divergingEpoch.endOffset, local.endOffset));
         return this.fetchFromLeader(p, session);
       }
@@ -283,7 +287,14 @@ export class Broker implements NetNode {
 
   /** Replies unless this incarnation died in between (a crashed broker answers nothing). */
   answer<B>(env: Envelope, body: B, inc = this.incarnation): void {
-    if (this.up && inc === this.incarnation) reply(this.net, env, body);
+    if (!this.up || inc !== this.incarnation) return;
+    // Every error a broker or its coordinators answer, by API: the protections a run reached.
+    const error = (body as { error?: unknown }).error;
+    if (typeof error === 'string' && error !== 'NONE') this.sim.cover(`${env.api} ${error}`);
+    const errors = (body as { errors?: Record<string, string> }).errors;
+    if (errors) for (const e of Object.values(errors)) if (e !== 'NONE') this.sim.cover(`${env.api} ${e}`);
+    if (env.afterClose) this.sim.cover(`${env.api} served after its client closed the connection`);
+    reply(this.net, env, body);
   }
 
   leaderPartition(key: string): Partition | null {
@@ -306,8 +317,12 @@ export class Broker implements NetNode {
       const error = p.producerState.checkMarker(batch.producerId, batch.producerEpoch, marker.coordinatorEpoch);
       if (error !== 'NONE') check = { kind: 'error', error };
     }
-    if (check.kind === 'error') return done(check.error, -1);
+    if (check.kind === 'error') {
+      if (check.reason) this.sim.cover(`ProducerStateManager ${check.error} (${check.reason})`);
+      return done(check.error, -1);
+    }
     if (check.kind === 'duplicate') {
+      this.sim.cover(`ProducerStateManager duplicate batch, window position ${check.windowPosition}`);
       baseOffset = check.firstOffset;
       lastOffset = check.lastOffset;
       this.sim.log(`${this.id} ${p.key} duplicate pid=${batch.producerId} seq=${batch.baseSequence} at ${baseOffset}`);
@@ -357,6 +372,7 @@ export class Broker implements NetNode {
       // Only the coordinator's own "not in the transaction" is a verdict; an unreachable coordinator is
       // mapped to a retriable error, as Kafka's AddPartitionsToTxnManager maps it to NOT_ENOUGH_REPLICAS.
       const verdict = error === 'INVALID_TXN_STATE' || error === 'PRODUCER_FENCED' || error === 'INVALID_PRODUCER_ID_MAPPING';
+      if (verdict) this.sim.cover('Partition verification rejected a transaction\'s first write (KIP-890)');
       this.answer<ProduceResponse>(env, { error: verdict ? 'INVALID_TXN_STATE' : 'NOT_ENOUGH_REPLICAS', baseOffset: -1 }, inc);
     });
   }

@@ -602,7 +602,10 @@ export class KafkaConsumer implements NetNode {
         if (b.control === 'ABORT') aborting.delete(b.producerId);
         continue;
       }
-      if (b.isTransactional && aborting.has(b.producerId)) continue;
+      if (b.isTransactional && aborting.has(b.producerId)) {
+        this.sim.cover('Consumer skipped a batch of an aborted transaction (read_committed)');
+        continue;
+      }
       b.records.forEach((r, i) => {
         const offset = b.baseOffset + i;
         if (offset >= s.position && typeof r === 'string') s.buffer.push({ key: s.key, offset, value: r });

@@ -111,6 +111,7 @@ export class Controller implements NetNode {
   private fence(b: BrokerRegistration, why: string): void {
     b.fenced = true;
     this.sim.log(`controller fence broker-${b.id} (${why})`);
+    this.sim.cover(`Controller fenced a broker (${why})`);
     for (const p of this.partitions.values()) {
       if (!p.replicas.includes(b.id)) continue;
       if (p.leader === b.id) {
@@ -145,6 +146,7 @@ export class Controller implements NetNode {
       if (leader !== -1) {
         isr = [leader];
         this.sim.log(`controller unclean election ${p.key} -> broker-${leader}`);
+        this.sim.cover('Controller unclean leader election');
       }
     }
     p.leader = leader;

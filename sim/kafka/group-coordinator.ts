@@ -341,6 +341,7 @@ export class GroupCoordinator {
   private transition(g: GroupMetadata, to: GroupState, why: string): void {
     const from = g.state;
     g.transitionTo(to);
+    this.sim.cover(`GroupState ${from} -> ${to}`);
     this.sim.log(`${this.broker.id} group ${g.groupId} ${from}->${to} gen=${g.generationId} (${why})`);
   }
 

@@ -43,7 +43,7 @@ describe('ProducerStateManager', () => {
       offsets.push([b.baseOffset, b.lastOffset]);
     }
     for (let i = 0; i < NUM_BATCHES_TO_RETAIN; i++) {
-      expect(l.psm.check(pbatch(i * 3, 3))).toEqual({ kind: 'duplicate', firstOffset: offsets[i][0], lastOffset: offsets[i][1] });
+      expect(l.psm.check(pbatch(i * 3, 3))).toEqual({ kind: 'duplicate', firstOffset: offsets[i][0], lastOffset: offsets[i][1], windowPosition: NUM_BATCHES_TO_RETAIN - 1 - i });
     }
     // Checking does not change the state: the next in sequence still appends.
     expect(l.produce(pbatch(NUM_BATCHES_TO_RETAIN * 3, 1))).toEqual({ kind: 'append' });
@@ -53,21 +53,21 @@ describe('ProducerStateManager', () => {
     const l = new Leader();
     for (let i = 0; i <= NUM_BATCHES_TO_RETAIN; i++) l.produce(pbatch(i * 2, 2));
     expect(l.psm.producers.get(PID)!.batches).toHaveLength(NUM_BATCHES_TO_RETAIN);
-    expect(l.psm.check(pbatch(0, 2))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(l.psm.check(pbatch(0, 2))).toMatchObject({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
     expect(l.psm.check(pbatch(2, 2)).kind).toBe('duplicate');
   });
 
   it('a batch matching only part of a retained range is not a duplicate', () => {
     const l = new Leader();
     l.produce(pbatch(0, 4));
-    expect(l.psm.check(pbatch(0, 2))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(l.psm.check(pbatch(0, 2))).toMatchObject({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
   });
 
   it('a gap in sequence is OUT_OF_ORDER_SEQUENCE_NUMBER; the next sequence appends', () => {
     const l = new Leader();
     l.produce(pbatch(0, 5));
-    expect(l.psm.check(pbatch(6, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
-    expect(l.psm.check(pbatch(100, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(l.psm.check(pbatch(6, 1))).toMatchObject({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(l.psm.check(pbatch(100, 1))).toMatchObject({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
     expect(l.psm.check(pbatch(5, 1))).toEqual({ kind: 'append' });
   });
 
@@ -83,7 +83,7 @@ describe('ProducerStateManager', () => {
   it('a new epoch must start at sequence 0, and then forgets the old epoch batches', () => {
     const l = new Leader();
     l.produce(pbatch(0, 3, 0));
-    expect(l.psm.check(pbatch(3, 1, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(l.psm.check(pbatch(3, 1, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', reason: 'new-epoch-not-at-zero' });
     expect(l.produce(pbatch(0, 1, 1))).toEqual({ kind: 'append' });
     const e = l.psm.producers.get(PID)!;
     expect(e.producerEpoch).toBe(1);
@@ -220,13 +220,13 @@ describe('ProducerStateManager: transaction markers', () => {
   it('after a marker bumped the epoch (KIP-890), the epoch\'s first batch must start at sequence 0', () => {
     const psm = afterBumpingMarker();
     // Continuing epoch 0's sequences (or any other gap) in epoch 1 is out of order...
-    expect(psm.check(txn(3, 1, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
-    expect(psm.check(txn(16, 1, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(psm.check(txn(3, 1, 1))).toMatchObject({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(psm.check(txn(16, 1, 1))).toMatchObject({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
     // ...epoch 1 starts at 0 and goes on from there; epoch 0 is fenced.
     expect(psm.check(txn(0, 2, 1))).toEqual({ kind: 'append' });
     psm.update(txnBatch(PID, 0, 2, 4, 1));
     expect(psm.check(txn(2, 1, 1))).toEqual({ kind: 'append' });
-    expect(psm.check(txn(0, 2, 1))).toEqual({ kind: 'duplicate', firstOffset: 4, lastOffset: 5 });
+    expect(psm.check(txn(0, 2, 1))).toMatchObject({ kind: 'duplicate', firstOffset: 4, lastOffset: 5 });
     expect(psm.check(txn(3, 1, 0))).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
   });
 
@@ -239,7 +239,7 @@ describe('ProducerStateManager: transaction markers', () => {
     expect(psm.check(offsetCommit(0))).toEqual({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
     // It leaves no sequence behind: the epoch's first data batch still starts at 0.
     expect(psm.producers.get(PID)!.batches).toEqual([]);
-    expect(psm.check(txn(1, 1, 1))).toEqual({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(psm.check(txn(1, 1, 1))).toMatchObject({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
     expect(psm.check(txn(0, 1, 1))).toEqual({ kind: 'append' });
   });
 

@@ -34,13 +34,15 @@ export interface AbortedTxn {
 
 export type AppendCheck =
   | { kind: 'append' }
-  | { kind: 'duplicate'; firstOffset: number; lastOffset: number }
-  | { kind: 'error'; error: ErrorCode };
+  /** `windowPosition`: 0 for the newest of the retained batches, 4 for the oldest of five. */
+  | { kind: 'duplicate'; firstOffset: number; lastOffset: number; windowPosition: number }
+  | { kind: 'error'; error: ErrorCode; reason?: 'sequence-gap' | 'new-epoch-not-at-zero' };
 
 // The common verdicts, shared: a check runs on every produced batch and should allocate nothing.
 const APPEND: AppendCheck = Object.freeze({ kind: 'append' });
 const FENCED: AppendCheck = Object.freeze({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
-const OUT_OF_ORDER: AppendCheck = Object.freeze({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+const SEQUENCE_GAP: AppendCheck = Object.freeze({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', reason: 'sequence-gap' });
+const NEW_EPOCH_NOT_AT_ZERO: AppendCheck = Object.freeze({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', reason: 'new-epoch-not-at-zero' });
 const NO_ABORTED_TXNS: readonly AbortedTxn[] = Object.freeze([]);
 
 export interface ProducerStateOptions {
@@ -81,17 +83,19 @@ export class ProducerStateManager {
     const firstSeq = batch.baseSequence;
     const lastSeq = firstSeq + batch.records.length - 1;
     if (batch.producerEpoch === entry.producerEpoch) {
-      for (const b of entry.batches) {
+      const batches = entry.batches;
+      for (let i = 0; i < batches.length; i++) {
+        const b = batches[i];
         if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) {
-          return { kind: 'duplicate', firstOffset: b.firstOffset, lastOffset: b.lastOffset };
+          return { kind: 'duplicate', firstOffset: b.firstOffset, lastOffset: b.lastOffset, windowPosition: batches.length - 1 - i };
         }
       }
       // No batch yet in this epoch (a marker bumped it, KIP-890): the epoch's sequences start at 0.
       const last = entry.batches.length > 0 ? entry.batches[entry.batches.length - 1].lastSeq : -1;
-      if (firstSeq !== last + 1 && entry.producerEpoch !== NO_PRODUCER_EPOCH) return OUT_OF_ORDER;
+      if (firstSeq !== last + 1 && entry.producerEpoch !== NO_PRODUCER_EPOCH) return SEQUENCE_GAP;
     } else if (firstSeq !== 0 && entry.producerEpoch !== NO_PRODUCER_EPOCH) {
       // A new epoch must start its sequences at 0.
-      return OUT_OF_ORDER;
+      return NEW_EPOCH_NOT_AT_ZERO;
     }
     return APPEND;
   }

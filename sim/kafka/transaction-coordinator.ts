@@ -107,6 +107,7 @@ export class TransactionCoordinator {
   private transition(entry: LoadedPartition, m: TransactionMetadata, to: TransactionState, next: Partial<TransactionMetadata>,
     done: (error: ErrorCode) => void): void {
     checkTransition(m.transactionalId, m.state, to);
+    this.sim.cover(`TransactionState ${m.state} -> ${to}`);
     m.pendingState = to;
     const after = { ...m, ...next };
     const record: TxnStateValue = {
@@ -187,6 +188,7 @@ export class TransactionCoordinator {
    */
   private fenceAndAbort(entry: LoadedPartition, m: TransactionMetadata, byTimeout: boolean): void {
     checkTransition(m.transactionalId, m.state, 'PrepareEpochFence');
+    this.sim.cover(`TransactionState ${m.state} -> PrepareEpochFence (${byTimeout ? 'transaction.timeout.ms' : 'a new instance'})`);
     m.state = 'PrepareEpochFence';
     const bumped = m.producerEpoch + 1;
     const lastProducerEpoch = byTimeout && this.options.features.transactionV2 ? m.producerEpoch : -1;
@@ -296,6 +298,7 @@ export class TransactionCoordinator {
         // this coordinator stops sending the transaction's markers and does not complete it.
         if (error === 'INVALID_PRODUCER_EPOCH' || error === 'TRANSACTION_COORDINATOR_FENCED') {
           this.sim.log(`${this.broker.id} txn ${m.transactionalId} markers stopped: ${key} answered ${error}`);
+          this.sim.cover(`TransactionMarkerChannel stopped on ${error}`);
           remaining.clear();
           return;
         }

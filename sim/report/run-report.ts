@@ -26,6 +26,8 @@ export interface RunReport {
   /** pass / fail judge the history; the other two say the simulator itself broke (exit code 3). */
   verdict: Verdict;
   outcome: RunOutcome;
+  /** Protocol coverage of the run (RunResult.coverage). */
+  coverage: Record<string, number>;
   anomalies: ReportedAnomaly[];
   /** Every anomaly found per kind, every kind (zeros included) as in CheckResult.counts; the list above is capped per kind. */
   counts: Record<string, number>;
@@ -85,6 +87,7 @@ export function buildRunReport(file: string, run: RunResult, check: CheckResult,
     kafka: run.release, kafkaLine: run.config.release.line.name,
     verdict: !completed ? run.outcome.kind as Verdict : anomalies.length > 0 ? 'fail' : 'pass',
     outcome: run.outcome,
+    coverage: run.coverage,
     anomalies, counts, traceHash: run.traceHash, events: run.events, virtualTimeUs: run.virtualTimeUs,
     quiesced: run.quiesced, schedule: run.schedule,
     stats: { ...check.stats, ...run.network },

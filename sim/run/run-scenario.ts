@@ -77,6 +77,8 @@ export interface RunResult {
   stuck: string[];
   /** Whether the simulation itself held up: a broken run's history is not judged (exit code 3). */
   outcome: RunOutcome;
+  /** Protocol coverage: how often each named protection or decision point was reached, by name. */
+  coverage: Record<string, number>;
   /** lateRequests: requests served after their client had closed the connection (Network.requestsServedAfterClose). */
   network: { messagesSent: number; messagesLost: number; lateRequests: number };
 }
@@ -334,6 +336,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     history: { header, ops: recorder.ops, finals },
     traceHash: sim.trace.hash(), trace: sim.trace.records, events: sim.events, virtualTimeUs: sim.nowUs,
     quiesced, stuck: quiesced || outcome.kind !== 'completed' ? [] : stuck(), outcome,
+    coverage: Object.fromEntries([...sim.coverage].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     network: { messagesSent: net.messagesSent, messagesLost: net.messagesLost, lateRequests: net.requestsServedAfterClose },
   };
 }

@@ -31,6 +31,8 @@ export interface RunSummary {
   reproduce: string;
   /** The replay file, relative to the results file's folder; null when the run passed. */
   failureFile: string | null;
+  /** Protocol coverage of the run (RunResult.coverage); absent for a run that never started. */
+  coverage?: Record<string, number>;
 }
 
 /** What identifies a run within a sweep: two summaries with one key must be the same run. */

@@ -110,7 +110,7 @@ export function executeRun(spec: RunSpec): RunOutcome {
   const kafka = run.release;
   const summary: RunSummary = {
     ...identity(kafka), verdict, kinds: found, traceHash: run.traceHash, events: run.events, virtualTimeUs: run.virtualTimeUs,
-    ...(error === undefined ? {} : { error }), ...trailer,
+    ...(error === undefined ? {} : { error }), ...trailer, coverage: run.coverage,
   };
   const replay: ReplayFile | null = verdict === 'pass' ? null : {
     replay: 'eos-sim', version: 1, eosSimVersion: eosSimVersion(), scenario: spec.source, kafka, mode: spec.mode,
