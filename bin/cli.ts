@@ -361,7 +361,7 @@ function commandReplay(file: string, flags: { json?: boolean }): number {
   for (const b of r.bugs) if (!BUGS.includes(b as Bug)) throw bad('bugs', b, BUGS);
   const { report, summary } = executeRun({
     scenario, source: r.scenario, case: null, mode: r.mode as Mode, bugs: r.bugs as Bug[], overrides: r.overrides,
-    kafka: r.kafka, seed: r.seed, swarm: false, schedule: r.schedule, reproduce: `npx eos-sim replay ${file}`,
+    kafka: r.kafka, seed: r.seed, swarm: false, schedule: r.schedule, budget: r.budget, reproduce: `npx eos-sim replay ${file}`,
   });
   if (!report) throw new SimulatorBroke(`${summary.error} (reproduce: npx eos-sim replay ${file})`);
   const same = summary.traceHash === r.traceHash;

@@ -667,6 +667,8 @@ export class KafkaProducer implements NetNode {
       }
       if (error !== 'NONE') return false;
       this.sim.log(`${this.id} epoch ${this.producerEpoch} -> ${resp!.producerEpoch} (InitProducerId after an unresolved sequence)`);
+      // The coordinator may answer with another producer id (it lost the transactional id): take both.
+      this.producerId = resp!.producerId;
       this.producerEpoch = resp!.producerEpoch;
       this.unresolvedSequences = false;
       this.resetSequences();

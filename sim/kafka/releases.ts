@@ -45,7 +45,7 @@ export interface ReleaseLine {
 export const RELEASE_LINES: readonly ReleaseLine[] = [
   {
     name: '2.5-3.5', first: [2, 5], last: [3, 5],
-    changes: 'before KIP-890: no verification of a partition\'s first transactional write, one epoch per producer session',
+    changes: 'before KIP-890: no verification of a partition\'s first transactional write; the epoch moves only by InitProducerId',
     features: { partitionVerification: false, transactionV2: false, highWatermarkWaitsForMinIsr: false, markerEpochCheck: false },
   },
   {

@@ -281,13 +281,15 @@ export class TransactionCoordinator {
         if (error !== 'NONE' && this.stillLoaded(entry)) this.sim.afterMs(MARKER_RETRY_MS, finish);
       });
     };
+    // Set when a partition answered that an epoch moved on: no later answer completes the transaction.
+    let stopped = false;
     const attempt = (key: string) => {
-      if (!this.stillLoaded(entry) || !remaining.has(key)) return;
+      if (stopped || !this.stillLoaded(entry) || !remaining.has(key)) return;
       const leader = this.broker.metadataImage()?.partitions.find((p) => p.key === key)?.leader ?? -1;
       if (leader < 0) return this.sim.afterMs(MARKER_RETRY_MS, () => attempt(key));
       const req: WriteTxnMarkersRequest = { producerId: m.producerId, producerEpoch: epoch, coordinatorEpoch: entry.coordinatorEpoch, result, partitions: [key] };
       this.broker.request<WriteTxnMarkersRequest, WriteTxnMarkersResponse>(brokerNodeId(leader), 'WriteTxnMarkers', req, (err, resp) => {
-        if (!this.stillLoaded(entry)) return;
+        if (stopped || !this.stillLoaded(entry)) return;
         const error = err ?? resp!.errors[key] ?? 'NONE';
         if (error === 'NONE') {
           remaining.delete(key);
@@ -299,7 +301,7 @@ export class TransactionCoordinator {
         if (error === 'INVALID_PRODUCER_EPOCH' || error === 'TRANSACTION_COORDINATOR_FENCED') {
           this.sim.log(`${this.broker.id} txn ${m.transactionalId} markers stopped: ${key} answered ${error}`);
           this.sim.cover(`TransactionMarkerChannel stopped on ${error}`);
-          remaining.clear();
+          stopped = true;
           return;
         }
         this.sim.afterMs(MARKER_RETRY_MS, () => attempt(key));

@@ -222,6 +222,11 @@ export class Network {
       this.holdOnCut(env, path);
       return env.connectionId;
     }
+    // A response to a connection its client already closed goes nowhere: no rule spends its count on it.
+    if (env.connectionId !== conn.connectionId) {
+      this.messagesLost++;
+      return env.connectionId;
+    }
     const rule = this.matchRule(env);
     if (rule?.action === 'drop') {
       this.lose(env, conn, 'dropped', true);

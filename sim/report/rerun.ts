@@ -21,7 +21,7 @@ export function planFromReplayFile(path: string, reproduce: string): RunSpec {
   const r = readReplayFile(path);
   return {
     scenario: replayScenario(r, path), source: r.scenario, case: null, mode: r.mode as Mode, bugs: r.bugs as Bug[],
-    overrides: r.overrides, kafka: r.kafka, seed: r.seed, swarm: false, schedule: r.schedule, keepTrace: true, reproduce,
+    overrides: r.overrides, kafka: r.kafka, seed: r.seed, swarm: false, schedule: r.schedule, budget: r.budget, keepTrace: true, reproduce,
   };
 }
 

@@ -1,6 +1,7 @@
 // The replay file: everything one failing run needs to run again on another machine, in one JSON file
 // (format in docs/scale-out.md): the scenario's content rather than its path, the release, mode, bugs,
 // overrides, seed, swarm draw and the concrete fault schedule that ran, with the trace hash to compare.
+import type { RunBudget } from '../core/invariant.ts';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SwarmChoice } from '../faults/random-schedule.ts';
@@ -23,6 +24,8 @@ export interface ReplayFile {
   schedule: FaultSchedule;
   traceHash: string;
   anomalies: Record<string, number>;
+  /** The run's budget when it was not the default (`run --max-events`): a replay must run under the same one. */
+  budget?: RunBudget;
 }
 
 export class ReplayFileError extends Error {}
@@ -102,6 +105,10 @@ export function readReplayFile(file: string): ReplayFile {
     schedule: field(file, d, 'schedule', Array.isArray, 'a list of fault events'),
     traceHash: field(file, d, 'traceHash', isString, 'a trace hash'),
     anomalies: field(file, d, 'anomalies', isObject, 'anomaly kind → count'),
+    ...(d.budget === undefined ? {} : {
+      budget: field(file, d, 'budget', (v) => isObject(v) && Number.isSafeInteger((v as RunBudget).maxEvents) && Number.isSafeInteger((v as RunBudget).maxQueuedEvents),
+        '{ maxEvents, maxQueuedEvents } (integers)'),
+    }),
   };
 }
 

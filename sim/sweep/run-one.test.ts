@@ -37,6 +37,19 @@ describe('executeRun', () => {
     expect(again.summary.kinds).toEqual(r.anomalies);
   });
 
+  it('keeps a run\'s non-default budget in its replay file, so the replay runs under the same one', () => {
+    const budget = { maxEvents: 1000, maxQueuedEvents: 1_000_000 };
+    const first = executeRun({ ...spec('lost-ack', 'at-least-once', 1, false), budget });
+    expect(first.summary.verdict).toBe('budget-exceeded');
+    const r = JSON.parse(JSON.stringify(first.replay!));
+    expect(r.budget).toEqual(budget);
+    const again = executeRun({
+      scenario: replayScenario(r, 'x.json'), source: r.scenario, case: null, mode: r.mode as Mode, bugs: [],
+      overrides: r.overrides, seed: r.seed, swarm: false, schedule: r.schedule, budget: r.budget, reproduce: 'r',
+    });
+    expect(again.summary.traceHash).toBe(first.summary.traceHash);
+  });
+
   it('refuses the swarm for a scenario with only a scripted schedule, saying why', () => {
     expect(() => executeRun(spec('lost-ack', 'at-least-once', 1, true))).toThrow(/--swarm needs faults\.random/);
   });

@@ -115,7 +115,7 @@ export function executeRun(spec: RunSpec): RunOutcome {
   const replay: ReplayFile | null = verdict === 'pass' ? null : {
     replay: 'eos-sim', version: 1, eosSimVersion: eosSimVersion(), scenario: spec.source, kafka, mode: spec.mode,
     bugs: [...spec.bugs], overrides: spec.overrides, seed: spec.seed, swarm, schedule: run.schedule,
-    traceHash: run.traceHash, anomalies: found,
+    traceHash: run.traceHash, anomalies: found, ...(spec.budget === undefined ? {} : { budget: spec.budget }),
   };
   return { summary, run, report, replay };
 }
