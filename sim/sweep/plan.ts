@@ -1,6 +1,7 @@
 // What a sweep or a suite runs, as a list of tasks in one fixed order (scenario, case or mode, seed), so a
 // shard (`--shard i/n`: every n-th task from the i-th) is the same slice on every machine, and a resumed
 // sweep can tell by key which tasks are already done.
+import type { RunSpec } from './run-one.ts';
 import { ConfigError, resolveConfig } from '../run/run-scenario.ts';
 import type { Bug, Mode, Overrides } from '../scenario/types.ts';
 import { reproduceCommand } from '../suite/reproduce.ts';
@@ -8,18 +9,10 @@ import { runKey } from './results.ts';
 import { releaseOf, scenarioHash } from './run-one.ts';
 import type { LoadedScenario } from './scenarios.ts';
 
-/** One run, as plain data a worker thread can receive. */
-export interface SweepTask {
+/** One run, as plain data a worker thread can receive: a RunSpec with its scenario named by file. */
+export interface SweepTask extends Pick<RunSpec, 'case' | 'mode' | 'bugs' | 'overrides' | 'kafka' | 'seed' | 'swarm' | 'reproduce'> {
   key: string;
   scenarioFile: string;
-  case: number | null;
-  mode: Mode;
-  bugs: Bug[];
-  overrides: Overrides;
-  kafka?: string;
-  seed: number;
-  swarm: boolean;
-  reproduce: string;
   /** Where the worker writes the replay file of a failing run; null: nowhere. */
   outDir: string | null;
 }
