@@ -97,8 +97,3 @@ export function buildRunReport(file: string, run: RunResult, check: CheckResult,
     model: MODEL_NOTES,
   };
 }
-
-/** Kinds found in a report, liveness included. */
-export function kindsFound(report: RunReport): string[] {
-  return Object.keys(report.counts).filter((k) => report.counts[k] > 0);
-}

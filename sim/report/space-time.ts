@@ -25,7 +25,7 @@ export interface Message {
   /** When it left (estimated, see SpaceTime.sendTimeNote) and when it arrived or was lost. */
   sentUs: number;
   atUs: number;
-  /** Why it was lost ('dropped', 'partition'); null when it was delivered. */
+  /** Why it was lost ('dropped'); null when it was delivered. */
   lost: string | null;
   /** Held back by a delay fault. */
   delayed: boolean;
