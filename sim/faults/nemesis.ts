@@ -39,7 +39,7 @@ export function healAllAtMs(schedule: FaultSchedule): number {
   let end = 0;
   for (const e of schedule) {
     const restart = 'restartAfterMs' in e && e.restartAfterMs !== undefined ? e.restartAfterMs : 0;
-    const stall = e.fault === 'pause-client' ? e.forMs : 0;
+    const stall = e.fault === 'pause-client' || e.fault === 'stall-broker' ? e.forMs : 0;
     end = Math.max(end, e.atMs + restart, e.atMs + stall);
   }
   return end + HEAL_ALL_AFTER_MS;
@@ -112,6 +112,13 @@ export class Nemesis {
       case 'pause-client':
         this.note(describeFault(e));
         return this.target.pauseClient(e.client, e.forMs);
+      case 'stall-broker': {
+        const id = this.resolveBroker(e.broker);
+        if (id < 0) return this.note(`${describeFault(e)} (no leader: skipped)`);
+        this.note(`${describeFault(e)} -> broker-${id}`);
+        // The process stops: what reaches it or leaves it waits in socket buffers until it wakes.
+        return net.hold(`broker-${id}`, this.sim.nowUs + e.forMs * 1000);
+      }
       case 'failpoint': {
         this.note(`arm ${describeFault(e)}`);
         this.sim.armFailpoint(e.point, (node) => {

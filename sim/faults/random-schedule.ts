@@ -55,6 +55,8 @@ function drawEvent(kind: FaultKind, atMs: number, rng: RandomStream, shape: Clus
     case 'restart-client':
       if (shape.clients.length === 0) return [];
       return [{ atMs, fault: 'restart-client', client: rng.pick(shape.clients) }];
+    case 'stall-broker':
+      return [{ atMs, fault: 'stall-broker', broker: broker(), forMs: shortMs() }];
     case 'pause-client':
       if (shape.clients.length === 0) return [];
       return [{ atMs, fault: 'pause-client', client: rng.pick(shape.clients), forMs: shortMs() }];

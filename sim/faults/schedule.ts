@@ -29,7 +29,7 @@ export const FAILPOINTS = ['after-prepare-commit', 'after-prepare-abort', 'after
 export type Failpoint = (typeof FAILPOINTS)[number];
 
 export const FAULT_KINDS = [
-  'crash-broker', 'restart-broker', 'drop', 'delay', 'isolate', 'split', 'one-way', 'heal',
+  'crash-broker', 'restart-broker', 'stall-broker', 'drop', 'delay', 'isolate', 'split', 'one-way', 'heal',
   'crash-client', 'restart-client', 'pause-client', 'replace-client', 'failpoint',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -38,9 +38,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   'crash-broker': 'crash a broker (process crash keeps the page cache; power-loss drops the unflushed tail)',
   'restart-broker': 'restart a crashed broker; it truncates to its leader and catches up',
+  'stall-broker': 'stall a broker process for forMs (a long GC pause, a stuck request handler or disk): its traffic waits both ways, then the requests it received meanwhile are served, late',
   drop: 'drop the next N requests or responses of an API (a dropped response is a lost ack) and reset the connection',
-  delay: 'hold the next N messages of an API back for delayMs; they arrive late, after any retry',
-  isolate: 'cut every link to and from one node',
+  delay: 'hold the next N messages of an API back for delayMs inside their connection; a request its client gave up on meanwhile is still served',
+  isolate: 'cut every link to and from one node; what is sent over a cut link waits for the heal, then arrives',
   split: 'partition the nodes into groups that cannot reach each other',
   'one-way': 'cut the link from one node to another, leaving the way back open',
   heal: 'remove every partition and pending message rule',
@@ -55,6 +56,7 @@ interface At { atMs: number }
 export type FaultEvent =
   | (At & { fault: 'crash-broker'; broker: BrokerTarget; crash: CrashKind; restartAfterMs?: number })
   | (At & { fault: 'restart-broker'; broker: number })
+  | (At & { fault: 'stall-broker'; broker: BrokerTarget; forMs: number })
   | (At & { fault: 'drop'; api: ApiName; message: 'request' | 'response'; node?: string; count: number })
   | (At & { fault: 'delay'; api: ApiName; message: 'request' | 'response'; node?: string; count: number; delayMs: number })
   | (At & { fault: 'isolate'; node: string })

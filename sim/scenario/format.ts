@@ -375,6 +375,7 @@ function faultsSchema({ broker, brokerId: restartable, node, client }: Targets) 
       { restartAfterMs: ms },
     ),
     'restart-broker': object({ ...at, broker: restartable }),
+    'stall-broker': object({ ...at, broker, forMs: positiveMs }),
     drop: object({ ...at, ...matchMessages }, { node }),
     delay: object({ ...at, ...matchMessages, delayMs: positiveMs }, { node }),
     isolate: object({ ...at, node }),
