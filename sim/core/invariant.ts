@@ -2,13 +2,11 @@
 // not a finding about Kafka: it is reported apart from the checker's anomalies (exit code 3), so a crash
 // of the tool can never read as a violation found.
 
-/** A model invariant failed: the simulation reached a state its own rules forbid. */
+/**
+ * A model invariant failed: the simulation reached a state its own rules forbid. Any other exception
+ * thrown inside a run is reported the same way (run-scenario.ts, brokenOutcome).
+ */
 export class InvariantError extends Error {}
-
-/** Asserts a model invariant; the message names what broke. */
-export function invariant(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new InvariantError(message);
-}
 
 /**
  * Deterministic limits of one run. Counting events and queued events (not bytes of heap) keeps the
