@@ -53,7 +53,7 @@ export class Cluster {
         });
       }
     });
-    this.controller = new Controller(sim, net, options.broker, this.brokerIds, registrations);
+    this.controller = new Controller(sim, net, options.broker, options.features, this.brokerIds, registrations);
     net.add(this.controller);
     for (const id of this.brokerIds) {
       const b = new Broker(sim, net, id, {

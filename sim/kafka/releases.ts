@@ -28,6 +28,14 @@ export interface KafkaFeatures {
    * so a late marker of an earlier transaction cannot end the next one with the same epoch.
    */
   markerEpochCheck: boolean;
+  /**
+   * Eligible leader replicas (KIP-966 part 1; eligible.leader.replicas.version=1, on by default for new
+   * clusters from 4.1, see kafka.apache.org/41/operations/eligible-leader-replicas): a member that leaves
+   * an ISR already below min.insync.replicas stays eligible to lead, the ISR may become empty, a broker
+   * that restarts after an unclean shutdown loses its eligibility, and a partition whose ISR and ELR are
+   * both empty waits for its last known leader.
+   */
+  eligibleLeaderReplicas: boolean;
 }
 
 export interface ReleaseLine {
@@ -46,27 +54,32 @@ export const RELEASE_LINES: readonly ReleaseLine[] = [
   {
     name: '2.5-3.5', first: [2, 5], last: [3, 5],
     changes: 'before KIP-890: no verification of a partition\'s first transactional write; the epoch moves only by InitProducerId',
-    features: { partitionVerification: false, transactionV2: false, highWatermarkWaitsForMinIsr: false, markerEpochCheck: false },
+    features: { partitionVerification: false, transactionV2: false, highWatermarkWaitsForMinIsr: false, markerEpochCheck: false, eligibleLeaderReplicas: false },
   },
   {
     name: '3.6', first: [3, 6], last: [3, 6],
     changes: 'KIP-890 part 1: the leader verifies a transaction\'s first write to a partition with the coordinator',
-    features: { partitionVerification: true, transactionV2: false, highWatermarkWaitsForMinIsr: false, markerEpochCheck: false },
+    features: { partitionVerification: true, transactionV2: false, highWatermarkWaitsForMinIsr: false, markerEpochCheck: false, eligibleLeaderReplicas: false },
   },
   {
     name: '3.7-3.9', first: [3, 7], last: [3, 9],
     changes: 'KAFKA-15583: the high watermark waits while the ISR is below min.insync.replicas',
-    features: { partitionVerification: true, transactionV2: false, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false },
+    features: { partitionVerification: true, transactionV2: false, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false, eligibleLeaderReplicas: false },
   },
   {
-    name: '4.0-4.1', first: [4, 0], last: [4, 1],
+    name: '4.0', first: [4, 0], last: [4, 0],
     changes: 'transaction version 2 (KIP-890 part 2): the epoch is bumped at every EndTxn and after an abortable error',
-    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false },
+    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false, eligibleLeaderReplicas: false },
+  },
+  {
+    name: '4.1', first: [4, 1], last: [4, 1],
+    changes: 'KIP-966 eligible leader replicas on by default: a replica that left an ISR below min.insync.replicas may still lead; one that shut down uncleanly may not',
+    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false, eligibleLeaderReplicas: true },
   },
   {
     name: '4.2', first: [4, 2], last: [4, 2],
     changes: 'KIP-1228: a late transaction marker with the epoch of an earlier transaction is rejected',
-    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: true },
+    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: true, eligibleLeaderReplicas: true },
   },
 ];
 

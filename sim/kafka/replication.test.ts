@@ -11,18 +11,19 @@ import { KafkaProducer, type SendResult } from './producer.ts';
 const KEY = 'payments/0';
 const MS = 1000;
 
-function setup(seed: number, broker: Partial<BrokerConfig> = {}, acks: Acks = 'all', brokers = 3) {
+function setup(seed: number, broker: Partial<BrokerConfig> = {}, acks: Acks = 'all', brokers = 3, release = '4.2') {
   const sim = new Simulation({ seed, keepTrace: true });
   const net = new Network(sim, DEFAULT_NETWORK);
   // payments/0 has replicas [1, 2, 3] (with 3 or more brokers): broker 1 leads it first.
   const cluster = new Cluster(sim, net, {
     brokers, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }],
     broker: { ...DEFAULT_BROKER, minInsyncReplicas: 2, ...broker },
-    sequenceChecks: true, epochChecks: true, features: resolveRelease('4.2').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    sequenceChecks: true, epochChecks: true, features: resolveRelease(release).line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
   const producer = new KafkaProducer(sim, net, 'producer-1', { ...DEFAULT_PRODUCER, acks, deliveryTimeoutMs: 60_000 }, cluster.brokerIds);
   net.add(producer);
   const registration = () => cluster.controller.partitions.get(KEY)!;
+  const controllerElr = () => cluster.controller.eligibleLeaderReplicas(KEY);
   const values = (broker: number) => cluster.broker(broker).partitions.get(KEY)?.log.batches.flatMap((b) => b.records) ?? [];
   /** Value at `offset` in a broker's log, or undefined. */
   const at = (broker: number, offset: number) => {
@@ -35,7 +36,7 @@ function setup(seed: number, broker: Partial<BrokerConfig> = {}, acks: Acks = 'a
     while (!done() && sim.nowUs < limitMs * MS) sim.run(sim.nowUs + 50);
     return done();
   };
-  return { sim, net, cluster, producer, registration, values, at, runUntil, runUntilTrue };
+  return { sim, net, cluster, producer, registration, controllerElr, values, at, runUntil, runUntilTrue };
 }
 
 describe('replication: acks and leader failure', () => {
@@ -139,7 +140,7 @@ describe('replication: the controller', () => {
     t.runUntil(6000);
     // Broker 2 comes first in the replica list and is alive, but is not in the ISR.
     expect(t.sim.trace.records!.filter((r) => r.includes(`controller elect ${KEY}`)).map((r) => r.replace(/^\d+ /, '')))
-      .toEqual([`controller elect ${KEY} leader=3 epoch=${epoch + 1} isr=[3]`]);
+      .toEqual([`controller elect ${KEY} leader=3 epoch=${epoch + 1} isr=[3] elr=[1]`]);
     expect(t.registration().leader).toBe(3);
     expect(t.registration().leaderEpoch).toBe(epoch + 1);
     expect(t.cluster.broker(3).leaderPartition(KEY)).not.toBeNull();
@@ -187,8 +188,8 @@ describe('replication: the controller', () => {
   });
 
   /** Shrinks payments/0's ISR to [1] (followers cut off from broker 1), writes X on broker 1 alone, crashes it. */
-  function onlyLeaderInSync(unclean: boolean) {
-    const t = setup(6, { uncleanLeaderElectionEnable: unclean }, 1);
+  function onlyLeaderInSync(unclean: boolean, release: string) {
+    const t = setup(6, { uncleanLeaderElectionEnable: unclean }, 1, 3, release);
     t.sim.afterMs(300, () => {
       for (const f of ['broker-2', 'broker-3']) {
         t.net.cutLink('broker-1', f);
@@ -210,8 +211,8 @@ describe('replication: the controller', () => {
     return t;
   }
 
-  it('without unclean election, a partition whose only in-sync replica died stays offline, then returns with it', () => {
-    const t = onlyLeaderInSync(false);
+  it('without unclean election or ELR (4.0), a partition whose only in-sync replica died stays offline, then returns with it', () => {
+    const t = onlyLeaderInSync(false, '4.0');
     expect(t.registration().leader).toBe(-1);
     expect(t.registration().isr).toEqual([1]);
     expect(t.cluster.leaderReplica(KEY)).toBeNull();
@@ -221,8 +222,8 @@ describe('replication: the controller', () => {
     for (const id of t.cluster.brokerIds) expect(t.values(id)).toEqual(['X']);
   });
 
-  it('with unclean election enabled, an out-of-sync replica leads and the record only the old leader had is lost', () => {
-    const t = onlyLeaderInSync(true);
+  it('with unclean election enabled (4.0), an out-of-sync replica leads and the record only the old leader had is lost', () => {
+    const t = onlyLeaderInSync(true, '4.0');
     expect(t.registration().leader).toBe(2);
     // The unclean leader starts alone in the ISR; broker 3 may have caught up with it since.
     expect(t.registration().isr).not.toContain(1);
@@ -230,6 +231,104 @@ describe('replication: the controller', () => {
     t.sim.at(t.sim.nowUs, () => t.cluster.restartBroker(1));
     t.runUntil(10_000);
     for (const id of t.cluster.brokerIds) expect(t.values(id)).toEqual([]);
+  });
+
+  it('with eligible leader replicas (4.1+), the followers that left an ISR below min ISR lead when its only member dies: the acks=1 record nobody else had is lost, as it was never committed', () => {
+    const t = onlyLeaderInSync(false, '4.2');
+    // The shrink from [1,2,3] to [1] went below min.insync.replicas=2: 2 and 3 became eligible, and the
+    // high watermark stopped (KAFKA-15583), so X was acknowledged (acks=1) but never committed.
+    expect(t.registration().leader).toBe(2);
+    expect(t.registration().isr).not.toContain(1);
+    expect(t.sim.trace.records!.some((r) => r.includes(`controller elect ${KEY} leader=2`) && r.includes('isr=[2]'))).toBe(true);
+    t.sim.at(t.sim.nowUs, () => t.cluster.restartBroker(1));
+    t.runUntil(10_000);
+    for (const id of t.cluster.brokerIds) expect(t.values(id)).toEqual([]);
+  });
+
+  /**
+   * KIP-966's motivation. Broker 3 is cut off from the leader and leaves the ISR; R is committed by [1, 2].
+   * Then broker 2 is cut off from everyone (fenced, not crashed) and the leader loses power before R
+   * reached its disk. Broker 1 is the last ISR member; it restarts with an empty log.
+   */
+  function lastIsrMemberLosesPower(release: string) {
+    const t = setup(7, { flushIntervalMs: 100_000 }, 'all', 3, release);
+    t.sim.afterMs(300, () => {
+      t.net.cutLink('broker-1', 'broker-3');
+      t.net.cutLink('broker-3', 'broker-1');
+    });
+    t.runUntil(4000);
+    expect(t.registration().isr).toEqual([1, 2]);
+    const acked: SendResult[] = [];
+    t.sim.at(t.sim.nowUs, () => t.producer.send(KEY, 'R', (r) => acked.push(r)));
+    t.runUntil(4500);
+    expect(acked.map((r) => r.status)).toEqual(['ok']);
+    expect(t.values(2)).toEqual(['R']);
+    t.sim.at(t.sim.nowUs, () => {
+      for (const other of ['broker-1', 'broker-3', 'controller']) {
+        t.net.cutLink('broker-2', other);
+        t.net.cutLink(other, 'broker-2');
+      }
+    });
+    t.runUntil(6500);
+    expect(t.registration().isr).toEqual([1]);
+    t.sim.at(t.sim.nowUs, () => {
+      t.cluster.crashBroker(1, 'power-loss');
+      t.cluster.restartBroker(1);
+    });
+    t.runUntil(8500);
+    return t;
+  }
+
+  it('before eligible leader replicas (4.0), the last ISR member that lost power comes back as leader of data it lost', () => {
+    const t = lastIsrMemberLosesPower('4.0');
+    expect(t.registration().leader).toBe(1);
+    expect(t.controllerElr()).toEqual([]);
+    t.sim.at(t.sim.nowUs, () => t.net.healPartitions());
+    t.runUntil(12_000);
+    // Broker 2 truncates the committed R away to follow broker 1.
+    for (const id of t.cluster.brokerIds) expect(t.values(id)).toEqual([]);
+  });
+
+  it('with eligible leader replicas (4.1+), that member is not eligible after its unclean shutdown: the partition waits for broker 2, which leads with R', () => {
+    const t = lastIsrMemberLosesPower('4.1');
+    expect(t.registration().leader).toBe(-1);
+    expect(t.registration().isr).toEqual([]);
+    expect(t.controllerElr()).toEqual([2]);
+    t.sim.at(t.sim.nowUs, () => t.net.healPartitions());
+    t.runUntil(12_000);
+    expect(t.registration().leader).toBe(2);
+    for (const id of t.cluster.brokerIds) expect(t.values(id)).toEqual(['R']);
+  });
+
+  it('with eligible leader replicas, a partition whose ISR and ELR are both empty takes its last known leader back', () => {
+    const t = setup(9, {}, 'all', 3, '4.2');
+    t.sim.afterMs(300, () => t.producer.send(KEY, 'R', () => {}));
+    // Both followers are cut off from the leader, crash and restart (unclean shutdowns: out of the ISR,
+    // not eligible), so broker 1 is alone in the ISR; then it crashes too.
+    t.sim.afterMs(900, () => {
+      for (const f of ['broker-2', 'broker-3']) {
+        t.net.cutLink('broker-1', f);
+        t.net.cutLink(f, 'broker-1');
+      }
+    });
+    t.sim.afterMs(1000, () => {
+      for (const id of [2, 3]) t.cluster.crashBroker(id, 'process');
+    });
+    t.sim.afterMs(1500, () => {
+      for (const id of [2, 3]) t.cluster.restartBroker(id);
+    });
+    t.sim.afterMs(3000, () => t.cluster.crashBroker(1, 'process'));
+    t.runUntil(4500);
+    expect(t.registration().leader).toBe(-1);
+    expect(t.registration().isr).toEqual([]);
+    expect(t.controllerElr()).toEqual([1]);
+    t.sim.at(t.sim.nowUs, () => t.cluster.restartBroker(1));
+    t.runUntil(7000);
+    // Its restart was unclean too, so it is not eligible; it is the last known leader, and leads again.
+    expect(t.controllerElr()).toEqual([]);
+    expect(t.registration().leader).toBe(1);
+    expect(t.sim.trace.records!.some((r) => r.includes(`controller elect ${KEY} leader=1`))).toBe(true);
+    for (const id of t.cluster.brokerIds) expect(t.values(id)).toEqual(['R']);
   });
 });
 
