@@ -9,7 +9,7 @@ export type BrokerTarget = number | `leader:${string}`;
 export const API_NAMES = [
   'Produce', 'Fetch', 'Metadata', 'InitProducerId', 'FindCoordinator', 'OffsetCommit', 'OffsetFetch',
   'BrokerHeartbeat', 'AlterPartition', 'JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'TxnOffsetCommit',
-  'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers',
+  'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'WriteTxnMarkers', 'OffsetsForLeaderEpoch',
   // Calls past Kafka's boundary (sim/external): the payment gateway and the ledger database.
   'Charge', 'LedgerRead', 'LedgerTxn',
 ] as const;

@@ -23,6 +23,7 @@ import {
   type OffsetCommitRequest, type OffsetFetchRequest, type PartitionRegistration, type ProduceRequest,
   type ProduceResponse, type ProducerBatch, type ControlType, type AddPartitionsToTxnRequest, type AddOffsetsToTxnRequest,
   type EndTxnRequest, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse, type TxnResponse,
+  type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse,
 } from './protocol.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -196,7 +197,10 @@ export class Broker implements NetNode {
   private sendAlterPartition(p: Partition, newIsr: number[]): void {
     const inc = this.incarnation;
     const epoch = p.leaderEpoch;
-    const req: AlterPartitionRequest = { brokerId: this.brokerId, key: p.key, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr };
+    const req: AlterPartitionRequest = {
+      brokerId: this.brokerId, key: p.key, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr,
+      newIsrBrokerEpochs: p.brokerEpochsOf(newIsr, this.incarnation),
+    };
     this.sim.log(`${this.id} alter-isr ${p.key} [${newIsr.join(',')}]`);
     this.rpc.request<AlterPartitionRequest, AlterPartitionResponse>(CONTROLLER_ID, 'AlterPartition', req, 1000, (err, resp) => {
       if (inc !== this.incarnation || p.leaderEpoch !== epoch || p.pendingIsr !== newIsr) return;
@@ -236,7 +240,7 @@ export class Broker implements NetNode {
     const c = this.options.config;
     const epoch = p.leaderEpoch;
     const req: FetchRequest = {
-      key: p.key, fetchOffset: p.log.logEndOffset, replicaId: this.brokerId, currentLeaderEpoch: epoch,
+      key: p.key, fetchOffset: p.log.logEndOffset, replicaId: this.brokerId, replicaEpoch: this.incarnation, currentLeaderEpoch: epoch,
       lastFetchedEpoch: p.log.latestEpoch(), isolationLevel: 'read_uncommitted', maxWaitMs: c.replicaFetchWaitMaxMs, maxRecords: 500,
     };
     this.rpc.request<FetchRequest, FetchResponse>(brokerNodeId(p.leaderId), 'Fetch', req, c.replicaFetchWaitMaxMs + 1000, (err, resp) => {
@@ -272,6 +276,7 @@ export class Broker implements NetNode {
       case 'EndTxn': return this.transactionCoordinator.onEndTxn(env as Envelope<EndTxnRequest>);
       case 'WriteTxnMarkers': return this.onWriteTxnMarkers(env as Envelope<WriteTxnMarkersRequest>);
       case 'FindCoordinator': return this.onFindCoordinator(env as Envelope<FindCoordinatorRequest>);
+      case 'OffsetsForLeaderEpoch': return this.onOffsetsForLeaderEpoch(env as Envelope<OffsetsForLeaderEpochRequest>);
       case 'OffsetCommit': return this.groupCoordinator.onOffsetCommit(env as Envelope<OffsetCommitRequest>);
       case 'OffsetFetch': return this.groupCoordinator.onOffsetFetch(env as Envelope<OffsetFetchRequest>);
       case 'JoinGroup': case 'SyncGroup': case 'Heartbeat': case 'LeaveGroup': case 'TxnOffsetCommit':
@@ -417,9 +422,10 @@ export class Broker implements NetNode {
     });
     if (!p) return fail('NOT_LEADER_OR_FOLLOWER');
     const isReplica = req.replicaId >= 0;
+    // Followers always send their leader epoch; consumers too since KIP-320 (-1: no check).
+    if (req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch < p.leaderEpoch) return fail('FENCED_LEADER_EPOCH');
+    if (req.currentLeaderEpoch > p.leaderEpoch) return fail('UNKNOWN_LEADER_EPOCH');
     if (isReplica) {
-      if (req.currentLeaderEpoch < p.leaderEpoch) return fail('FENCED_LEADER_EPOCH');
-      if (req.currentLeaderEpoch > p.leaderEpoch) return fail('UNKNOWN_LEADER_EPOCH');
       if (req.lastFetchedEpoch >= 0) {
         const end = p.log.endOffsetForEpoch(req.lastFetchedEpoch);
         if (end.epoch !== req.lastFetchedEpoch || end.endOffset < req.fetchOffset) {
@@ -430,7 +436,7 @@ export class Broker implements NetNode {
         }
       }
       if (req.fetchOffset > p.log.logEndOffset) return fail('OFFSET_OUT_OF_RANGE');
-      p.updateFollower(req.replicaId, req.fetchOffset);
+      if (!p.updateFollower(req.replicaId, req.fetchOffset, req.replicaEpoch)) return fail('NOT_LEADER_OR_FOLLOWER');
       if (p.shouldAddToIsr(req.replicaId)) this.alterIsr(p, [...p.isr, req.replicaId]);
     } else if (req.fetchOffset > p.log.logEndOffset) {
       return fail('OFFSET_OUT_OF_RANGE');
@@ -464,6 +470,19 @@ export class Broker implements NetNode {
       answered = true;
       tryAnswer(true);
     });
+  }
+
+  /** Partition.lastOffsetForLeaderEpoch as a consumer's position validation uses it (KIP-320). */
+  private onOffsetsForLeaderEpoch(env: Envelope<OffsetsForLeaderEpochRequest>): void {
+    const req = env.body;
+    const p = this.leaderPartition(req.key);
+    const fail = (error: ErrorCode) => this.answer<OffsetsForLeaderEpochResponse>(env, { error, leaderEpoch: -1, endOffset: -1 });
+    if (!p) return fail('NOT_LEADER_OR_FOLLOWER');
+    if (req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch < p.leaderEpoch) return fail('FENCED_LEADER_EPOCH');
+    if (req.currentLeaderEpoch > p.leaderEpoch) return fail('UNKNOWN_LEADER_EPOCH');
+    // LeaderEpochFileCache.endOffsetFor: an epoch older than every one the log has ends where the log's first begins.
+    const end = p.log.endOffsetForEpoch(req.leaderEpoch);
+    this.answer<OffsetsForLeaderEpochResponse>(env, { error: 'NONE', leaderEpoch: end.epoch === -1 ? req.leaderEpoch : end.epoch, endOffset: end.endOffset });
   }
 
   private onInitProducerId(env: Envelope<InitProducerIdRequest>): void {

@@ -28,6 +28,11 @@ export class ClientMetadata {
     return p && p.leader >= 0 ? brokerNodeId(p.leader) : null;
   }
 
+  /** The partition's leader epoch in this view, or -1 when unknown. */
+  leaderEpochFor(key: string): number {
+    return this.image?.partitions.find((x) => x.key === key)?.leaderEpoch ?? -1;
+  }
+
   /**
    * Asks a broker for fresh metadata; `then` runs once a newer image (or any answer) arrived. A waiter
    * already registered is not added again: callers pass one stable function per wish.

@@ -239,3 +239,61 @@ describe('consumer positions', () => {
     expect(c.poll().map((r) => r.value)).toEqual(['v3', 'v4']);
   });
 });
+
+describe('consumer: position validation after a leader change (KIP-320)', () => {
+  /**
+   * min.insync.replicas=1 and unclean election: broker 1 leads payments/0 alone (its followers are cut
+   * off) and the consumer reads x0..x4 at offsets 5..9, which only broker 1 has. Broker 1 crashes, broker 2
+   * becomes leader with a log ending at 5, and b0..b9 are written at offsets 5..14 of the new log.
+   */
+  function truncatedUnderTheConsumer() {
+    const sim = new Simulation({ seed: 3, keepTrace: true });
+    const net = new Network(sim, DEFAULT_NETWORK);
+    const cluster = new Cluster(sim, net, {
+      brokers: 3, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }],
+      broker: { ...DEFAULT_BROKER, uncleanLeaderElectionEnable: true },
+      sequenceChecks: true, epochChecks: true, features: resolveRelease('4.2').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    });
+    const producer = new KafkaProducer(sim, net, 'producer-1', { ...DEFAULT_PRODUCER, acks: 1 }, cluster.brokerIds);
+    net.add(producer);
+    const consumer = new KafkaConsumer(sim, net, 'reader', GROUP, { ...DEFAULT_CONSUMER }, cluster.brokerIds);
+    net.add(consumer);
+    const read: ConsumedRecord[] = [];
+    const loop = () => consumer.waitForData(100, () => {
+      read.push(...consumer.poll());
+      loop();
+    });
+    const sendAll = (prefix: string) => {
+      for (let i = 0; i < (prefix === 'b' ? 10 : 5); i++) producer.send('payments/0', `${prefix}${i}`, () => {});
+    };
+    sim.afterMs(100, () => sendAll('a'));
+    sim.afterMs(200, () => consumer.assign(['payments/0'], loop));
+    sim.afterMs(300, () => {
+      for (const f of ['broker-2', 'broker-3']) {
+        net.cutLink('broker-1', f);
+        net.cutLink(f, 'broker-1');
+      }
+    });
+    sim.afterMs(4000, () => sendAll('x'));
+    sim.afterMs(4500, () => {
+      cluster.crashBroker(1, 'process');
+      net.healPartitions();
+    });
+    sim.afterMs(6000, () => sendAll('b'));
+    sim.run(9000 * MS);
+    return { sim, cluster, read };
+  }
+
+  it('moves back to the divergence point and reads the new leader\'s records there, neither skipping them nor starting over', () => {
+    const t = truncatedUnderTheConsumer();
+    const log = t.cluster.broker(2).partitions.get('payments/0')!.log.batches.flatMap((b) => b.records.map((v, i) => `${b.baseOffset + i}:${v}`));
+    // The new leader's log: the a's, then the b's (in whatever order the retries landed them) from offset 5.
+    expect(log).toHaveLength(15);
+    expect(log.slice(0, 5).map((e) => e.split(':')[1])).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+    expect(log.slice(5).every((e) => e.split(':')[1].startsWith('b'))).toBe(true);
+    // Read: the old leader's 0..9, then the new leader's log from 5 on: no b skipped, no a read twice.
+    expect(t.read.slice(0, 10).map((r) => r.value)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'x0', 'x1', 'x2', 'x3', 'x4']);
+    expect(t.read.slice(10).map((r) => `${r.offset}:${r.value}`)).toEqual(log.slice(5));
+    expect(t.sim.trace.records!.some((r) => r.includes('reader payments/0 truncation detected at 10 (epoch 0 ends at 5): seek to 5'))).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@
 // SyncGroup hands out the result, heartbeats keep the session and bring news of a rebalance. As in Kafka
 // the rebalance itself runs inside the application's poll (here: waitForData), so the revocation callback
 // never interrupts a batch in hand. Committed offsets live in the group coordinator; positions start there.
+// After a leader change the consumer validates its position against the new leader's log (KIP-320).
 import type { Simulation } from '../core/simulation.ts';
 import type { Envelope, NetNode, Network } from '../net/network.ts';
 import { RpcClient } from '../net/rpc.ts';
@@ -22,6 +23,7 @@ import {
 import {
   STALE_METADATA,
   type FetchRequest, type FetchResponse, type FindCoordinatorRequest, type FindCoordinatorResponse,
+  type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse,
 } from './protocol.ts';
 
 export interface ConsumedRecord {
@@ -52,6 +54,13 @@ interface PartitionFetchState {
   endOffset: number;
   /** Fetches again once metadata arrives: one stable waiter per partition (see ClientMetadata.refresh). */
   fetchOnRefresh: () => void;
+  /**
+   * The leader epoch the position was last validated against (Kafka's FetchPosition.currentLeader), -1
+   * before the first fetch. A newer epoch in the metadata means a leader change: validate first.
+   */
+  leaderEpoch: number;
+  /** Leader epochs of the batches fetched, with the offset each began at: gives the epoch of the record before the position. */
+  fetchedEpochs: { epoch: number; startOffset: number }[];
 }
 
 /**
@@ -182,6 +191,7 @@ export class KafkaConsumer implements NetNode {
       const position = Math.max(0, offsets[key] ?? 0);
       const s: PartitionFetchState = {
         key, position, buffer: [], fetching: false, epoch: 0, nextFetchOffset: position, endOffset: -1, fetchOnRefresh: () => this.fetch(s),
+        leaderEpoch: -1, fetchedEpochs: [],
       };
       this.states.set(key, s);
     }
@@ -535,10 +545,7 @@ export class KafkaConsumer implements NetNode {
       if (this.states !== states) return then();
       for (const key of wanted) {
         const s = states.get(key)!;
-        s.position = Math.max(0, offsets[key] ?? 0);
-        s.nextFetchOffset = s.position;
-        s.buffer = [];
-        s.epoch++;
+        this.seek(s, Math.max(0, offsets[key] ?? 0));
         this.fetch(s);
       }
       this.sim.log(`${this.id} seek to committed ${wanted.map((k) => `${k}@${states.get(k)!.position}`).join(' ')}`);
@@ -555,11 +562,18 @@ export class KafkaConsumer implements NetNode {
       this.metadata.refresh(s.fetchOnRefresh);
       return;
     }
+    const leaderEpoch = this.metadata.leaderEpochFor(s.key);
+    if (leaderEpoch > s.leaderEpoch) {
+      const offsetEpoch = this.offsetEpoch(s);
+      // Nothing consumed yet, or of an unknown epoch: nothing to validate (Kafka: a position without an epoch).
+      if (offsetEpoch < 0) s.leaderEpoch = leaderEpoch;
+      else return this.validatePosition(s, leader, leaderEpoch, offsetEpoch);
+    }
     s.fetching = true;
     const epoch = s.epoch;
     const inc = this.incarnation;
     const req: FetchRequest = {
-      key: s.key, fetchOffset: s.position, replicaId: -1, currentLeaderEpoch: -1, lastFetchedEpoch: -1,
+      key: s.key, fetchOffset: s.position, replicaId: -1, replicaEpoch: -1, currentLeaderEpoch: s.leaderEpoch, lastFetchedEpoch: -1,
       isolationLevel: this.config.isolationLevel, maxWaitMs: this.config.fetchMaxWaitMs, maxRecords: this.config.maxPollRecords,
     };
     this.rpc.request<FetchRequest, FetchResponse>(leader, 'Fetch', req, this.config.requestTimeoutMs + this.config.fetchMaxWaitMs, (err, resp) => {
@@ -570,9 +584,7 @@ export class KafkaConsumer implements NetNode {
       if (error === 'OFFSET_OUT_OF_RANGE') {
         // auto.offset.reset=earliest
         this.sim.log(`${this.id} ${s.key} offset ${s.position} out of range: reset to 0`);
-        s.position = 0;
-        s.nextFetchOffset = 0;
-        s.epoch++;
+        this.seek(s, 0);
         return this.fetch(s);
       }
       if (error !== 'NONE') {
@@ -582,6 +594,51 @@ export class KafkaConsumer implements NetNode {
       this.takeBatches(s, resp!);
       if (s.buffer.length > 0) this.notifyData();
       else this.fetch(s);
+    });
+  }
+
+  /** Moves the position (a fetch answered after this is discarded) and forgets the epochs of what lies beyond it. */
+  private seek(s: PartitionFetchState, offset: number): void {
+    s.position = offset;
+    s.nextFetchOffset = offset;
+    s.buffer = [];
+    s.epoch++;
+    while (s.fetchedEpochs.length > 0 && s.fetchedEpochs[s.fetchedEpochs.length - 1].startOffset >= offset) s.fetchedEpochs.pop();
+  }
+
+  /** Leader epoch of the record before the position (Kafka's FetchPosition.offsetEpoch), or -1 if unknown. */
+  private offsetEpoch(s: PartitionFetchState): number {
+    for (let i = s.fetchedEpochs.length - 1; i >= 0; i--) if (s.fetchedEpochs[i].startOffset < s.position) return s.fetchedEpochs[i].epoch;
+    return -1;
+  }
+
+  /**
+   * KIP-320 (SubscriptionState.maybeValidatePositionForCurrentLeader, OffsetsForLeaderEpochClient): after a
+   * leader change, ask the new leader where the epoch of the position's last record ends in its log. If it
+   * ends before the position, the log was truncated under the consumer: move back to the first offset
+   * known to diverge (maybeCompleteValidation) instead of reading past records it never saw.
+   */
+  private validatePosition(s: PartitionFetchState, leader: string, leaderEpoch: number, offsetEpoch: number): void {
+    s.fetching = true;
+    const epoch = s.epoch;
+    const inc = this.incarnation;
+    const req: OffsetsForLeaderEpochRequest = { key: s.key, currentLeaderEpoch: leaderEpoch, leaderEpoch: offsetEpoch };
+    this.rpc.request<OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse>(leader, 'OffsetsForLeaderEpoch', req, this.config.requestTimeoutMs, (err, resp) => {
+      if (inc !== this.incarnation) return;
+      s.fetching = false;
+      if (s.epoch !== epoch || this.states.get(s.key) !== s) return this.fetch(s);
+      const error = err ?? resp!.error;
+      if (error !== 'NONE') {
+        if (STALE_METADATA.has(error)) this.metadata.refresh();
+        return this.later(() => this.fetch(s));
+      }
+      if (resp!.endOffset < s.position) {
+        this.sim.log(`${this.id} ${s.key} truncation detected at ${s.position} (epoch ${offsetEpoch} ends at ${resp!.endOffset}): seek to ${resp!.endOffset}`);
+        this.sim.cover('Consumer moved to the divergence point after a truncation (KIP-320)');
+        this.seek(s, resp!.endOffset);
+      }
+      s.leaderEpoch = leaderEpoch;
+      this.fetch(s);
     });
   }
 
@@ -596,6 +653,8 @@ export class KafkaConsumer implements NetNode {
     const aborting = new Set<number>();
     let next = 0;
     for (const b of resp.batches) {
+      const last = s.fetchedEpochs[s.fetchedEpochs.length - 1];
+      if (!last || b.partitionLeaderEpoch > last.epoch) s.fetchedEpochs.push({ epoch: b.partitionLeaderEpoch, startOffset: b.baseOffset });
       while (next < aborted.length && aborted[next].firstOffset <= b.lastOffset) aborting.add(aborted[next++].producerId);
       s.nextFetchOffset = Math.max(s.nextFetchOffset, b.lastOffset + 1);
       if (b.control) {

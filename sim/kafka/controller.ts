@@ -113,6 +113,14 @@ export class Controller implements NetNode {
     else if (req.newIsr.some((id) => !p.isr.includes(id) && this.brokers.get(id)?.fenced !== false)) {
       // Only live (unfenced) brokers may join the ISR.
       resp = { error: 'INVALID_UPDATE_VERSION', registration: { ...p } };
+    } else if (this.features.isrBrokerEpochCheck && req.newIsr.some((id, i) => {
+      const epoch = req.newIsrBrokerEpochs[i] ?? -1;
+      return epoch !== -1 && this.brokers.get(id)?.incarnation !== epoch;
+    })) {
+      // KIP-903 (ReplicationControlManager.ineligibleReplicasForIsr): the leader saw a member fetch from
+      // another incarnation than the registered one: its view of that replica's log may be stale.
+      this.sim.cover('Controller refused an ISR member of another broker epoch (KIP-903)');
+      resp = { error: 'INELIGIBLE_REPLICA', registration: { ...p } };
     } else {
       if (this.features.eligibleLeaderReplicas) {
         this.changePartition(p, { targetIsr: req.newIsr });

@@ -11,6 +11,8 @@ export interface FollowerState {
   logEndOffset: number;
   /** Last time the follower's fetch reached the leader's log end (Kafka's lastCaughtUpTimeMs). */
   lastCaughtUpUs: number;
+  /** Broker epoch of the follower's latest fetch (KIP-903; Kafka's ReplicaState.brokerEpoch), -1 before one. */
+  brokerEpoch: number;
 }
 
 export interface DelayedProduce {
@@ -35,6 +37,11 @@ export class Partition {
   delayedProduces: DelayedProduce[] = [];
   /** Fetches parked until data arrives (long poll); each returns true once it has answered. */
   waitingFetches: (() => boolean)[] = [];
+  /**
+   * Completed transactions whose marker the high watermark has not passed yet (ProducerStateManager's
+   * unreplicatedTxns): the marker could still be lost with this replica, so the LSO waits for it.
+   */
+  private unreplicatedTxns: { firstOffset: number; markerOffset: number }[] = [];
 
   constructor(
     private readonly sim: Simulation,
@@ -49,10 +56,24 @@ export class Partition {
     this.producerState = new ProducerStateManager(producerStateOptions);
   }
 
-  /** LSO: nothing at or beyond the first offset of an open transaction is stable. */
+  /**
+   * LSO (UnifiedLog.lastStableOffset): nothing at or beyond the first offset of an open transaction, or
+   * of a completed one whose marker is not below the high watermark yet, is stable; nor beyond the HW.
+   */
   lastStableOffset(): number {
-    const first = this.producerState.firstUnstableOffset();
-    return first >= 0 ? Math.min(first, this.log.highWatermark) : this.log.highWatermark;
+    const hw = this.log.highWatermark;
+    // ProducerStateManager.onHighWatermarkUpdated: a transaction whose marker is below the HW is stable.
+    if (this.unreplicatedTxns.length > 0) this.unreplicatedTxns = this.unreplicatedTxns.filter((t) => t.markerOffset >= hw);
+    let first = this.producerState.firstUnstableOffset();
+    for (const t of this.unreplicatedTxns) if (first < 0 || t.firstOffset < first) first = t.firstOffset;
+    return first >= 0 ? Math.min(first, hw) : hw;
+  }
+
+  /** Before a marker ends a transaction in the producer state, keeps where it began (ProducerStateManager.completeTxn). */
+  private noteCompletedTxn(batch: RecordBatch): void {
+    if (batch.control === null) return;
+    const first = this.producerState.producers.get(batch.producerId)?.currentTxnFirstOffset ?? -1;
+    if (first >= 0) this.unreplicatedTxns.push({ firstOffset: first, markerOffset: batch.baseOffset });
   }
 
   /** Applies the controller's registration; returns what changed for the broker to act on. */
@@ -90,7 +111,7 @@ export class Partition {
     this.leaderEpochStartOffset = this.log.logEndOffset;
     this.followers.clear();
     for (const id of this.replicas) {
-      if (id !== this.brokerId) this.followers.set(id, { logEndOffset: 0, lastCaughtUpUs: this.sim.nowUs });
+      if (id !== this.brokerId) this.followers.set(id, { logEndOffset: 0, lastCaughtUpUs: this.sim.nowUs, brokerEpoch: -1 });
     }
     this.sim.log(`broker-${this.brokerId} ${this.key} leader epoch=${this.leaderEpoch} leo=${this.log.logEndOffset} hw=${this.log.highWatermark}`);
   }
@@ -124,6 +145,7 @@ export class Partition {
       coordinatorEpoch,
     };
     this.log.append(full);
+    this.noteCompletedTxn(full);
     this.producerState.update(full);
     this.maybeAdvanceHighWatermark();
     this.wakeFetches();
@@ -133,6 +155,7 @@ export class Partition {
   appendAsFollower(batch: RecordBatch): void {
     if (batch.lastOffset < this.log.logEndOffset) return; // already have it
     this.log.append(batch);
+    this.noteCompletedTxn(batch);
     this.producerState.update(batch);
   }
 
@@ -141,6 +164,8 @@ export class Partition {
     this.sim.log(`broker-${this.brokerId} ${this.key} truncate ${this.log.logEndOffset}->${offset}`);
     this.log.truncateTo(offset);
     this.producerState.rebuild(this.log.batches);
+    // A marker truncated away reopens its transaction in the rebuilt producer state.
+    this.unreplicatedTxns = this.unreplicatedTxns.filter((t) => t.markerOffset < this.log.logEndOffset);
   }
 
   /** ISR the high watermark must wait for: the committed ISR plus any member being added (KIP-497). */
@@ -185,13 +210,27 @@ export class Partition {
     for (const w of waiting) if (!w()) this.waitingFetches.push(w);
   }
 
-  /** A follower fetched from `fetchOffset`: it has everything below it. */
-  updateFollower(id: number, fetchOffset: number): void {
+  /**
+   * A follower fetched from `fetchOffset`: it has everything below it. With KIP-903 a fetch from an older
+   * broker epoch than the last one seen is stale (Replica.updateFetchStateOrThrow): it updates nothing and
+   * the caller answers NOT_LEADER_OR_FOLLOWER; returns whether the fetch was taken.
+   */
+  updateFollower(id: number, fetchOffset: number, brokerEpoch: number): boolean {
     const f = this.followers.get(id);
-    if (!f) return;
+    if (!f) return true;
+    if (this.features.isrBrokerEpochCheck) {
+      if (brokerEpoch !== -1 && f.brokerEpoch > brokerEpoch) return false;
+      f.brokerEpoch = brokerEpoch;
+    }
     f.logEndOffset = fetchOffset;
     if (fetchOffset >= this.log.logEndOffset) f.lastCaughtUpUs = this.sim.nowUs;
     this.maybeAdvanceHighWatermark();
+    return true;
+  }
+
+  /** The broker epoch the leader last saw each member of `isr` fetch with (-1 where unknown; its own is `ownEpoch`). */
+  brokerEpochsOf(isr: number[], ownEpoch: number): number[] {
+    return isr.map((id) => (id === this.brokerId ? ownEpoch : this.followers.get(id)?.brokerEpoch ?? -1));
   }
 
   /** Whether the follower that just fetched should join the ISR: caught up to the high watermark (Kafka's maybeExpandIsr). */

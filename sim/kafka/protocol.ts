@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'COORDINATOR_LOAD_IN_PROGRESS'
   | 'INVALID_UPDATE_VERSION'
   | 'STALE_BROKER_EPOCH'
+  | 'INELIGIBLE_REPLICA'
   | 'CONCURRENT_TRANSACTIONS'
   | 'INVALID_PRODUCER_ID_MAPPING'
   | 'INVALID_TXN_STATE'
@@ -129,6 +130,8 @@ export interface FetchRequest {
   fetchOffset: number;
   /** -1 for consumers; the broker id for followers. */
   replicaId: number;
+  /** Followers: the broker epoch (incarnation) that sent the fetch (KIP-903's ReplicaState.ReplicaEpoch); -1 for consumers. */
+  replicaEpoch: number;
   currentLeaderEpoch: number;
   /** Followers: epoch of the last batch they hold, to detect divergence (KIP-595 style). */
   lastFetchedEpoch: number;
@@ -149,6 +152,22 @@ export interface FetchResponse {
   abortedTransactions: AbortedTransaction[];
   /** Set when the follower's log diverged from the leader's: truncate to endOffset, then fetch again. */
   divergingEpoch: { epoch: number; endOffset: number } | null;
+}
+
+/** KIP-320: a consumer asks the leader where the epoch of its position's last record ends in the leader's log. */
+export interface OffsetsForLeaderEpochRequest {
+  key: string;
+  /** The leader epoch the consumer knows (fenced if older than the broker's, as in Fetch). */
+  currentLeaderEpoch: number;
+  /** The epoch of the record before the consumer's position. */
+  leaderEpoch: number;
+}
+export interface OffsetsForLeaderEpochResponse {
+  error: ErrorCode;
+  /** The largest epoch at or below the one asked for that the leader's log has. */
+  leaderEpoch: number;
+  /** Where that epoch ends in the leader's log: a position beyond it was truncated away. */
+  endOffset: number;
 }
 
 export interface MetadataResponse {
@@ -212,6 +231,8 @@ export interface AlterPartitionRequest {
   leaderEpoch: number;
   partitionEpoch: number;
   newIsr: number[];
+  /** KIP-903's newIsrWithEpochs: the broker epoch of each newIsr member as the leader last saw it fetch (-1: not known). */
+  newIsrBrokerEpochs: number[];
 }
 export interface AlterPartitionResponse {
   error: ErrorCode;

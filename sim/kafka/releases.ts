@@ -36,6 +36,13 @@ export interface KafkaFeatures {
    * both empty waits for its last known leader.
    */
   eligibleLeaderReplicas: boolean;
+  /**
+   * KIP-903 (3.5+): a follower's fetch carries its broker epoch; the leader rejects a fetch older than the
+   * last one it saw from that follower, and the controller refuses an ISR whose member's epoch is not the
+   * one it registered, so a fetch sent by an earlier incarnation (before a power loss truncated its log)
+   * cannot put the replica back into the ISR.
+   */
+  isrBrokerEpochCheck: boolean;
 }
 
 export interface ReleaseLine {
@@ -52,34 +59,39 @@ export interface ReleaseLine {
 /** Oldest first. Releases before 2.5 lack KIP-447 (group metadata in TxnOffsetCommit), which the processor needs. */
 export const RELEASE_LINES: readonly ReleaseLine[] = [
   {
-    name: '2.5-3.5', first: [2, 5], last: [3, 5],
+    name: '2.5-3.4', first: [2, 5], last: [3, 4],
     changes: 'before KIP-890: no verification of a partition\'s first transactional write; the epoch moves only by InitProducerId',
-    features: { partitionVerification: false, transactionV2: false, highWatermarkWaitsForMinIsr: false, markerEpochCheck: false, eligibleLeaderReplicas: false },
+    features: { partitionVerification: false, transactionV2: false, highWatermarkWaitsForMinIsr: false, markerEpochCheck: false, eligibleLeaderReplicas: false, isrBrokerEpochCheck: false },
+  },
+  {
+    name: '3.5', first: [3, 5], last: [3, 5],
+    changes: 'KIP-903: an ISR expansion carries the follower\'s broker epoch, so a fetch of an earlier incarnation cannot put it back',
+    features: { partitionVerification: false, transactionV2: false, highWatermarkWaitsForMinIsr: false, markerEpochCheck: false, eligibleLeaderReplicas: false, isrBrokerEpochCheck: true },
   },
   {
     name: '3.6', first: [3, 6], last: [3, 6],
     changes: 'KIP-890 part 1: the leader verifies a transaction\'s first write to a partition with the coordinator',
-    features: { partitionVerification: true, transactionV2: false, highWatermarkWaitsForMinIsr: false, markerEpochCheck: false, eligibleLeaderReplicas: false },
+    features: { partitionVerification: true, transactionV2: false, highWatermarkWaitsForMinIsr: false, markerEpochCheck: false, eligibleLeaderReplicas: false, isrBrokerEpochCheck: true },
   },
   {
     name: '3.7-3.9', first: [3, 7], last: [3, 9],
     changes: 'KAFKA-15583: the high watermark waits while the ISR is below min.insync.replicas',
-    features: { partitionVerification: true, transactionV2: false, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false, eligibleLeaderReplicas: false },
+    features: { partitionVerification: true, transactionV2: false, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false, eligibleLeaderReplicas: false, isrBrokerEpochCheck: true },
   },
   {
     name: '4.0', first: [4, 0], last: [4, 0],
     changes: 'transaction version 2 (KIP-890 part 2): the epoch is bumped at every EndTxn and after an abortable error',
-    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false, eligibleLeaderReplicas: false },
+    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false, eligibleLeaderReplicas: false, isrBrokerEpochCheck: true },
   },
   {
     name: '4.1', first: [4, 1], last: [4, 1],
     changes: 'KIP-966 eligible leader replicas on by default: a replica that left an ISR below min.insync.replicas may still lead; one that shut down uncleanly may not',
-    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false, eligibleLeaderReplicas: true },
+    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: false, eligibleLeaderReplicas: true, isrBrokerEpochCheck: true },
   },
   {
     name: '4.2', first: [4, 2], last: [4, 2],
     changes: 'KIP-1228: a late transaction marker with the epoch of an earlier transaction is rejected',
-    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: true, eligibleLeaderReplicas: true },
+    features: { partitionVerification: true, transactionV2: true, highWatermarkWaitsForMinIsr: true, markerEpochCheck: true, eligibleLeaderReplicas: true, isrBrokerEpochCheck: true },
   },
 ];
 
@@ -103,7 +115,7 @@ export function resolveRelease(text: string = NEWEST_RELEASE): Release {
   const v = m ? [Number(m[1]), Number(m[2])] : null;
   const line = v && RELEASE_LINES.find((l) => !before(v, l.first) && !before(l.last, v));
   if (!v || !line) {
-    throw new ReleaseError(`unknown Kafka release ${JSON.stringify(text)} (allowed: a release of the lines ${knownReleasesText()}, e.g. 2.8, 3.6, 3.9, 4.0, 4.2)`);
+    throw new ReleaseError(`unknown Kafka release ${JSON.stringify(text)} (allowed: a release of the lines ${knownReleasesText()}, e.g. 2.8, 3.5, 3.6, 3.9, 4.0, 4.2)`);
   }
   return { release: `${v[0]}.${v[1]}`, line };
 }

@@ -7,6 +7,8 @@ import { Network } from '../net/network.ts';
 import { Cluster } from './cluster.ts';
 import { DEFAULT_BROKER, DEFAULT_NETWORK, DEFAULT_PRODUCER, type Acks, type BrokerConfig } from './config.ts';
 import { KafkaProducer, type SendResult } from './producer.ts';
+import type { Envelope } from '../net/network.ts';
+import type { FetchRequest } from './protocol.ts';
 
 const KEY = 'payments/0';
 const MS = 1000;
@@ -329,6 +331,66 @@ describe('replication: the controller', () => {
     expect(t.registration().leader).toBe(1);
     expect(t.sim.trace.records!.some((r) => r.includes(`controller elect ${KEY} leader=1`))).toBe(true);
     for (const id of t.cluster.brokerIds) expect(t.values(id)).toEqual(['R']);
+  });
+});
+
+describe('replication: ISR expansion and broker epochs (KIP-903)', () => {
+  /**
+   * Broker 2 has v0..v9 in its page cache and fetches from offset 10. It loses power and restarts empty as
+   * broker epoch 1. Then its last fetch of broker epoch 0 reaches the leader: in Kafka a request already
+   * on the wire or in the leader's socket buffer when the follower lost power. The model's network drops
+   * what a crashed node sent (docs/model.md), so the test hands the captured request to the leader itself.
+   */
+  function staleFetchAfterPowerLoss(release: string) {
+    const t = setup(11, { flushIntervalMs: 100_000 }, 'all', 3, release);
+    const leader = t.cluster.broker(1);
+    let stale: Envelope<FetchRequest> | null = null;
+    const deliver = leader.deliver.bind(leader);
+    leader.deliver = (env: Envelope) => {
+      const req = env.body as FetchRequest;
+      if (env.kind === 'request' && env.api === 'Fetch' && req.key === KEY && req.replicaId === 2 && req.replicaEpoch === 0) stale = env as Envelope<FetchRequest>;
+      deliver(env);
+    };
+    t.sim.afterMs(300, () => {
+      for (let i = 0; i < 10; i++) t.producer.send(KEY, `v${i}`, () => {});
+    });
+    t.sim.afterMs(1000, () => {
+      t.cluster.crashBroker(2, 'power-loss');
+      t.cluster.restartBroker(2);
+    });
+    t.runUntil(1001);
+    expect(t.values(2)).toEqual([]);
+    expect(stale!.body.fetchOffset).toBe(10);
+    // Keep broker 2 from fetching as its new incarnation, so only the stale request speaks for it.
+    t.sim.at(t.sim.nowUs, () => t.net.cutLink('broker-2', 'broker-1'));
+    t.runUntil(2000);
+    expect(t.registration().isr).toEqual([1, 3]);
+    t.sim.at(t.sim.nowUs, () => leader.deliver(stale!));
+    t.runUntil(2500);
+    const isrWithStaleReplica = t.registration().isr.includes(2);
+    t.sim.at(t.sim.nowUs, () => t.net.healPartitions());
+    t.runUntil(5000);
+    return { t, isrWithStaleReplica };
+  }
+
+  it('before 3.5, the stale fetch of the earlier incarnation puts the truncated replica back into the ISR', () => {
+    const { t, isrWithStaleReplica } = staleFetchAfterPowerLoss('3.4');
+    expect(isrWithStaleReplica).toBe(true);
+    expect(t.values(2)).toHaveLength(10);
+  });
+
+  it('from 3.5, the controller refuses it (INELIGIBLE_REPLICA): the replica rejoins only once it has caught up', () => {
+    const { t, isrWithStaleReplica } = staleFetchAfterPowerLoss('3.5');
+    expect(isrWithStaleReplica).toBe(false);
+    expect(t.values(2)).toHaveLength(10);
+    expect([...t.registration().isr].sort()).toEqual([1, 2, 3]);
+  });
+
+  it('from 3.5, the leader ignores a fetch of an older broker epoch than the last it saw from that follower', () => {
+    const { t } = staleFetchAfterPowerLoss('3.5');
+    const p = t.cluster.broker(1).partitions.get(KEY)!;
+    expect(p.updateFollower(2, 10, 0)).toBe(false);
+    expect(p.updateFollower(2, 10, 1)).toBe(true);
   });
 });
 
