@@ -19,7 +19,7 @@ export const WITNESSES: Record<ModelCheck, WitnessEntry> = {
   'init-producer-id-expected-epoch': { unproven: 'needs a replaced (zombie) instance to ask for an epoch bump of its own (KIP-360) after its replacement started; no shipped clean case does in seeds 1..30' },
   'transaction-timeout': { scenario: 'abandoned-transaction', case: 1, seed: 1 },
   'partition-verification': { scenario: 'late-produce', case: 2, seed: 1 },
-  'min-insync-replicas': { unproven: 'needs acks=all writes acknowledged by a leader alone in its ISR and then lost with it (its unflushed tail lost to a power cut while no other replica may lead); no shipped clean case loses a lone leader\'s data in seeds 1..30' },
+  'min-insync-replicas': { scenario: 'lone-leader-power-loss', case: 3, seed: 1 },
   'diverging-epoch-truncation': { scenario: 'leader-partitioned', case: 4, seed: 3 },
   'broker-fencing': { scenario: 'broker-bounce', case: 1, seed: 1 },
   'group-generation': { scenario: 'random-faults', case: 1, seed: 1 },
