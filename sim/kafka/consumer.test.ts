@@ -33,7 +33,7 @@ function setup(seed = 1, consumer: Partial<ConsumerConfig> = {}) {
   const net = new Network(sim, DEFAULT_NETWORK);
   const cluster = new Cluster(sim, net, {
     brokers: 3, topics: [{ name: 'payments', partitions: PARTITIONS, replicationFactor: 3 }], broker: { ...DEFAULT_BROKER },
-    sequenceChecks: true, epochChecks: true, features: resolveRelease('3.5').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    features: resolveRelease('3.5').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
   const config: ConsumerConfig = { ...DEFAULT_CONSUMER, ...consumer };
   const members = new Map<string, Member>();
@@ -252,7 +252,7 @@ describe('consumer: position validation after a leader change (KIP-320)', () => 
     const cluster = new Cluster(sim, net, {
       brokers: 3, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }],
       broker: { ...DEFAULT_BROKER, uncleanLeaderElectionEnable: true },
-      sequenceChecks: true, epochChecks: true, features: resolveRelease('4.2').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+      features: resolveRelease('4.2').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
     });
     const producer = new KafkaProducer(sim, net, 'producer-1', { ...DEFAULT_PRODUCER, acks: 1 }, cluster.brokerIds);
     net.add(producer);

@@ -7,6 +7,7 @@
 import type { Simulation } from '../core/simulation.ts';
 import type { Envelope, NetNode, Network } from '../net/network.ts';
 import { reply } from '../net/rpc.ts';
+import type { ModelChecks } from './checks.ts';
 import type { BrokerConfig } from './config.ts';
 import type { KafkaFeatures } from './releases.ts';
 import type {
@@ -47,6 +48,7 @@ export class Controller implements NetNode {
     private readonly features: KafkaFeatures,
     brokerIds: number[],
     partitions: PartitionRegistration[],
+    private readonly checks: ModelChecks,
   ) {
     for (const id of brokerIds) this.brokers.set(id, { id, incarnation: -1, lastHeartbeatUs: 0, fenced: false });
     for (const p of partitions) {
@@ -94,7 +96,7 @@ export class Controller implements NetNode {
       // Every crash of the model is an unclean shutdown (kill -9 or power loss): with KIP-966 the
       // controller then takes the broker out of every ISR and ELR (ClusterControlManager.registerBroker ->
       // ReplicationControlManager.handleBrokerUncleanShutdown), since it may have lost its unflushed tail.
-      if (b.incarnation !== -1 && this.features.eligibleLeaderReplicas) this.uncleanShutdown(b);
+      if (b.incarnation !== -1 && this.features.eligibleLeaderReplicas && this.checks.on('broker-fencing')) this.uncleanShutdown(b);
       b.incarnation = req.incarnation;
     }
     b.lastHeartbeatUs = this.sim.nowUs;
@@ -145,6 +147,7 @@ export class Controller implements NetNode {
   }
 
   private fence(b: BrokerRegistration, why: string): void {
+    if (!this.checks.on('broker-fencing')) return;
     b.fenced = true;
     this.sim.log(`controller fence broker-${b.id} (${why})`);
     this.sim.cover(`Controller fenced a broker (${why})`);

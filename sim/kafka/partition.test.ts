@@ -2,6 +2,7 @@
 // positions the test sets by hand.
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../core/simulation.ts';
+import { ModelChecks } from './checks.ts';
 import { Partition } from './partition.ts';
 import { resolveRelease } from './releases.ts';
 import type { ProducerBatch } from './protocol.ts';
@@ -11,7 +12,7 @@ const PID = 7;
 function leader(): Partition {
   const sim = new Simulation({ seed: 1, keepTrace: false });
   const p = new Partition(sim, 1, 'payments/0', 'payments', 0, 2,
-    { sequenceChecks: true, epochChecks: true, markerEpochCheck: true }, resolveRelease('4.2').line.features);
+    { checks: ModelChecks.ALL_ON, markerEpochCheck: true }, resolveRelease('4.2').line.features);
   p.applyRegistration({ key: 'payments/0', topic: 'payments', partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 0, partitionEpoch: 0 });
   return p;
 }

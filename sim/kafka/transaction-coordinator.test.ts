@@ -21,7 +21,7 @@ function setup(release: string) {
   const net = new Network(sim, DEFAULT_NETWORK);
   const cluster = new Cluster(sim, net, {
     brokers: 3, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }], broker: { ...DEFAULT_BROKER, minInsyncReplicas: 2 },
-    sequenceChecks: true, epochChecks: true, features: resolveRelease(release).line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    features: resolveRelease(release).line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
   const rpc = new RpcClient(sim, net, 'client');
   const client: NetNode = { id: 'client', incarnation: 0, isUp: () => true, deliver: (e: Envelope) => rpc.onResponse(e), peerDisconnected: () => {} };
