@@ -458,8 +458,10 @@ export class Broker implements NetNode {
       const aborted = !isReplica && req.isolationLevel === 'read_committed'
         ? p.producerState.abortedTransactions(req.fetchOffset, maxOffset).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }))
         : [];
+      // A consumer learns where the log ends from these (its endOffsets), which a new leader cannot say yet.
+      const endKnown = isReplica || p.endOffsetsKnown();
       this.answer<FetchResponse>(env, {
-        error: 'NONE', highWatermark: p.log.highWatermark, lastStableOffset: p.lastStableOffset(), logStartOffset: 0,
+        error: 'NONE', highWatermark: endKnown ? p.log.highWatermark : -1, lastStableOffset: endKnown ? p.lastStableOffset() : -1, logStartOffset: 0,
         batches, abortedTransactions: aborted, divergingEpoch: null,
       });
       return true;

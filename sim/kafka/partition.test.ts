@@ -55,3 +55,20 @@ describe('Partition: the last stable offset', () => {
     expect(p.lastStableOffset()).toBe(0);
   });
 });
+
+describe('Partition: a new leader and the end of its log', () => {
+  it('cannot tell consumers where its log ends until its high watermark reaches the start of its epoch', () => {
+    const p = leader();
+    p.appendAsLeader(data(['a', 'b'], 0));
+    p.appendAsLeader(data(['c'], 2));
+    p.updateFollower(2, 1, 0);
+    expect(p.log.highWatermark).toBe(1);
+    // Leadership moves away and back (epoch 1): the HW it keeps lags its log end of 3.
+    p.applyRegistration({ key: 'payments/0', topic: 'payments', partition: 0, replicas: [1, 2], isr: [1, 2], leader: 2, leaderEpoch: 1, partitionEpoch: 1 });
+    p.applyRegistration({ key: 'payments/0', topic: 'payments', partition: 0, replicas: [1, 2], isr: [1, 2], leader: 1, leaderEpoch: 2, partitionEpoch: 2 });
+    expect(p.endOffsetsKnown()).toBe(false);
+    p.updateFollower(2, 3, 0);
+    expect(p.log.highWatermark).toBe(3);
+    expect(p.endOffsetsKnown()).toBe(true);
+  });
+});

@@ -69,6 +69,16 @@ export class Partition {
     return first >= 0 ? Math.min(first, hw) : hw;
   }
 
+  /**
+   * Whether this leader can tell consumers where its log ends: not until its high watermark, which it took
+   * over from its follower days and may lag, has reached the start of its epoch (Kafka's
+   * Partition.fetchOffsetForTimestamp answers OFFSET_NOT_AVAILABLE before that). Until then committed
+   * records may lie above its HW and LSO, and a consumer reading "to the end" would stop short of them.
+   */
+  endOffsetsKnown(): boolean {
+    return this.log.highWatermark >= this.leaderEpochStartOffset;
+  }
+
   /** Before a marker ends a transaction in the producer state, keeps where it began (ProducerStateManager.completeTxn). */
   private noteCompletedTxn(batch: RecordBatch): void {
     if (batch.control === null) return;

@@ -145,6 +145,7 @@ export interface AbortedTransaction {
 }
 export interface FetchResponse {
   error: ErrorCode;
+  /** -1 to a consumer while a new leader cannot tell where its log ends (Partition.endOffsetsKnown). */
   highWatermark: number;
   lastStableOffset: number;
   logStartOffset: number;
