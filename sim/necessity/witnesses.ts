@@ -16,7 +16,7 @@ export const WITNESSES: Record<ModelCheck, WitnessEntry> = {
   'marker-producer-epoch': { unproven: 'needs a marker of an earlier epoch to reach a partition after a later epoch wrote there (a late WriteTxnMarkers, KAFKA-19446\'s shape); no shipped clean case delivers one in seeds 1..30' },
   'coordinator-producer-epoch': { scenario: 'late-produce', case: 2, seed: 1 },
   'init-producer-id-fence': { scenario: 'unclean-election', case: 3, seed: 22 },
-  'init-producer-id-expected-epoch': { unproven: 'needs a replaced (zombie) instance to ask for an epoch bump of its own (KIP-360) after its replacement started; no shipped clean case does in seeds 1..30' },
+  'init-producer-id-expected-epoch': { unproven: 'reached in zombie-epoch-bump (a replaced instance\'s own InitProducerId bump, held up in the network, answered PRODUCER_FENCED); switched off, the old instance takes the transactional.id back and fences its replacement, but the two share one outbox of payments, so nothing is written twice' },
   'transaction-timeout': { scenario: 'abandoned-transaction', case: 1, seed: 1 },
   'partition-verification': { scenario: 'late-produce', case: 2, seed: 1 },
   'min-insync-replicas': { scenario: 'lone-leader-power-loss', case: 3, seed: 1 },
