@@ -87,6 +87,15 @@ describe('InitProducerId (KIP-360: prepareInitProducerIdTransit)', () => {
     expect(t.state()!.producerEpoch).toBe(replacement.producerEpoch);
   });
 
+  it('a zombie\'s own bump right after one replacement started is fenced, not taken for a retry (the new instance left no last epoch)', () => {
+    const t = setup('3.9');
+    const zombie = t.init();
+    const replacement = t.init();
+    expect(replacement.producerEpoch).toBe(zombie.producerEpoch + 1);
+    expect(t.init(zombie.producerId, zombie.producerEpoch).error).toBe('PRODUCER_FENCED');
+    expect(t.state()!.producerEpoch).toBe(replacement.producerEpoch);
+  });
+
   it('a new instance while a transaction is ongoing fences it, aborts it and answers CONCURRENT_TRANSACTIONS until the abort is complete', () => {
     const t = setup('3.9');
     const a = t.init();

@@ -180,8 +180,10 @@ export class TransactionCoordinator {
       // was lost): the current epoch comes back without a second bump. Any other epoch is a zombie's.
       return this.respond(env, expected.epoch === meta.lastProducerEpoch ? 'NONE' : 'PRODUCER_FENCED', meta);
     }
+    // prepareIncrementProducerEpoch: a new instance (no expected epoch) leaves no last epoch behind, so no
+    // earlier instance can pass its own bump off as a retry of this one; a producer's own bump keeps it.
     this.transition(entry, meta, 'Empty', {
-      producerEpoch: meta.producerEpoch + 1, lastProducerEpoch: meta.producerEpoch, partitions: new Set(),
+      producerEpoch: meta.producerEpoch + 1, lastProducerEpoch: expected ? meta.producerEpoch : NO_PRODUCER_EPOCH, partitions: new Set(),
       timeoutMs: req.transactionTimeoutMs, startUs: -1,
     }, (error) => this.respond(env, error, error === 'NONE' ? meta : undefined));
   }
