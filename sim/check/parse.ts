@@ -414,8 +414,9 @@ export class HistoryParser {
   private readonly ops: Op[] = [];
   private readonly finals: FinalLine[] = [];
   private readonly finalLines = new Map<string, number>();
-  // Open invokes by (process, id): a completion must have the f of the invoke it completes.
-  private readonly open = new Map<string, { f: OpF; line: number }>();
+  // Open invokes by process, then id: a completion must have the f of the invoke it completes. Nested maps
+  // rather than one keyed by "process + id": a million lines would build and hash a million key strings.
+  private readonly open = new Map<string, Map<number, { f: OpF; line: number }>>();
   private lastIndex = -1;
 
   /**
@@ -459,14 +460,15 @@ export class HistoryParser {
         fail(at(a, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, op.index);
       }
       this.lastIndex = op.index;
-      const pk = `${op.process}\u0000${op.id}`;
-      const invoke = this.open.get(pk);
+      let open = this.open.get(op.process);
+      if (open === undefined) this.open.set(op.process, (open = new Map()));
+      const invoke = open.get(op.id);
       if (op.type === 'invoke') {
         if (invoke !== undefined) fail(at(a, 'id'), `an id that ${op.process} has no open operation with (line ${invoke.line} is open)`, op.id);
-        this.open.set(pk, { f: op.f, line: lineNo });
+        open.set(op.id, { f: op.f, line: lineNo });
       } else if (invoke !== undefined) {
         if (invoke.f !== op.f) fail(at(a, 'f'), `${JSON.stringify(invoke.f)} like the invoke on line ${invoke.line}`, op.f);
-        this.open.delete(pk);
+        open.delete(op.id);
       }
       if (this.onOp === undefined) this.ops.push(op);
       else this.onOp(op);
