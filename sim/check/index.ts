@@ -253,6 +253,7 @@ export class IndexBuilder {
     if (op.f === 'send' || op.f === 'txn') this.addSends(op, p, invoke, process, proc);
     else if (op.f === 'apply') this.addApplies(op, p, invoke, process);
     if (op.type === 'ok' && (op.f === 'poll' || op.f === 'txn')) this.addReads(op, p, proc);
+    if (op.f !== 'commit' && op.f !== 'txn') return;
     for (const m of mopsOf(op)) {
       if (m[0] !== 'commit') continue;
       let groups = this.groupsOf.get(process);

@@ -90,8 +90,6 @@ export interface Names {
 
 const OUTCOMES: readonly Outcome[] = ['ok', 'info', 'fail'];
 const outcomeCode = (o: Outcome): number => OUTCOMES.indexOf(o);
-const TYPE_CODE = new Map<OpType, number>(OP_TYPES.map((t, i) => [t, i]));
-const F_CODE = new Map<OpF, number>(OP_FS.map((f, i) => [f, i]));
 
 /** A table's rows in order, each built by `at`. */
 abstract class Table<T> {
@@ -151,8 +149,8 @@ export class OpHeads extends Table<OpHead> {
     this.id.push(head.id);
     this.time.push(head.time);
     this.procs.push(proc);
-    this.types.push(TYPE_CODE.get(head.type)!);
-    this.fs.push(F_CODE.get(head.f)!);
+    this.types.push(OP_TYPES.indexOf(head.type));
+    this.fs.push(OP_FS.indexOf(head.f));
     if (head.commit !== undefined) this.commits.set(p, head.commit);
     if (head.error !== undefined) this.errors.set(p, head.error);
   }
