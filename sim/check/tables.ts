@@ -46,7 +46,7 @@ export class Interner {
   id(name: string): number {
     let id = this.ids.get(name);
     if (id === undefined) {
-      id = this.names.length;
+      id = this.ids.size;
       this.ids.set(name, id);
       this.names.push(name);
     }
