@@ -9,7 +9,7 @@
 import type {
   FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
 } from './history.ts';
-import { Groups, Interner, OpHeads, Reads, Writes } from './tables.ts';
+import { Groups, Interner, lowerBound, OpHeads, Reads, Writes } from './tables.ts';
 import type { Names, Read } from './tables.ts';
 
 export type { OpHead, Read, Write } from './tables.ts';
@@ -56,15 +56,8 @@ export class LogView {
 
   /** Index into log.records of the record at `offset`; -1 when the log holds none there. */
   indexAt(offset: number): number {
-    const { offsets } = this;
-    let lo = 0;
-    let hi = offsets.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (offsets[mid] < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < offsets.length && offsets[lo] === offset ? lo : -1;
+    const i = lowerBound(this.offsets, offset);
+    return i < this.offsets.length && this.offsets[i] === offset ? i : -1;
   }
 
   /** Indexes into log.records of the records of value id `vid`, in offset order. */

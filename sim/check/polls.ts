@@ -9,18 +9,8 @@ import type { Anomaly } from './anomaly.ts';
 import type { Key } from './history.ts';
 import { sendPositions } from './index.ts';
 import type { HistoryIndex, Read, VersionOrder } from './index.ts';
+import { lowerBound } from './tables.ts';
 
-/** First index in the ascending list whose offset is >= offset. */
-function lowerBound(offsets: number[], offset: number): number {
-  let lo = 0;
-  let hi = offsets.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (offsets[mid] < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** The records a reader must have passed through between two offsets it read, as [from, to) into `order`. */
 function between(order: VersionOrder | undefined, after: number, before: number): [number, number] {

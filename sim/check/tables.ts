@@ -6,7 +6,19 @@
 // are. The tables hand a row out as a plain object on request (`at`), built afresh: families read rows as
 // before, and what they drop at once costs the collector next to nothing.
 import { OP_FS, OP_TYPES } from './history.ts';
-import type { Key, OpF, OpType, Outcome } from './history.ts';
+import type { Key, Op, OpF, OpType, Outcome } from './history.ts';
+
+/** First index in the ascending list whose value is >= `value` (the list's length when none is). */
+export function lowerBound(sorted: ArrayLike<number>, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** One numeric field of many rows, in a typed array that doubles when full. Integers up to 2^53 are exact. */
 export class Column {
@@ -112,16 +124,7 @@ abstract class Table<T> {
 }
 
 /** An operation line without its micro-ops: what the families read of every line. */
-export interface OpHead {
-  index: number;
-  id: number;
-  time: number;
-  process: string;
-  type: OpType;
-  f: OpF;
-  commit?: number;
-  error?: string;
-}
+export type OpHead = Omit<Op, 'value'>;
 
 /** Every operation line's head, by position; the hot loops read single fields (f, type, process). */
 export class OpHeads extends Table<OpHead> {
