@@ -286,15 +286,22 @@ function quickOp(o: Record<string, unknown>): Op | undefined {
   return op;
 }
 
-/** A final-log record of the usual shape, as parseFinalLog would keep it; undefined for anything else. */
+/**
+ * A final-log record of the usual shape, as parseFinalLog would keep it; undefined for anything else. The
+ * parsed JSON is kept as it is when it has exactly that shape (a final log can hold a record per
+ * operation: copying each would double what a large history keeps).
+ */
 function quickRecord(r: unknown, previous: number, hw: number): [number, string, RecordMeta] | undefined {
   if (!Array.isArray(r) || r.length !== 3 || !isOffset(r[0]) || r[0] <= previous || r[0] >= hw || !isText(r[1])) return undefined;
   const m = r[2];
-  if (typeof m !== 'object' || m === null) return undefined;
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return undefined;
   const { pid, epoch, seq, txn } = m as Record<string, unknown>;
   if ((pid !== null && !isOffset(pid)) || (epoch !== null && !isOffset(epoch)) || (seq !== null && !isOffset(seq))
     || (txn !== null && txn !== 'committed' && txn !== 'aborted')) return undefined;
-  return [r[0], r[1], { pid, epoch, seq, txn } as RecordMeta];
+  // Only the four fields (in any order), so that nothing the format does not define is kept.
+  let fields = 0;
+  for (const _ in m) fields++;
+  return fields === 4 ? (r as [number, string, RecordMeta]) : [r[0], r[1], { pid, epoch, seq, txn } as RecordMeta];
 }
 
 function parseOp(o: Record<string, unknown>, a: At): Op {
