@@ -299,9 +299,11 @@ export class IndexBuilder {
     const known = ids.length;
     for (let j = 0; j < sends.length; j++) {
       const { key, value, offset } = sends[j];
-      const kid = names.keys.id(key);
-      const vid = names.values.id(value);
-      const found = j < known && writes.kid(ids[j]) === kid && writes.vid(ids[j]) === vid ? ids[j] : this.find(ids, kid, vid);
+      // Usually the completion repeats the invoke's sends in order: compare the texts before looking them up.
+      const same = j < known && names.keys.names[writes.kid(ids[j])] === key && names.values.names[writes.vid(ids[j])] === value;
+      const kid = same ? writes.kid(ids[j]) : names.keys.id(key);
+      const vid = same ? writes.vid(ids[j]) : names.values.id(value);
+      const found = same ? ids[j] : this.find(ids, kid, vid);
       if (found >= 0) {
         if (offset !== null) writes.setOffset(found, offset);
         continue;
