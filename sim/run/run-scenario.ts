@@ -108,6 +108,8 @@ function brokenOutcome(e: unknown, sim: Simulation, scenario: Scenario, options:
 
 export const GROUP = 'payments-ledger';
 export const PROCESSOR_GROUP = 'payments-processor';
+/** Partitions of __consumer_offsets and of __transaction_state (fault targets name them). */
+export const INTERNAL_TOPIC_PARTITIONS = 3;
 const QUIESCE_CHECK_MS = 50;
 
 /** Mode preset, then scenario, then case overrides, then bug modes. */
@@ -144,7 +146,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   const cluster = new Cluster(sim, net, {
     brokers: scenario.cluster.brokers, topics: scenario.cluster.topics, broker: config.broker,
     sequenceChecks: config.sequenceChecks, epochChecks: config.epochChecks, features: config.release.line.features,
-    offsetsTopicPartitions: 3, transactionStatePartitions: 3,
+    offsetsTopicPartitions: INTERNAL_TOPIC_PARTITIONS, transactionStatePartitions: INTERNAL_TOPIC_PARTITIONS,
   });
   if (options.costModel) installBrokerCosts(sim, net, cluster.brokerIds.map((id) => `broker-${id}`), options.costModel);
   const recorder = new Recorder(sim);
@@ -223,6 +225,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     crashBroker: (id, kind) => cluster.crashBroker(id, kind),
     restartBroker: (id) => cluster.restartBroker(id),
     leaderOf: (key) => cluster.leaderOf(key),
+    coordinatorOf: (kind, id) => cluster.coordinatorOf(kind, id),
     nodesOf: (name) => clients.get(name)?.nodes() ?? [name],
     crashClient: (name) => clients.get(name)?.crash(),
     restartClient: (name) => {

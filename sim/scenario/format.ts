@@ -18,7 +18,9 @@ import {
   DEFAULT_NETWORK,
   type BrokerConfig, type ConsumerConfig, type NetworkConfig, type ProducerConfig,
 } from '../kafka/config.ts';
+import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../kafka/broker.ts';
 import { knownReleasesText, ReleaseError, resolveRelease } from '../kafka/releases.ts';
+import { GROUP, INTERNAL_TOPIC_PARTITIONS, PROCESSOR_GROUP } from '../run/run-scenario.ts';
 import { MODE_PRESETS } from '../workload/modes.ts';
 import {
   andThen, bool, discriminated, fail, formatPath, int, list, number, object, oneOf, parseWith, show, str, withDefault,
@@ -293,6 +295,8 @@ function series(prefix: string, n: number): { names: string[]; text: string[] } 
 }
 
 const LEADER_FORM = '"leader:<topic>/<partition>"';
+const ROLE_FORMS = `${LEADER_FORM}, "txn-coordinator:<transactional.id>" or "group-coordinator:<group>"`;
+const BROKER_PATTERN = '^(leader:[a-zA-Z0-9._-]+/[0-9]+|txn-coordinator:.+|group-coordinator:.+)$';
 
 /** The targets a fault may name: their shapes (for editors), or those of one topology. */
 interface Targets {
@@ -307,8 +311,8 @@ const CLIENT_PATTERN = '^((producer|consumer|processor)-[0-9]+|gateway|ledger-db
 
 /** Shapes only: any broker id or leader target, any node or client name; the topology check judges them. */
 const ANY_TARGET: Targets = {
-  broker: z.union([z.int(), z.string()], { error: (iss) => `must be a broker id or ${LEADER_FORM}, got ${show(iss.input)}` })
-    .meta({ description: `a broker id (1..cluster.brokers) or ${LEADER_FORM}`, anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_BROKERS }, { type: 'string', pattern: '^leader:[a-zA-Z0-9._-]+/[0-9]+$' }] }) as z.ZodType<BrokerTarget>,
+  broker: z.union([z.int(), z.string()], { error: (iss) => `must be a broker id, ${ROLE_FORMS}, got ${show(iss.input)}` })
+    .meta({ description: `a broker id (1..cluster.brokers), ${ROLE_FORMS} (a role is resolved when the fault fires)`, anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_BROKERS }, { type: 'string', pattern: BROKER_PATTERN }] }) as z.ZodType<BrokerTarget>,
   brokerId: int().meta({ minimum: 1, maximum: MAX_BROKERS }),
   node: str().meta({ description: 'controller, broker-<n>, producer-<n>, consumer-<n> or processor-<n>', pattern: NODE_PATTERN }),
   client: str().meta({ description: 'producer-<n>, consumer-<n> or processor-<n>', pattern: CLIENT_PATTERN }),
@@ -327,15 +331,25 @@ function targetsOf(t: Topology): Targets {
   const services = t.external ? [GATEWAY_NODE, LEDGER_DB_NODE] : [];
   const clientNames = [...producers.names, ...consumers.names, ...processors.names, ...services];
   const clientText = [...producers.text, ...consumers.text, ...processors.text, ...services];
-  const id = brokerId(t, `1..${t.brokers} or ${LEADER_FORM}`);
-  const topicName = oneOf(t.topics.map((x) => x.name), { what: 'topic' });
-  // A broker id, or whoever leads a partition when the fault fires (the partition must exist).
+  const id = brokerId(t, `1..${t.brokers}, ${ROLE_FORMS}`);
+  // Internal topics may be named too: their leaders are the coordinators.
+  const allTopics = [...t.topics, ...[OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC].map((name) => ({ name, partitions: INTERNAL_TOPIC_PARTITIONS }))];
+  const topicName = oneOf(allTopics.map((x) => x.name), { what: 'topic' });
+  // The transactional.ids the workload's clients use (a replacement keeps its original's), and its groups.
+  const transactionalIds = oneOf([...producers.names, ...processors.names], { what: 'transactional.id', allowed: [...producers.text, ...processors.text].join(', ') });
+  const groups = oneOf([...(t.consumers > 0 ? [GROUP] : []), ...(t.processors > 0 ? [PROCESSOR_GROUP] : [])], { what: 'group' });
+  // A broker id, or a role resolved when the fault fires (the partition, transactional.id or group must exist).
   const broker = andThen(z.unknown(), (value): BrokerTarget => {
-    if (typeof value !== 'string' || !value.startsWith('leader:')) return parseWith(id, value);
-    const m = /^leader:(.+)\/(\d+)$/.exec(value);
+    if (typeof value !== 'string' || !/^[a-z-]+:/.test(value)) return parseWith(id, value);
+    const cut = value.indexOf(':');
+    const [role, what] = [value.slice(0, cut), value.slice(cut + 1)];
+    if (role === 'txn-coordinator') return `txn-coordinator:${parseWith(transactionalIds, what)}`;
+    if (role === 'group-coordinator') return `group-coordinator:${parseWith(groups, what)}`;
+    if (role !== 'leader') return fail([], `${show(value)} is not a broker role`, ROLE_FORMS);
+    const m = /^(.+)\/(\d+)$/.exec(what);
     if (m === null) return fail([], `${show(value)} is not a leader target`, `${LEADER_FORM}, e.g. "leader:${t.topics[0].name}/0"`);
     const name = parseWith(topicName, m[1]);
-    const { partitions } = t.topics.find((x) => x.name === name)!;
+    const { partitions } = allTopics.find((x) => x.name === name)!;
     const partition = Number(m[2]);
     if (partition >= partitions) {
       fail([], `partition ${partition} of topic ${JSON.stringify(name)} does not exist`, `0..${partitions - 1}`);
@@ -386,9 +400,10 @@ function faultsSchema({ broker, brokerId: restartable, node, client }: Targets) 
     'restart-client': object({ ...at, client }),
     'pause-client': object({ ...at, client, forMs: positiveMs }),
     'replace-client': object({ ...at, client }),
+    // times: the next N times the step happens (a fault per strike); several faults on one step take turns.
     failpoint: object(
       { ...at, point: oneOf(FAILPOINTS), crash: withDefault(oneOf(CRASH_KINDS), 'process') },
-      { restartAfterMs: ms },
+      { restartAfterMs: ms, times: int({ min: 1 }) },
     ),
   });
 
