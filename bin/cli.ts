@@ -511,7 +511,7 @@ function commandExport(file: string, flags: { format: string; out?: string }): n
 function commandList(flags: { json?: boolean }): number {
   const scenarios = listScenarios();
   const data = {
-    scenarios: scenarios.map((s) => ({ name: s.name, file: s.file, description: s.description })),
+    scenarios: scenarios.map((s) => ({ name: s.name, file: s.file, description: s.description, notMeaningful: s.notMeaningful })),
     modes: MODES.map((m) => ({ name: m, description: MODE_PRESETS[m].description })),
     bugs: BUGS.map((b) => ({ name: b, description: BUG_DESCRIPTIONS[b] })),
     releases: RELEASE_LINES.map((l) => ({ name: l.name, description: l.changes, features: l.features })),
@@ -533,6 +533,7 @@ function commandList(flags: { json?: boolean }): number {
     section('Scenarios', data.scenarios), section('Modes (--mode)', data.modes), section('Bug modes (--bug)', data.bugs),
     section(`Kafka release lines (--kafka; default ${NEWEST_RELEASE})`, data.releases),
     section('Fault kinds (scenario faults)', data.faults), section('Anomaly kinds', data.anomalies),
+    section('Modes a scenario does not run (notMeaningful)', data.scenarios.flatMap((s) => s.notMeaningful.map((n) => ({ name: `${s.name} ${n.mode}`, description: n.reason })))),
   ].join('\n\n') + '\n');
   return 0;
 }

@@ -275,6 +275,8 @@ const expectCase = object(
   { label: str(), kafka: kafkaRelease },
 );
 
+const notMeaningfulEntry = object({ mode: oneOf(MODES), reason: str() });
+
 // ---- faults ------------------------------------------------------------------------------------------
 
 /** What fault targets are checked against: the brokers and topics, and the clients the workload starts. */
@@ -438,6 +440,7 @@ export const scenarioSchema = object({
   runLimitMs: withDefault(positiveMs, 60_000),
   seeds: withDefault(int({ min: 1, max: 10_000 }), 20),
   expect: withDefault(list(expectCase), []),
+  notMeaningful: withDefault(list(notMeaningfulEntry), []),
 }, { kafka: kafkaRelease, sink: sinkSection, gateway: gatewaySection, ledgerDb: ledgerDbSection });
 
 /** The rules that span sections: topics the workload names, fault targets and times, producer configs. */
@@ -460,6 +463,13 @@ const scenarioChecked = andThen(scenarioSchema, (s): Omit<Scenario, 'file'> => {
   if (faults.random && faults.random.fromMs >= s.runLimitMs) {
     fail(['faults', 'random', 'fromMs'], `must be < runLimitMs (${s.runLimitMs}), got ${faults.random.fromMs}`);
   }
+  // A mode is either run (some expect case) or declared not meaningful, once: never both.
+  s.notMeaningful.forEach((n, i) => {
+    const first = s.notMeaningful.findIndex((o) => o.mode === n.mode);
+    if (first !== i) fail(['notMeaningful', i, 'mode'], `${show(n.mode)} is already declared at notMeaningful[${first}]`);
+    const run = s.expect.findIndex((c) => c.mode === n.mode);
+    if (run >= 0) fail(['notMeaningful', i, 'mode'], `${show(n.mode)} has an expectation at expect[${run}]; a mode that runs is meaningful`);
+  });
   const scenarioLayer = { path: ['producer'], config: s.producer };
   checkProducerConflicts([scenarioLayer]);
   s.expect.forEach((c, i) => {

@@ -38,6 +38,7 @@ describe('parseScenario: valid files', () => {
       runLimitMs: 60_000,
       seeds: 20,
       expect: [],
+      notMeaningful: [],
     } satisfies Scenario);
   });
 
@@ -153,7 +154,7 @@ describe('parseScenario: bad input names the file, the field and what is allowed
   const cases: { what: string; text: string; path: string; fragment: string }[] = [
     {
       what: 'unknown top-level field', text: `${MINIMAL}seed: 3\n`, path: 'seed',
-      fragment: 'unknown field; did you mean "seeds"? (allowed: name, description, cluster, network, producer, consumer, workload, faults, runLimitMs, seeds, expect, kafka, sink, gateway, ledgerDb)',
+      fragment: 'unknown field; did you mean "seeds"? (allowed: name, description, cluster, network, producer, consumer, workload, faults, runLimitMs, seeds, expect, notMeaningful, kafka, sink, gateway, ledgerDb)',
     },
     {
       what: 'unknown nested field', text: `${MINIMAL}producer: {enableIdempotency: true}\n`, path: 'producer.enableIdempotency',
@@ -184,6 +185,9 @@ describe('parseScenario: bad input names the file, the field and what is allowed
     { what: 'unknown broker role', text: faults('{atMs: 1, fault: crash-broker, broker: "controller:1"}'), path: 'faults.schedule[0].broker', fragment: '"controller:1" is not a broker role (allowed: "leader:<topic>/<partition>", "txn-coordinator:<transactional.id>" or "group-coordinator:<group>")' },
     { what: 'coordinator of a transactional.id no client uses', text: faults('{atMs: 1, fault: stall-broker, broker: "txn-coordinator:producer-2", forMs: 5}'), path: 'faults.schedule[0].broker', fragment: 'transactional.id "producer-2" does not exist (allowed: producer-1)' },
     { what: 'coordinator of a group the workload does not form', text: faults('{atMs: 1, fault: crash-broker, broker: "group-coordinator:payments-processor"}'), path: 'faults.schedule[0].broker', fragment: 'group "payments-processor" does not exist (allowed: "payments-ledger")' },
+    { what: 'mode both run and not meaningful', text: `${MINIMAL}expect: [{mode: idempotent}]\nnotMeaningful: [{mode: idempotent, reason: r}]\n`, path: 'notMeaningful[0].mode', fragment: '"idempotent" has an expectation at expect[0]; a mode that runs is meaningful' },
+    { what: 'mode declared not meaningful twice', text: `${MINIMAL}notMeaningful: [{mode: at-most-once, reason: a}, {mode: at-most-once, reason: b}]\n`, path: 'notMeaningful[1].mode', fragment: '"at-most-once" is already declared at notMeaningful[0]' },
+    { what: 'not meaningful without a reason', text: `${MINIMAL}notMeaningful: [{mode: at-most-once}]\n`, path: 'notMeaningful[0].reason', fragment: 'is required' },
     { what: 'failpoint armed zero times', text: faults('{atMs: 1, fault: failpoint, point: after-commit-marker, times: 0}'), path: 'faults.schedule[0].times', fragment: 'must be >= 1, got 0' },
     { what: 'leader target on a partition out of range', text: faults('{atMs: 1, fault: crash-broker, broker: "leader:payments/3"}'), path: 'faults.schedule[0].broker', fragment: 'partition 3 of topic "payments" does not exist (allowed: 0..2)' },
     { what: 'malformed leader target', text: faults('{atMs: 1, fault: crash-broker, broker: "leader:payments"}'), path: 'faults.schedule[0].broker', fragment: 'is not a leader target (allowed: "leader:<topic>/<partition>", e.g. "leader:payments/0")' },
@@ -318,13 +322,13 @@ describe('loadScenario, resolveScenarioPath, listScenarios', () => {
     );
   });
 
-  it('lists scenarios sorted by name with their descriptions', () => {
-    write('b-b.yaml', 'name: b-b\ndescription: second\n');
+  it('lists scenarios sorted by name with their descriptions and the modes they do not run', () => {
+    write('b-b.yaml', 'name: b-b\ndescription: second\nnotMeaningful: [{mode: at-most-once, reason: no acks}]\n');
     write('b.json', '{"name": "b", "description": "first"}');
     write('notes.md', 'not a scenario');
     expect(listScenarios(dir)).toEqual([
-      { name: 'b', file: join(dir, 'b.json'), description: 'first' },
-      { name: 'b-b', file: join(dir, 'b-b.yaml'), description: 'second' },
+      { name: 'b', file: join(dir, 'b.json'), description: 'first', notMeaningful: [] },
+      { name: 'b-b', file: join(dir, 'b-b.yaml'), description: 'second', notMeaningful: [{ mode: 'at-most-once', reason: 'no acks' }] },
     ]);
   });
 

@@ -88,4 +88,15 @@ export interface Scenario extends Overrides {
   /** Seeds 1..seeds run by the suite and by npm test. */
   seeds: number;
   expect: ExpectCase[];
+  /**
+   * Modes the scenario's story says nothing about, each with the reason; every other mode has an expect
+   * case. A loaded file always has it (default []); scenarios built in code may leave it out.
+   */
+  notMeaningful?: NotMeaningful[];
+}
+
+/** A mode a scenario deliberately does not run, and why (e.g. no transactions: the faults strike nothing). */
+export interface NotMeaningful {
+  mode: Mode;
+  reason: string;
 }
