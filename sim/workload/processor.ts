@@ -3,7 +3,8 @@
 // checker can pair output and input), and move the input offsets forward. In exactly-once mode each poll is
 // one transaction holding the outputs and the input offsets (sendOffsetsToTransaction); an abortable error
 // aborts it and rewinds the consumer to its committed offsets; a fenced instance stops for good. In the
-// other modes the outputs are sent and then the offsets committed, so a crash in between duplicates.
+// other modes the outputs are sent and then the offsets committed, so a crash in between duplicates
+// (at-most-once commits first, so a crash in between loses instead).
 import type { RandomStream } from '../core/random.ts';
 import type { Simulation } from '../core/simulation.ts';
 import type { Mop } from '../check/history.ts';
@@ -191,15 +192,28 @@ export class Processor {
     });
   }
 
-  /** Outputs first, then a plain offset commit: a crash in between processes the input again. */
+  /**
+   * Outputs first, then a plain offset commit: a crash in between processes the input again. Committing
+   * before processing (at-most-once) turns that round: a crash in between loses the input's outputs.
+   */
   private plainStep(records: ConsumedRecord[], offsets: Record<string, number>, inc: number, next: () => void): void {
+    if (this.consumerConfig.commitOrder === 'before-processing') {
+      // A refused commit (the group moved on) is Kafka's CommitFailedException: the batch is not processed;
+      // whoever owns the partitions now reads it from the committed offsets.
+      return this.commitOffsets(offsets, inc, (committed) => (committed ? this.whenAwake(inc, () => this.sendOutputs(records, next)) : next()));
+    }
+    this.sendOutputs(records, () => this.whenAwake(inc, () => this.commitOffsets(offsets, inc, next)));
+  }
+
+  /** Sends one output per input outside any transaction; `done` once every send has its answer. */
+  private sendOutputs(records: ConsumedRecord[], done: () => void): void {
     const outs = this.outputs(records);
     let pending = outs.length;
     for (const o of outs) {
       const id = this.recorder.invoke(this.process, 'send', [['send', o.key, o.value]]);
       this.producer.send(o.key, o.value, (r) => {
         this.recorder.complete(this.process, id, r.status, [['send', o.key, [r.offset, o.value]]], r.error);
-        if (--pending === 0) this.whenAwake(inc, () => this.commitOffsets(offsets, inc, next));
+        if (--pending === 0) done();
       });
     }
   }
@@ -217,7 +231,7 @@ export class Processor {
     this.pollLoop(inc);
   }
 
-  private commitOffsets(offsets: Record<string, number>, inc: number, next: () => void): void {
+  private commitOffsets(offsets: Record<string, number>, inc: number, next: (committed: boolean) => void): void {
     this.lastOffsetCommitUs = this.sim.nowUs;
     const group = this.consumer.group;
     const id = this.recorder.invoke(this.process, 'commit', [['commit', group, offsets]]);
@@ -225,7 +239,7 @@ export class Processor {
       if (!this.alive(inc)) return;
       this.recorder.complete(this.process, id, error ? 'info' : 'ok', [['commit', group, offsets]], error ?? undefined);
       if (!error) this.committed = { ...this.committed, ...offsets };
-      next();
+      next(!error);
     });
   }
 
