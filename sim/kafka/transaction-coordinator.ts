@@ -175,8 +175,11 @@ export class TransactionCoordinator {
       // was lost): the current epoch comes back without a second bump. Any other epoch is a zombie's.
       return this.respond(env, expected.epoch === meta.lastProducerEpoch ? 'NONE' : 'PRODUCER_FENCED', meta);
     }
+    // Only a bump the producer asked for (it named its epoch) can be retried: a new instance's InitProducerId
+    // leaves no last epoch (Kafka's prepareIncrementProducerEpoch with no expected epoch), or the instance it
+    // replaced could pass its own late bump off as a retry and be handed the new instance's epoch.
     this.transition(entry, meta, 'Empty', {
-      producerEpoch: meta.producerEpoch + 1, lastProducerEpoch: meta.producerEpoch, partitions: new Set(),
+      producerEpoch: meta.producerEpoch + 1, lastProducerEpoch: expected ? meta.producerEpoch : NO_PRODUCER_EPOCH, partitions: new Set(),
       timeoutMs: req.transactionTimeoutMs, startUs: -1,
     }, (error) => this.respond(env, error, error === 'NONE' ? meta : undefined));
   }
