@@ -225,18 +225,35 @@ const cluster = andThen(
   },
 );
 
-const workload = object({
-  producers: withDefault(int({ min: 1, max: MAX_CLIENTS }), 1),
-  paymentsPerProducer: withDefault(int({ min: 1 }), 200),
-  sendIntervalMs: withDefault(positiveMs, 5),
-  consumers: withDefault(int({ min: 0, max: MAX_CLIENTS }), 1),
-  // Must name one of cluster.topics; checked by the scenario's check, which sees both.
-  topic: withDefault(str(TOPIC_NAME), 'payments'),
-  processors: withDefault(int({ min: 0, max: MAX_CLIENTS }), 0),
-  outputTopic: withDefault(str(TOPIC_NAME), 'ledger-entries'),
-  transactionSize: withDefault(int({ min: 1, max: 1000 }), 5),
-  abortProbability: withDefault(number({ min: 0, max: 1 }), 0),
-});
+const topicList = list(str(TOPIC_NAME), { minLength: 1, unique: true });
+
+const workload = andThen(
+  object({
+    producers: withDefault(int({ min: 1, max: MAX_CLIENTS }), 1),
+    paymentsPerProducer: withDefault(int({ min: 1 }), 200),
+    sendIntervalMs: withDefault(positiveMs, 5),
+    consumers: withDefault(int({ min: 0, max: MAX_CLIENTS }), 1),
+    processors: withDefault(int({ min: 0, max: MAX_CLIENTS }), 0),
+    transactionSize: withDefault(int({ min: 1, max: 1000 }), 5),
+    abortProbability: withDefault(number({ min: 0, max: 1 }), 0),
+  }, {
+    // Must name topics of cluster.topics; checked by the scenario's check, which sees both. `topics` and
+    // `outputTopics` are the several-topic forms: their first entries are `topic` and `outputTopic`.
+    topic: str(TOPIC_NAME).meta({ default: 'payments' }),
+    topics: topicList,
+    outputTopic: str(TOPIC_NAME).meta({ default: 'ledger-entries' }),
+    outputTopics: topicList,
+  }),
+  (w) => {
+    const first = (one: 'topic' | 'outputTopic', many: 'topics' | 'outputTopics', fallback: string): string => {
+      const list = w[many];
+      if (list === undefined) return w[one] ?? fallback;
+      if (w[one] !== undefined && w[one] !== list[0]) fail([one], `must be ${many}[0] (${show(list[0])}) or left out, got ${show(w[one])}`);
+      return list[0];
+    };
+    return { ...w, topic: first('topic', 'topics', 'payments'), outputTopic: first('outputTopic', 'outputTopics', 'ledger-entries') };
+  },
+);
 
 /**
  * A Kafka release, e.g. "3.6". YAML reads an unquoted 3.6 as a number (and 4.0 as 4), so numbers are
@@ -445,17 +462,22 @@ export const scenarioSchema = object({
 
 /** The rules that span sections: topics the workload names, fault targets and times, producer configs. */
 const scenarioChecked = andThen(scenarioSchema, (s): Omit<Scenario, 'file'> => {
-  parseWith(oneOf(s.cluster.topics.map((t) => t.name), { what: 'topic' }), s.workload.topic, ['workload', 'topic']);
+  // The payment systems name one payments topic in the history header (sim/workload/payment-systems.ts).
+  if (s.sink !== undefined && (s.workload.topics?.length ?? 1) > 1) fail(['workload', 'topics'], 'several input topics are not supported with a sink section yet', 'one topic');
+  const clusterTopic = oneOf(s.cluster.topics.map((t) => t.name), { what: 'topic' });
+  const inputs = s.workload.topics ?? [s.workload.topic];
+  inputs.forEach((t, i) => parseWith(clusterTopic, t, s.workload.topics ? ['workload', 'topics', i] : ['workload', 'topic']));
   if (s.workload.processors > 0) {
-    parseWith(oneOf(s.cluster.topics.map((t) => t.name).filter((n) => n !== s.workload.topic), { what: 'topic' }),
-      s.workload.outputTopic, ['workload', 'outputTopic']);
+    const outputTopic = oneOf(s.cluster.topics.map((t) => t.name).filter((n) => !inputs.includes(n)), { what: 'topic' });
+    (s.workload.outputTopics ?? [s.workload.outputTopic])
+      .forEach((t, i) => parseWith(outputTopic, t, s.workload.outputTopics ? ['workload', 'outputTopics', i] : ['workload', 'outputTopic']));
   }
   for (const section of ['gateway', 'ledgerDb'] as const) {
     if (s[section] !== undefined && s.sink === undefined) fail([section], 'needs a sink section: without one the consumers use the in-process ledger');
     const { latencyMsMin, latencyMsMean } = { ...(section === 'gateway' ? DEFAULT_GATEWAY : DEFAULT_LEDGER_DB), ...s[section] };
     if (latencyMsMean < latencyMsMin) fail([section, 'latencyMsMean'], `must be >= latencyMsMin (${latencyMsMin}), got ${latencyMsMean}`);
   }
-  const faults = parseWith(faultsSchema(targetsOf({ ...s.cluster, ...s.workload, external: s.sink !== undefined })), s.faults, ['faults']) as Scenario['faults'];
+  const faults = parseWith(faultsSchema(targetsOf({ ...s.workload, ...s.cluster, external: s.sink !== undefined })), s.faults, ['faults']) as Scenario['faults'];
   // A fault the run never reaches is a mistake in the story, not a fault.
   faults.schedule.forEach((e, i) => {
     if (e.atMs >= s.runLimitMs) fail(['faults', 'schedule', i, 'atMs'], `must be < runLimitMs (${s.runLimitMs}), got ${e.atMs}`);

@@ -42,6 +42,11 @@ describe('parseScenario: valid files', () => {
     } satisfies Scenario);
   });
 
+  it('takes several input and output topics, their first ones standing for topic and outputTopic', () => {
+    const s = parseScenario(`${MINIMAL}cluster: {topics: [{name: a}, {name: b}, {name: x}, {name: y}]}\nworkload: {topics: [a, b], processors: 1, outputTopics: [x, y]}\n`, FILE);
+    expect(s.workload).toMatchObject({ topic: 'a', topics: ['a', 'b'], outputTopic: 'x', outputTopics: ['x', 'y'] });
+  });
+
   it('defaults replicationFactor to the broker count when there are fewer than 3 brokers', () => {
     const s = parseScenario(`${MINIMAL}cluster: {brokers: 2, topics: [{name: payments}, {name: b, replicationFactor: 1}]}\n`, FILE);
     expect(s.cluster.topics.map((t) => t.replicationFactor)).toEqual([2, 1]);
@@ -188,6 +193,10 @@ describe('parseScenario: bad input names the file, the field and what is allowed
     { what: 'mode both run and not meaningful', text: `${MINIMAL}expect: [{mode: idempotent}]\nnotMeaningful: [{mode: idempotent, reason: r}]\n`, path: 'notMeaningful[0].mode', fragment: '"idempotent" has an expectation at expect[0]; a mode that runs is meaningful' },
     { what: 'mode declared not meaningful twice', text: `${MINIMAL}notMeaningful: [{mode: at-most-once, reason: a}, {mode: at-most-once, reason: b}]\n`, path: 'notMeaningful[1].mode', fragment: '"at-most-once" is already declared at notMeaningful[0]' },
     { what: 'not meaningful without a reason', text: `${MINIMAL}notMeaningful: [{mode: at-most-once}]\n`, path: 'notMeaningful[0].reason', fragment: 'is required' },
+    { what: 'topic that is not topics[0]', text: `${MINIMAL}cluster: {topics: [{name: a}, {name: b}]}\nworkload: {topic: b, topics: [a, b]}\n`, path: 'workload.topic', fragment: 'must be topics[0] ("a") or left out, got "b"' },
+    { what: 'input topic not in the cluster', text: `${MINIMAL}cluster: {topics: [{name: a}, {name: b}]}\nworkload: {topics: [a, c]}\n`, path: 'workload.topics[1]', fragment: 'topic "c" does not exist; did you mean "a"? (allowed: "a", "b")' },
+    { what: 'output topic that is also an input', text: `${MINIMAL}cluster: {topics: [{name: a}, {name: b}, {name: c}]}\nworkload: {topics: [a, b], processors: 1, outputTopics: [c, b]}\n`, path: 'workload.outputTopics[1]', fragment: 'topic "b" does not exist; did you mean "c"? (allowed: "c")' },
+    { what: 'several input topics with a sink', text: `${MINIMAL}cluster: {topics: [{name: a}, {name: b}]}\nworkload: {topics: [a, b]}\nsink: {pattern: naive}\n`, path: 'workload.topics', fragment: 'several input topics are not supported with a sink section yet' },
     { what: 'failpoint armed zero times', text: faults('{atMs: 1, fault: failpoint, point: after-commit-marker, times: 0}'), path: 'faults.schedule[0].times', fragment: 'must be >= 1, got 0' },
     { what: 'leader target on a partition out of range', text: faults('{atMs: 1, fault: crash-broker, broker: "leader:payments/3"}'), path: 'faults.schedule[0].broker', fragment: 'partition 3 of topic "payments" does not exist (allowed: 0..2)' },
     { what: 'malformed leader target', text: faults('{atMs: 1, fault: crash-broker, broker: "leader:payments"}'), path: 'faults.schedule[0].broker', fragment: 'is not a leader target (allowed: "leader:<topic>/<partition>", e.g. "leader:payments/0")' },

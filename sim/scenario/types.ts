@@ -34,11 +34,21 @@ export interface WorkloadSpec {
   sendIntervalMs: number;
   /** Consumers (consumer-1 …) that apply payments to the ledger sink. */
   consumers: number;
-  /** Topic the producers write (and, without processors, the consumers read). */
+  /** Topic the producers write (and, without processors, the consumers read); `topics[0]` when that is set. */
   topic: string;
+  /**
+   * Several topics instead of one: the producers are spread over them (producer-i writes
+   * topics[(i - 1) mod n]), and the processors (or, without processors, the consumers) read them all.
+   */
+  topics?: string[];
   /** Consume-transform-produce processors (processor-1 …) from `topic` to `outputTopic`; the consumers then read `outputTopic`. */
   processors: number;
   outputTopic: string;
+  /**
+   * Several output topics: a processor writes the output of an input read from topics[j] to
+   * outputTopics[j mod m], so one transaction spans several topics; the consumers read them all.
+   */
+  outputTopics?: string[];
   /** Payments per transaction of a transactional producer. */
   transactionSize: number;
   /** Chance a processor aborts a transaction on purpose. */

@@ -18,9 +18,9 @@ import { Stall } from './stall.ts';
 
 export interface ProcessorOptions {
   index: number;
-  inputTopic: string;
-  outputTopic: string;
-  outputPartitions: number;
+  /** Topics the processor reads; the output of a record of inputTopics[j] goes to outputTopics[j mod m]. */
+  inputTopics: readonly string[];
+  outputTopics: readonly { name: string; partitions: number }[];
   /** Outputs and offsets in one transaction (exactly-once); false: send, then commit offsets. */
   transactional: boolean;
   /** Bug offsets-outside-txn: the transaction holds only the outputs; offsets are committed after it. */
@@ -89,7 +89,7 @@ export class Processor {
   private start(): void {
     const inc = this.incarnation;
     const subscribe = () => {
-      this.consumer.subscribe([this.options.inputTopic], {
+      this.consumer.subscribe([...this.options.inputTopics], {
         onPartitionsRevoked: (_keys, done) => {
           // Finish the step in hand first: its transaction commits or aborts before the partitions go.
           const wait = () => (this.busy && this.alive(inc) ? this.sim.afterMs(1, wait) : done());
@@ -138,10 +138,13 @@ export class Processor {
   }
 
   private outputs(records: ConsumedRecord[]): { key: string; value: string }[] {
-    return records.map((r) => ({
-      key: partitionKey(this.options.outputTopic, partitionForKey(r.value, this.options.outputPartitions)),
-      value: outputValue(r.value, this.options.outputTopic),
-    }));
+    const { inputTopics, outputTopics } = this.options;
+    return records.map((r) => {
+      const out = outputTopics[Math.max(0, inputTopics.findIndex((t) => r.key.startsWith(`${t}/`))) % outputTopics.length];
+      // One stage, named after the first output topic, whichever topic an output lands in: the checker
+      // pairs each input with exactly one output of its stage.
+      return { key: partitionKey(out.name, partitionForKey(r.value, out.partitions)), value: outputValue(r.value, outputTopics[0].name) };
+    });
   }
 
   private transactionalStep(records: ConsumedRecord[], offsets: Record<string, number>, inc: number, next: () => void): void {
