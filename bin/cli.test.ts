@@ -234,3 +234,24 @@ describe('costs', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('eos-sim necessity and --disable-check', () => {
+  it('a check switched off lets its anomaly through, and the reproduce command says so', () => {
+    const on = cli('run', 'aborted-reads', '--case', '1', '--seed', '1');
+    expect(on.code).toBe(0);
+    const off = cli('run', 'aborted-reads', '--case', '1', '--seed', '1', '--disable-check', 'aborted-transaction-filter');
+    expect(off.code).toBe(1);
+    expect(off.stdout).toContain('aborted-read');
+    expect(off.stdout).toContain('--disable-check aborted-transaction-filter');
+  });
+
+  it('proves a check by its recorded witness, and refuses unknown ones with exit 2', () => {
+    const r = cli('necessity', 'aborted-transaction-filter');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1/1 checks proven necessary');
+    const bad = cli('necessity', 'no-such-check');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('allowed: duplicate-batch');
+    expect(cli('run', 'lost-ack', '--disable-check', 'nope').code).toBe(2);
+  });
+});

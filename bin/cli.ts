@@ -18,6 +18,7 @@ import { describeFault } from '../sim/faults/nemesis.ts';
 import { DEFAULT_COST_MODEL } from '../sim/costs/cost-model.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
 import { DEFAULT_NETWORK } from '../sim/kafka/config.ts';
+import { MODEL_CHECK_NAMES, MODEL_CHECKS } from '../sim/kafka/checks.ts';
 import { knownReleasesText, NEWEST_RELEASE, RELEASE_LINES, ReleaseError, resolveRelease } from '../sim/kafka/releases.ts';
 import { verdictExitCode } from '../sim/report/run-report.ts';
 import { formatAnomalies, formatRunReport } from '../sim/report/text.ts';
@@ -47,6 +48,7 @@ import { tabulate } from '../sim/sweep/table.ts';
 import { REPORT_FORMATS, type ReportFormat } from '../sim/report/formats.ts';
 import { coverageTable, formatCoverage } from '../sim/report/coverage.ts';
 import { registerReportCommand, ReportInputError, writeResultsReports, writeRunReports } from './report-command.ts';
+import { NecessityUsageError, registerNecessityCommand } from './necessity-command.ts';
 
 /** Bad usage or input: printed as is, exit code 2. */
 class UsageError extends Error {}
@@ -112,6 +114,7 @@ interface RunFlags {
   out?: string;
   trace?: boolean;
   swarm?: boolean;
+  disableCheck: string[];
   report: ReportFormat[];
 }
 
@@ -172,13 +175,14 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   const budget = flags.maxEvents === undefined ? undefined
     : { ...DEFAULT_BUDGET, maxEvents: parsePositive('--max-events', flags.maxEvents, Number.MAX_SAFE_INTEGER) };
   const swarm = flags.swarm === true;
+  const checksOff = [...new Set(flags.disableCheck.map((n) => oneOfFlag('--disable-check', n, MODEL_CHECK_NAMES)))];
   const reproduce = reproduceCommand(scenario, {
     seed, caseIndex,
     mode: caseIndex === undefined || flags.mode !== undefined ? mode : undefined,
-    bugs: flags.bug, kafka: flags.kafka === undefined ? undefined : kafka, sets: flags.set, swarm,
+    bugs: flags.bug, kafka: flags.kafka === undefined ? undefined : kafka, sets: flags.set, swarm, checksOff,
   });
   const { run, report: bare, summary, replay } = executeRun({
-    scenario, source, case: caseIndex === undefined ? null : caseIndex + 1, mode, bugs, overrides, kafka, seed, swarm,
+    scenario, source, case: caseIndex === undefined ? null : caseIndex + 1, mode, bugs, overrides, kafka, seed, swarm, checksOff,
     // An HTML report draws the failure's diagram from the trace, so the run keeps it.
     keepTrace: flags.trace === true || flags.report.includes('html'), budget, reproduce,
   });
@@ -514,6 +518,7 @@ function commandList(flags: { json?: boolean }): number {
     scenarios: scenarios.map((s) => ({ name: s.name, file: s.file, description: s.description, notMeaningful: s.notMeaningful })),
     modes: MODES.map((m) => ({ name: m, description: MODE_PRESETS[m].description })),
     bugs: BUGS.map((b) => ({ name: b, description: BUG_DESCRIPTIONS[b] })),
+    checks: MODEL_CHECK_NAMES.map((n) => ({ name: n, description: `${MODEL_CHECKS[n].protects[0].toUpperCase()}${MODEL_CHECKS[n].protects.slice(1)}.`, where: MODEL_CHECKS[n].where })),
     releases: RELEASE_LINES.map((l) => ({ name: l.name, description: l.changes, features: l.features })),
     faults: FAULT_KINDS.map((f) => ({ name: f, description: FAULT_DESCRIPTIONS[f] })),
     anomalies: ANOMALY_KINDS.map((a) => ({ name: a, description: ANOMALY_DESCRIPTIONS[a] })),
@@ -531,6 +536,7 @@ function commandList(flags: { json?: boolean }): number {
   };
   process.stdout.write([
     section('Scenarios', data.scenarios), section('Modes (--mode)', data.modes), section('Bug modes (--bug)', data.bugs),
+    section('Model checks (run --disable-check, for testing; eos-sim necessity proves each one needed)', data.checks),
     section(`Kafka release lines (--kafka; default ${NEWEST_RELEASE})`, data.releases),
     section('Fault kinds (scenario faults)', data.faults), section('Anomaly kinds', data.anomalies),
     section('Modes a scenario does not run (notMeaningful)', data.scenarios.flatMap((s) => s.notMeaningful.map((n) => ({ name: `${s.name} ${n.mode}`, description: n.reason })))),
@@ -584,6 +590,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'write history.jsonl and report.json (and trace.txt with --trace) under this folder')
     .option('--trace', 'keep the full trace (written with --out; an error without it)')
     .option('--swarm', 'switch a random subset of the scenario\'s random fault kinds on, at a random rate, drawn from the seed')
+    .option('--disable-check <name>', 'for testing the model: switch one of its safety checks off (repeatable; see `eos-sim list`, `eos-sim necessity`)', collect, [])
     .addOption(reportOption(`into the run's folder under --out (default ${DEFAULT_OUT}/)`))
     .action((scenario: string, flags: RunFlags) => { exitCode = commandRun(scenario, flags); });
 
@@ -639,6 +646,7 @@ Exit codes: 0 written, 2 bad file or the run no longer fails with that kind, 3 t
     .action((file: string, flags: { kind?: string; maxRuns?: string; maxSeconds?: string; o?: string; json?: boolean }) => { exitCode = commandShrink(file, flags); });
 
   registerReportMerge(registerReportCommand(program, colours, (code) => { exitCode = code; }), (code) => { exitCode = code; });
+  registerNecessityCommand(program, colours, (code) => { exitCode = code; });
 
   program.command('check')
     .description('judge a history file: format v1 (.jsonl, from eos-sim or any harness) or a Jepsen Kafka/queue history (.edn)')
@@ -686,7 +694,8 @@ Exit codes: 0 written, 2 bad file or the run no longer fails with that kind, 3 t
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof HistoryError || e instanceof ConfigError
-      || e instanceof ReplayFileError || e instanceof ResultsError || e instanceof SweepError || e instanceof ReportInputError) {
+      || e instanceof ReplayFileError || e instanceof ResultsError || e instanceof SweepError || e instanceof ReportInputError
+      || e instanceof NecessityUsageError) {
       process.stderr.write(`eos-sim: ${e.message}\n`);
       return 2;
     }

@@ -114,7 +114,8 @@ export class Nemesis {
         return net.heal();
       case 'crash-client':
         this.note(describeFault(e));
-        this.crashedClients.add(e.client);
+        // A permanent crash is never healed: nothing will end what the client left open.
+        if (!e.permanent) this.crashedClients.add(e.client);
         this.target.crashClient(e.client);
         if (e.restartAfterMs !== undefined) this.sim.afterMs(e.restartAfterMs, () => this.restartClient(e.client));
         return;

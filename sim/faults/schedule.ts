@@ -49,7 +49,7 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   split: 'partition the nodes into groups that cannot reach each other',
   'one-way': 'cut the link from one node to another, leaving the way back open',
   heal: 'remove every partition and pending message rule',
-  'crash-client': 'crash a client process (producer-N or consumer-N); it loses its in-memory state',
+  'crash-client': 'crash a client process (producer-N or consumer-N); it loses its in-memory state (permanent: true keeps it down for good)',
   'restart-client': 'start a crashed client again',
   'pause-client': 'stall a client process for forMs (a GC or VM pause): it does nothing and its traffic waits, then it carries on as if nothing happened',
   failpoint: 'from atMs on, crash the broker where a protocol step next happens (e.g. right after PrepareCommit is written); with times: N, the next N times',
@@ -67,7 +67,11 @@ export type FaultEvent =
   | (At & { fault: 'split'; groups: string[][] })
   | (At & { fault: 'one-way'; from: string; to: string })
   | (At & { fault: 'heal' })
-  | (At & { fault: 'crash-client'; client: string; restartAfterMs?: number })
+  | (At & {
+    fault: 'crash-client'; client: string; restartAfterMs?: number;
+    /** The application is gone for good (decommissioned, its host lost): the end-of-schedule heal leaves it down. */
+    permanent?: boolean;
+  })
   | (At & { fault: 'restart-client'; client: string })
   | (At & { fault: 'pause-client'; client: string; forMs: number })
   | (At & { fault: 'replace-client'; client: string })

@@ -8,6 +8,7 @@ import type { Envelope, NetNode, Network } from '../net/network.ts';
 import { RpcClient, reply, type RpcCallback } from '../net/rpc.ts';
 import type { ApiName } from '../faults/schedule.ts';
 import type { BrokerConfig } from './config.ts';
+import type { ModelChecks } from './checks.ts';
 import type { KafkaFeatures } from './releases.ts';
 import { CONTROLLER_ID } from './controller.ts';
 import { GroupCoordinator } from './group-coordinator.ts';
@@ -27,13 +28,13 @@ import {
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+/** Coverage: a read_committed fetch stopped short of the high watermark at the last stable offset. */
+export const LSO_BOUND = 'Fetch bounded by the last stable offset (read_committed)';
 
 export interface BrokerOptions {
   config: BrokerConfig;
-  /** Bug mode no-seq-dedup switches the broker's sequence checks off. */
-  sequenceChecks: boolean;
-  /** Bug mode no-fencing switches producer epoch checks off (partitions and transaction coordinator). */
-  epochChecks: boolean;
+  /** The safety checks the broker and its coordinators perform (all, unless switched off for testing). */
+  checks: ModelChecks;
   /** The behaviours of the modelled Kafka release line (sim/kafka/releases.ts). */
   features: KafkaFeatures;
   offsetsTopicPartitions: number;
@@ -67,7 +68,7 @@ export class Broker implements NetNode {
     this.id = brokerNodeId(brokerId);
     this.rpc = new RpcClient(sim, net, this.id);
     this.groupCoordinator = new GroupCoordinator(this, sim);
-    this.transactionCoordinator = new TransactionCoordinator(sim, this, { features: options.features, epochChecks: options.epochChecks });
+    this.transactionCoordinator = new TransactionCoordinator(sim, this, { features: options.features, checks: options.checks });
     this.startTimers();
   }
 
@@ -168,7 +169,7 @@ export class Broker implements NetNode {
     let p = this.partitions.get(reg.key);
     if (!p) {
       p = new Partition(this.sim, this.brokerId, reg.key, reg.topic, reg.partition, this.options.config.minInsyncReplicas,
-        { sequenceChecks: this.options.sequenceChecks, epochChecks: this.options.epochChecks, markerEpochCheck: this.options.features.markerEpochCheck },
+        { checks: this.options.checks, markerEpochCheck: this.options.features.markerEpochCheck },
         this.options.features);
       this.partitions.set(reg.key, p);
     }
@@ -243,7 +244,7 @@ export class Broker implements NetNode {
       if (this.fetchSessions.get(p.key) !== session || p.role !== 'follower' || p.leaderEpoch !== epoch) return;
       const again = (delayMs: number) => this.sim.afterMs(delayMs, () => this.fetchFromLeader(p, session));
       if (err || !resp || resp.error !== 'NONE') return again(50);
-      if (resp.divergingEpoch) {
+      if (resp.divergingEpoch && this.options.checks.on('diverging-epoch-truncation')) {
         const local = p.log.endOffsetForEpoch(resp.divergingEpoch.epoch);
         this.sim.cover('Partition truncate to the diverging epoch');
         p.truncateTo(Math.min(resp.divergingEpoch.endOffset, local.endOffset));
@@ -308,7 +309,7 @@ export class Broker implements NetNode {
    */
   appendRecords(p: Partition, batch: ProducerBatch, acks: ProduceRequest['acks'], timeoutMs: number,
     done: (error: ErrorCode, baseOffset: number) => void, marker?: { control: ControlType; coordinatorEpoch: number }): void {
-    if (acks === 'all' && p.isr.length < this.options.config.minInsyncReplicas) return done('NOT_ENOUGH_REPLICAS', -1);
+    if (acks === 'all' && p.isr.length < this.options.config.minInsyncReplicas && this.options.checks.on('min-insync-replicas')) return done('NOT_ENOUGH_REPLICAS', -1);
     let baseOffset: number;
     let lastOffset: number;
     let check: AppendCheck = { kind: 'append' };
@@ -363,7 +364,7 @@ export class Broker implements NetNode {
     });
     const b = req.batch;
     const open = p.producerState.producers.get(b.producerId)?.currentTxnFirstOffset ?? -1;
-    if (!this.options.features.partitionVerification || !b.isTransactional || req.transactionalId === null || open >= 0) return append();
+    if (!this.options.features.partitionVerification || !b.isTransactional || req.transactionalId === null || open >= 0 || !this.options.checks.on('partition-verification')) return append();
     // KIP-890: the first write of a transaction to this partition must be one the coordinator knows of,
     // so a produce that arrives after its transaction ended cannot open a transaction nobody will end.
     this.verifyTransaction(req.transactionalId, b.producerId, b.producerEpoch, req.key, (error) => {
@@ -443,7 +444,9 @@ export class Broker implements NetNode {
         fail('NOT_LEADER_OR_FOLLOWER');
         return true;
       }
-      const maxOffset = isReplica ? p.log.logEndOffset : req.isolationLevel === 'read_committed' ? p.lastStableOffset() : p.log.highWatermark;
+      const bounded = req.isolationLevel === 'read_committed' && this.options.checks.on('last-stable-offset');
+      const maxOffset = isReplica ? p.log.logEndOffset : bounded ? p.lastStableOffset() : p.log.highWatermark;
+      if (bounded && maxOffset < p.log.highWatermark && maxOffset > req.fetchOffset) this.sim.cover(LSO_BOUND);
       const batches = p.log.read(req.fetchOffset, maxOffset, req.maxRecords);
       if (batches.length === 0 && !force) return false;
       const aborted = !isReplica && req.isolationLevel === 'read_committed'

@@ -5,6 +5,7 @@ import type { CrashKind } from '../faults/schedule.ts';
 import type { Network } from '../net/network.ts';
 import { Broker, OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './broker.ts';
 import type { BrokerConfig } from './config.ts';
+import { ModelChecks } from './checks.ts';
 import type { KafkaFeatures } from './releases.ts';
 import { Controller } from './controller.ts';
 import type { Partition } from './partition.ts';
@@ -21,8 +22,8 @@ export interface ClusterOptions {
   brokers: number;
   topics: TopicConfig[];
   broker: BrokerConfig;
-  sequenceChecks: boolean;
-  epochChecks: boolean;
+  /** The safety checks the brokers perform (default: all; the necessity test switches them off one by one). */
+  checks?: ModelChecks;
   features: KafkaFeatures;
   offsetsTopicPartitions: number;
   transactionStatePartitions: number;
@@ -53,11 +54,12 @@ export class Cluster {
         });
       }
     });
-    this.controller = new Controller(sim, net, options.broker, this.brokerIds, registrations);
+    const checks = options.checks ?? ModelChecks.ALL_ON;
+    this.controller = new Controller(sim, net, options.broker, this.brokerIds, registrations, checks);
     net.add(this.controller);
     for (const id of this.brokerIds) {
       const b = new Broker(sim, net, id, {
-        config: options.broker, sequenceChecks: options.sequenceChecks, epochChecks: options.epochChecks, features: options.features,
+        config: options.broker, checks, features: options.features,
         offsetsTopicPartitions: options.offsetsTopicPartitions, transactionStatePartitions: options.transactionStatePartitions,
         allocateProducerId: () => this.controller.allocateProducerId(),
       });

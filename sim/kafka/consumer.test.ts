@@ -33,7 +33,7 @@ function setup(seed = 1, consumer: Partial<ConsumerConfig> = {}) {
   const net = new Network(sim, DEFAULT_NETWORK);
   const cluster = new Cluster(sim, net, {
     brokers: 3, topics: [{ name: 'payments', partitions: PARTITIONS, replicationFactor: 3 }], broker: { ...DEFAULT_BROKER },
-    sequenceChecks: true, epochChecks: true, features: resolveRelease('3.5').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    features: resolveRelease('3.5').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
   const config: ConsumerConfig = { ...DEFAULT_CONSUMER, ...consumer };
   const members = new Map<string, Member>();

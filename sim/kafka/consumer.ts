@@ -9,6 +9,7 @@
 import type { Simulation } from '../core/simulation.ts';
 import type { Envelope, NetNode, Network } from '../net/network.ts';
 import { RpcClient } from '../net/rpc.ts';
+import { ModelChecks } from './checks.ts';
 import { ClientMetadata } from './client-metadata.ts';
 import type { ConsumerConfig } from './config.ts';
 import { brokerNodeId } from './broker.ts';
@@ -101,6 +102,7 @@ export class KafkaConsumer implements NetNode {
     readonly group: string,
     private readonly config: ConsumerConfig,
     private readonly brokerIds: number[],
+    private readonly checks: ModelChecks = ModelChecks.ALL_ON,
   ) {
     this.rpc = new RpcClient(sim, net, id);
     this.metadata = new ClientMetadata(sim, this.rpc, sim.stream(`client:${id}`), brokerIds, config.requestTimeoutMs, config.retryBackoffMs, () => this.up);
@@ -602,7 +604,7 @@ export class KafkaConsumer implements NetNode {
         if (b.control === 'ABORT') aborting.delete(b.producerId);
         continue;
       }
-      if (b.isTransactional && aborting.has(b.producerId)) {
+      if (b.isTransactional && aborting.has(b.producerId) && this.checks.on('aborted-transaction-filter')) {
         this.sim.cover('Consumer skipped a batch of an aborted transaction (read_committed)');
         continue;
       }

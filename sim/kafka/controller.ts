@@ -6,6 +6,7 @@
 import type { Simulation } from '../core/simulation.ts';
 import type { Envelope, NetNode, Network } from '../net/network.ts';
 import { reply } from '../net/rpc.ts';
+import type { ModelChecks } from './checks.ts';
 import type { BrokerConfig } from './config.ts';
 import type {
   AlterPartitionRequest, AlterPartitionResponse, BrokerHeartbeatRequest, BrokerHeartbeatResponse,
@@ -35,6 +36,7 @@ export class Controller implements NetNode {
     private readonly config: BrokerConfig,
     brokerIds: number[],
     partitions: PartitionRegistration[],
+    private readonly checks: ModelChecks,
   ) {
     for (const id of brokerIds) this.brokers.set(id, { id, incarnation: -1, lastHeartbeatUs: 0, fenced: false });
     for (const p of partitions) this.partitions.set(p.key, p);
@@ -109,6 +111,7 @@ export class Controller implements NetNode {
   }
 
   private fence(b: BrokerRegistration, why: string): void {
+    if (!this.checks.on('broker-fencing')) return;
     b.fenced = true;
     this.sim.log(`controller fence broker-${b.id} (${why})`);
     this.sim.cover(`Controller fenced a broker (${why})`);

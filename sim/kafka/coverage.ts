@@ -30,6 +30,7 @@ export const SAFETY_POINTS: readonly string[] = [
   'TxnOffsetCommit UNKNOWN_MEMBER_ID',
   'OffsetFetch UNSTABLE_OFFSET_COMMIT',
   // Consumers.
+  'Fetch bounded by the last stable offset (read_committed)',
   'Consumer skipped a batch of an aborted transaction (read_committed)',
   // Late requests (served after the client gave up on them).
   'Produce served after its client closed the connection',

@@ -1,6 +1,7 @@
 // The group coordinator through its RPCs (a bare test client speaks the protocol) and through load(): the
 // classic protocol's fencing of offset commits, KIP-447's transactional offsets (pending until the marker,
 // UNSTABLE_OFFSET_COMMIT while pending), and the rebuild of committed vs pending offsets from a log.
+import { ModelChecks } from './checks.ts';
 import { resolveRelease } from './releases.ts';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../core/simulation.ts';
@@ -46,7 +47,7 @@ function setup(seed = 1) {
   const net = new Network(sim, DEFAULT_NETWORK);
   const cluster = new Cluster(sim, net, {
     brokers: 3, topics: [{ name: 'payments', partitions: 3, replicationFactor: 3 }], broker: { ...DEFAULT_BROKER },
-    sequenceChecks: true, epochChecks: true, features: resolveRelease('3.5').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    features: resolveRelease('3.5').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
   const client = new TestClient(sim, net, 'test-client');
   net.add(client);
@@ -219,7 +220,7 @@ describe('GroupCoordinator.load', () => {
   /** A partition whose log holds `batches` (offsets assigned in order), with a coordinator that leads it. */
   function loaded(batches: (Omit<ProducerBatch, 'records'> & { records: (RecordValue | GroupMetadataValue)[]; control?: 'COMMIT' | 'ABORT' })[]) {
     const sim = new Simulation({ seed: 1, keepTrace: false });
-    const p = new Partition(sim, 1, OFFSETS_KEY, OFFSETS_TOPIC, 0, 1, { sequenceChecks: true, epochChecks: true, markerEpochCheck: false }, resolveRelease('3.5').line.features);
+    const p = new Partition(sim, 1, OFFSETS_KEY, OFFSETS_TOPIC, 0, 1, { checks: ModelChecks.ALL_ON, markerEpochCheck: false }, resolveRelease('3.5').line.features);
     for (const b of batches) {
       const baseOffset = p.log.logEndOffset;
       const batch = {

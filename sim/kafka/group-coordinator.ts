@@ -663,6 +663,7 @@ export class GroupCoordinator {
     if (g.state === 'Dead') return 'COORDINATOR_NOT_AVAILABLE';
     if (generationId < 0 && g.state === 'Empty') return 'NONE';
     if (generationId >= 0 || memberId !== UNKNOWN_MEMBER_ID) {
+      if (!this.broker.options.checks.on('group-generation')) return 'NONE';
       if (!g.members.has(memberId)) return 'UNKNOWN_MEMBER_ID';
       if (generationId !== g.generationId) return 'ILLEGAL_GENERATION';
       return 'NONE';
@@ -682,7 +683,7 @@ export class GroupCoordinator {
     let g = state.groups.get(req.group);
     if (!g) {
       // A group this coordinator does not know: a simple consumer's commit creates it; a member's is from an older generation.
-      if (generationId >= 0) return respond('ILLEGAL_GENERATION');
+      if (generationId >= 0 && this.broker.options.checks.on('group-generation')) return respond('ILLEGAL_GENERATION');
       g = this.getOrCreateGroup(state, req.group);
     }
     const error = this.validateOffsetCommit(g, generationId, memberId, false);
@@ -762,7 +763,9 @@ export class GroupCoordinator {
     if (!state) return respond('NOT_COORDINATOR', {});
     const g = state.groups.get(req.group);
     // KIP-447: a read_committed consumer must not start from offsets an open transaction may still replace.
-    if (req.requireStable && g && req.keys.some((key) => g.hasPendingOffsets(key))) return respond('UNSTABLE_OFFSET_COMMIT', {});
+    if (req.requireStable && g && req.keys.some((key) => g.hasPendingOffsets(key)) && this.broker.options.checks.on('unstable-offset-commit')) {
+      return respond('UNSTABLE_OFFSET_COMMIT', {});
+    }
     const offsets: Record<string, number> = {};
     for (const key of req.keys) offsets[key] = g?.offsets.get(key)?.offset ?? -1;
     respond('NONE', offsets);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ModelChecks } from './checks.ts';
 import { NUM_BATCHES_TO_RETAIN, ProducerStateManager } from './producer-state-manager.ts';
 import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type ProducerBatch, type RecordBatch } from './protocol.ts';
 
@@ -13,8 +14,8 @@ class Leader {
   readonly psm: ProducerStateManager;
   readonly log: RecordBatch[] = [];
   private end = 0;
-  constructor(sequenceChecks = true) {
-    this.psm = new ProducerStateManager({ sequenceChecks, epochChecks: true, markerEpochCheck: false });
+  constructor(checks = ModelChecks.ALL_ON) {
+    this.psm = new ProducerStateManager({ checks, markerEpochCheck: false });
   }
   append(b: ProducerBatch): RecordBatch {
     const full: RecordBatch = { ...b, baseOffset: this.end, lastOffset: this.end + b.records.length - 1, partitionLeaderEpoch: 0, control: null, coordinatorEpoch: -1 };
@@ -108,8 +109,8 @@ describe('ProducerStateManager', () => {
     expect(l.psm.producers.size).toBe(0);
   });
 
-  it('sequenceChecks: false (bug mode no-seq-dedup) accepts duplicates and gaps, but still fences old epochs', () => {
-    const l = new Leader(false);
+  it('with the sequence checks off (bug mode no-seq-dedup) accepts duplicates and gaps, but still fences old epochs', () => {
+    const l = new Leader(new ModelChecks(['duplicate-batch', 'sequence-gap', 'epoch-start-sequence']));
     l.produce(pbatch(0, 2, 1));
     expect(l.psm.check(pbatch(0, 2, 1))).toEqual({ kind: 'append' });
     expect(l.psm.check(pbatch(9, 2, 1))).toEqual({ kind: 'append' });
@@ -138,7 +139,7 @@ describe('ProducerStateManager', () => {
     for (let i = 0; i < 3; i++) l.produce(pbatch(i, 1, 0, PID + 1));
     l.produce(pbatch(0, 4, 1, PID + 1));
     l.produce(pbatch(4, 1, 1, PID + 1));
-    const rebuilt = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck: false });
+    const rebuilt = new ProducerStateManager({ checks: ModelChecks.ALL_ON, markerEpochCheck: false });
     rebuilt.rebuild(l.log);
     expect(rebuilt.producers).toEqual(l.psm.producers);
     // And it judges retries the same way.
@@ -157,9 +158,26 @@ describe('ProducerStateManager', () => {
     expect(l.psm.producers.size).toBe(0);
   });
 
-  it('epochChecks: false (bug mode no-fencing) lets a zombie epoch write', () => {
-    const l = new Leader(true);
-    const unfenced = new ProducerStateManager({ sequenceChecks: true, epochChecks: false, markerEpochCheck: false });
+  it('each sequence check switched off alone lets only its own case through', () => {
+    // Without duplicate detection a retry is not recognised: it is refused as out of order instead.
+    const dedupOff = new Leader(new ModelChecks(['duplicate-batch']));
+    dedupOff.produce(pbatch(0, 2, 1));
+    expect(dedupOff.psm.check(pbatch(0, 2, 1))).toMatchObject({ kind: 'error', reason: 'sequence-gap' });
+    expect(dedupOff.psm.check(pbatch(2, 2, 1))).toEqual({ kind: 'append' });
+    const gapOff = new Leader(new ModelChecks(['sequence-gap']));
+    gapOff.produce(pbatch(0, 2, 1));
+    expect(gapOff.psm.check(pbatch(0, 2, 1)).kind).toBe('duplicate');
+    expect(gapOff.psm.check(pbatch(9, 2, 1))).toEqual({ kind: 'append' });
+    expect(gapOff.psm.check(pbatch(5, 2, 2))).toMatchObject({ reason: 'new-epoch-not-at-zero' });
+    const epochStartOff = new Leader(new ModelChecks(['epoch-start-sequence']));
+    epochStartOff.produce(pbatch(0, 2, 1));
+    expect(epochStartOff.psm.check(pbatch(5, 2, 2))).toEqual({ kind: 'append' });
+    expect(epochStartOff.psm.check(pbatch(9, 2, 1)).kind).toBe('error');
+  });
+
+  it('with produce-epoch off (bug mode no-fencing) lets a zombie epoch write', () => {
+    const l = new Leader();
+    const unfenced = new ProducerStateManager({ checks: new ModelChecks(['produce-epoch', 'marker-producer-epoch']), markerEpochCheck: false });
     l.append(pbatch(0, 1, 0));
     l.append(pbatch(0, 1, 1));
     unfenced.rebuild(l.log);
@@ -180,7 +198,7 @@ describe('ProducerStateManager: transaction markers', () => {
   }
 
   it('checkMarker fences an older producer epoch and an older coordinator epoch', () => {
-    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck: false });
+    const psm = new ProducerStateManager({ checks: ModelChecks.ALL_ON, markerEpochCheck: false });
     expect(psm.checkMarker(PID, 0, 0)).toBe('NONE'); // unknown producer
     psm.update(txnBatch(PID, 0, 2, 0, 1));
     psm.update(marker(PID, 1, 2, 'COMMIT', 3));
@@ -189,7 +207,7 @@ describe('ProducerStateManager: transaction markers', () => {
     expect(psm.checkMarker(PID, 1, 2)).toBe('TRANSACTION_COORDINATOR_FENCED');
     expect(psm.checkMarker(PID, 1, 3)).toBe('NONE');
     expect(psm.checkMarker(PID, 2, 4)).toBe('NONE');
-    const unfenced = new ProducerStateManager({ sequenceChecks: true, epochChecks: false, markerEpochCheck: false });
+    const unfenced = new ProducerStateManager({ checks: new ModelChecks(['produce-epoch', 'marker-producer-epoch']), markerEpochCheck: false });
     unfenced.rebuild([txnBatch(PID, 0, 2, 0, 1), marker(PID, 1, 2, 'COMMIT', 3)]);
     expect(unfenced.checkMarker(PID, 0, 3)).toBe('NONE');
   });
@@ -199,7 +217,7 @@ describe('ProducerStateManager: transaction markers', () => {
     // writes in epoch 1. A copy of transaction 1's marker (epoch 1) arrives late.
     const history = [txnBatch(PID, 0, 2, 0, 0), marker(PID, 1, 2, 'COMMIT', 3), txnBatch(PID, 0, 2, 3, 1)];
     for (const [markerEpochCheck, expected] of [[true, 'INVALID_PRODUCER_EPOCH'], [false, 'NONE']] as const) {
-      const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck });
+      const psm = new ProducerStateManager({ checks: ModelChecks.ALL_ON, markerEpochCheck });
       psm.rebuild(history);
       expect(psm.checkMarker(PID, 1, 3)).toBe(expected);
       // Transaction 2's own marker carries epoch 2 and is always accepted.
@@ -209,7 +227,7 @@ describe('ProducerStateManager: transaction markers', () => {
 
   /** Producer PID wrote 3 records in epoch 0 (offsets 0..2); the coordinator's COMMIT at 3 carries epoch 1 (KIP-890). */
   function afterBumpingMarker(): ProducerStateManager {
-    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck: false });
+    const psm = new ProducerStateManager({ checks: ModelChecks.ALL_ON, markerEpochCheck: false });
     psm.update(txnBatch(PID, 0, 3, 0, 0));
     psm.update(marker(PID, 1, 3, 'COMMIT', 0));
     expect(psm.producers.get(PID)!).toMatchObject({ producerEpoch: 1, batches: [] });
@@ -252,7 +270,7 @@ describe('ProducerStateManager: transaction markers', () => {
       marker(2, 0, 5, 'COMMIT', 0),
       txnBatch(1, 0, 2, 6, 1), // pid 1, next epoch: 6..7
     ];
-    const psm = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck: false });
+    const psm = new ProducerStateManager({ checks: ModelChecks.ALL_ON, markerEpochCheck: false });
     psm.update(log[0]);
     psm.update(log[1]);
     psm.update(log[2]);
@@ -269,7 +287,7 @@ describe('ProducerStateManager: transaction markers', () => {
     expect(psm.abortedTransactions(4, 10)).toHaveLength(1);
     expect(psm.abortedTransactions(5, 10)).toEqual([]);
     // Rebuilding from the log gives the same index and open transactions.
-    const rebuilt = new ProducerStateManager({ sequenceChecks: true, epochChecks: true, markerEpochCheck: false });
+    const rebuilt = new ProducerStateManager({ checks: ModelChecks.ALL_ON, markerEpochCheck: false });
     rebuilt.rebuild(log);
     expect(rebuilt.abortedIndex).toEqual(psm.abortedIndex);
     expect(rebuilt.producers).toEqual(psm.producers);

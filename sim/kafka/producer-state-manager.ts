@@ -3,6 +3,7 @@
 // retried batch is recognised and answered with its original offsets instead of being appended again.
 // Followers and restarted brokers rebuild the same state from the log, so it survives leader changes.
 import { NO_PRODUCER_EPOCH, NO_SEQUENCE, type ErrorCode, type ProducerBatch, type RecordBatch } from './protocol.ts';
+import type { ModelChecks } from './checks.ts';
 
 /** Kafka keeps this many batches per producer (ProducerStateEntry.NUM_BATCHES_TO_RETAIN). */
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -46,10 +47,8 @@ const NEW_EPOCH_NOT_AT_ZERO: AppendCheck = Object.freeze({ kind: 'error', error:
 const NO_ABORTED_TXNS: readonly AbortedTxn[] = Object.freeze([]);
 
 export interface ProducerStateOptions {
-  /** Bug mode no-seq-dedup: accept every batch, duplicates and gaps included. */
-  sequenceChecks: boolean;
-  /** Bug mode no-fencing: accept batches and markers of an older producer epoch. */
-  epochChecks: boolean;
+  /** Which of the checks here run (duplicate-batch, sequence-gap, epoch-start-sequence, produce-epoch, marker-producer-epoch). */
+  checks: ModelChecks;
   /**
    * KIP-1228 (features.markerEpochCheck): with transaction version 2 every transaction's marker carries
    * an epoch above its data's, so a marker whose epoch is not above the open transaction's is a late one
@@ -73,27 +72,30 @@ export class ProducerStateManager {
     if (batch.producerId < 0) return APPEND;
     const entry = this.producers.get(batch.producerId);
     if (!entry) return APPEND; // unknown producer: any sequence is accepted
+    const checks = this.options.checks;
     if (batch.producerEpoch < entry.producerEpoch) {
-      if (this.options.epochChecks) return FENCED;
-      return APPEND; // no-fencing: the zombie's batch goes in
+      if (checks.on('produce-epoch')) return FENCED;
+      return APPEND; // switched off: the zombie's batch goes in
     }
     // Coordinator appends (transactional offset commits) carry no sequence: only the epoch is checked,
     // as for Kafka's AppendOrigin.COORDINATOR.
-    if (!this.options.sequenceChecks || batch.baseSequence === NO_SEQUENCE) return APPEND;
+    if (batch.baseSequence === NO_SEQUENCE) return APPEND;
     const firstSeq = batch.baseSequence;
     const lastSeq = firstSeq + batch.records.length - 1;
     if (batch.producerEpoch === entry.producerEpoch) {
       const batches = entry.batches;
-      for (let i = 0; i < batches.length; i++) {
-        const b = batches[i];
-        if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) {
-          return { kind: 'duplicate', firstOffset: b.firstOffset, lastOffset: b.lastOffset, windowPosition: batches.length - 1 - i };
+      if (checks.on('duplicate-batch')) {
+        for (let i = 0; i < batches.length; i++) {
+          const b = batches[i];
+          if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) {
+            return { kind: 'duplicate', firstOffset: b.firstOffset, lastOffset: b.lastOffset, windowPosition: batches.length - 1 - i };
+          }
         }
       }
       // No batch yet in this epoch (a marker bumped it, KIP-890): the epoch's sequences start at 0.
       const last = entry.batches.length > 0 ? entry.batches[entry.batches.length - 1].lastSeq : -1;
-      if (firstSeq !== last + 1 && entry.producerEpoch !== NO_PRODUCER_EPOCH) return SEQUENCE_GAP;
-    } else if (firstSeq !== 0 && entry.producerEpoch !== NO_PRODUCER_EPOCH) {
+      if (firstSeq !== last + 1 && entry.producerEpoch !== NO_PRODUCER_EPOCH && checks.on('sequence-gap')) return SEQUENCE_GAP;
+    } else if (firstSeq !== 0 && entry.producerEpoch !== NO_PRODUCER_EPOCH && checks.on('epoch-start-sequence')) {
       // A new epoch must start its sequences at 0.
       return NEW_EPOCH_NOT_AT_ZERO;
     }
@@ -104,7 +106,7 @@ export class ProducerStateManager {
   checkMarker(producerId: number, producerEpoch: number, coordinatorEpoch: number): ErrorCode {
     const entry = this.producers.get(producerId);
     if (!entry) return 'NONE';
-    if (this.options.epochChecks && producerEpoch < entry.producerEpoch) return 'INVALID_PRODUCER_EPOCH';
+    if (producerEpoch < entry.producerEpoch && this.options.checks.on('marker-producer-epoch')) return 'INVALID_PRODUCER_EPOCH';
     if (this.options.markerEpochCheck && entry.currentTxnFirstOffset >= 0 && producerEpoch <= entry.producerEpoch) return 'INVALID_PRODUCER_EPOCH';
     if (coordinatorEpoch < entry.coordinatorEpoch) return 'TRANSACTION_COORDINATOR_FENCED';
     return 'NONE';

@@ -18,7 +18,7 @@ function setup(seed: number, broker: Partial<BrokerConfig> = {}, acks: Acks = 'a
   const cluster = new Cluster(sim, net, {
     brokers, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }],
     broker: { ...DEFAULT_BROKER, minInsyncReplicas: 2, ...broker },
-    sequenceChecks: true, epochChecks: true, features: resolveRelease('4.2').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    features: resolveRelease('4.2').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
   const producer = new KafkaProducer(sim, net, 'producer-1', { ...DEFAULT_PRODUCER, acks, deliveryTimeoutMs: 60_000 }, cluster.brokerIds);
   net.add(producer);

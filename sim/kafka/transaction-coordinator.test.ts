@@ -21,7 +21,7 @@ function setup(release: string) {
   const net = new Network(sim, DEFAULT_NETWORK);
   const cluster = new Cluster(sim, net, {
     brokers: 3, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }], broker: { ...DEFAULT_BROKER, minInsyncReplicas: 2 },
-    sequenceChecks: true, epochChecks: true, features: resolveRelease(release).line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
+    features: resolveRelease(release).line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1,
   });
   const rpc = new RpcClient(sim, net, 'client');
   const client: NetNode = { id: 'client', incarnation: 0, isUp: () => true, deliver: (e: Envelope) => rpc.onResponse(e), peerDisconnected: () => {} };
@@ -84,6 +84,15 @@ describe('InitProducerId (KIP-360: prepareInitProducerIdTransit)', () => {
     const replacement = t.init(); // and bumps again (epoch + 2)
     expect(t.init(zombie.producerId, zombie.producerEpoch).error).toBe('PRODUCER_FENCED');
     expect(t.init(zombie.producerId + 1000, replacement.producerEpoch).error).toBe('PRODUCER_FENCED');
+    expect(t.state()!.producerEpoch).toBe(replacement.producerEpoch);
+  });
+
+  it('a zombie\'s own bump right after one replacement started is fenced, not taken for a retry (the new instance left no last epoch)', () => {
+    const t = setup('3.9');
+    const zombie = t.init();
+    const replacement = t.init();
+    expect(replacement.producerEpoch).toBe(zombie.producerEpoch + 1);
+    expect(t.init(zombie.producerId, zombie.producerEpoch).error).toBe('PRODUCER_FENCED');
     expect(t.state()!.producerEpoch).toBe(replacement.producerEpoch);
   });
 

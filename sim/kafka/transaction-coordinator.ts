@@ -17,6 +17,7 @@ import {
   type AddOffsetsToTxnRequest, type AddPartitionsToTxnRequest, type ControlType, type EndTxnRequest, type ErrorCode,
   type InitProducerIdRequest, type TxnResponse, type TxnStateValue, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse,
 } from './protocol.ts';
+import type { ModelChecks } from './checks.ts';
 import type { KafkaFeatures } from './releases.ts';
 import { checkTransition, type TransactionState } from './transaction-state.ts';
 
@@ -41,8 +42,8 @@ const WRITE_TIMEOUT_MS = 5000;
 export interface TransactionCoordinatorOptions {
   /** Transaction version 2 (features.transactionV2) bumps the epoch at every EndTxn. */
   features: KafkaFeatures;
-  /** Bug mode no-fencing: accept requests carrying an older producer epoch. */
-  epochChecks: boolean;
+  /** The checks here that can be switched off (coordinator-producer-epoch, init-producer-id-*, transaction-timeout). */
+  checks: ModelChecks;
 }
 
 interface LoadedPartition {
@@ -136,7 +137,7 @@ export class TransactionCoordinator {
   /** PRODUCER_FENCED / INVALID_PRODUCER_ID_MAPPING checks shared by AddPartitions, AddOffsets and EndTxn. */
   private checkProducer(m: TransactionMetadata | undefined, producerId: number, producerEpoch: number): ErrorCode {
     if (!m || m.producerId !== producerId) return 'INVALID_PRODUCER_ID_MAPPING';
-    if (producerEpoch !== m.producerEpoch && this.options.epochChecks) return 'PRODUCER_FENCED';
+    if (producerEpoch !== m.producerEpoch && this.options.checks.on('coordinator-producer-epoch')) return 'PRODUCER_FENCED';
     return 'NONE';
   }
 
@@ -158,8 +159,12 @@ export class TransactionCoordinator {
     // KIP-360: a producer that bumps its own epoch names the id and epoch it has (prepareInitProducerIdTransit).
     // Another producer id than the current one is an instance that was replaced: it is fenced for good.
     const expected = req.producerId >= 0 ? { producerId: req.producerId, epoch: req.producerEpoch } : null;
-    if (expected && m.producerEpoch !== NO_PRODUCER_EPOCH && expected.producerId !== m.producerId && this.options.epochChecks) {
+    if (expected && m.producerEpoch !== NO_PRODUCER_EPOCH && expected.producerId !== m.producerId && this.options.checks.on('init-producer-id-expected-epoch')) {
       return this.respond(env, 'PRODUCER_FENCED');
+    }
+    if (!expected && m.producerEpoch !== NO_PRODUCER_EPOCH && !this.options.checks.on('init-producer-id-fence')) {
+      // Switched off: the new instance is handed the previous one's epoch; nothing is fenced or aborted.
+      return this.respond(env, 'NONE', m);
     }
     if (m.pendingState || m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') {
       return this.respond(env, 'CONCURRENT_TRANSACTIONS');
@@ -170,14 +175,13 @@ export class TransactionCoordinator {
       return this.respond(env, 'CONCURRENT_TRANSACTIONS');
     }
     const meta = m;
-    if (expected && expected.epoch !== meta.producerEpoch && meta.producerEpoch !== NO_PRODUCER_EPOCH && this.options.epochChecks) {
+    if (expected && expected.epoch !== meta.producerEpoch && meta.producerEpoch !== NO_PRODUCER_EPOCH && this.options.checks.on('init-producer-id-expected-epoch')) {
       // prepareIncrementProducerEpoch: the epoch before the last bump is a retry of that bump (its answer
       // was lost): the current epoch comes back without a second bump. Any other epoch is a zombie's.
       return this.respond(env, expected.epoch === meta.lastProducerEpoch ? 'NONE' : 'PRODUCER_FENCED', meta);
     }
-    // Only a bump the producer asked for (it named its epoch) can be retried: a new instance's InitProducerId
-    // leaves no last epoch (Kafka's prepareIncrementProducerEpoch with no expected epoch), or the instance it
-    // replaced could pass its own late bump off as a retry and be handed the new instance's epoch.
+    // prepareIncrementProducerEpoch: a new instance (no expected epoch) leaves no last epoch behind, so no
+    // earlier instance can pass its own bump off as a retry of this one; a producer's own bump keeps it.
     this.transition(entry, meta, 'Empty', {
       producerEpoch: meta.producerEpoch + 1, lastProducerEpoch: expected ? meta.producerEpoch : NO_PRODUCER_EPOCH, partitions: new Set(),
       timeoutMs: req.transactionTimeoutMs, startUs: -1,
@@ -320,7 +324,7 @@ export class TransactionCoordinator {
     this.sim.afterMs(EXPIRY_CHECK_MS, () => {
       if (!this.stillLoaded(entry)) return;
       for (const m of entry.txns.values()) {
-        if (m.state === 'Ongoing' && m.pendingState === null && this.sim.nowUs - m.startUs > m.timeoutMs * 1000) {
+        if (m.state === 'Ongoing' && m.pendingState === null && this.sim.nowUs - m.startUs > m.timeoutMs * 1000 && this.options.checks.on('transaction-timeout')) {
           this.sim.log(`${this.broker.id} txn ${m.transactionalId} timed out after ${m.timeoutMs} ms`);
           this.fenceAndAbort(entry, m, true);
         }

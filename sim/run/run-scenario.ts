@@ -14,6 +14,7 @@ import {
   DEFAULT_BROKER, DEFAULT_CONSUMER, DEFAULT_NETWORK, DEFAULT_PRODUCER,
   type BrokerConfig, type ConsumerConfig, type ProducerConfig,
 } from '../kafka/config.ts';
+import { ModelChecks, type ModelCheck } from '../kafka/checks.ts';
 import { KafkaConsumer } from '../kafka/consumer.ts';
 import { KafkaProducer } from '../kafka/producer.ts';
 import { ReleaseError, resolveRelease, type Release } from '../kafka/releases.ts';
@@ -21,6 +22,7 @@ import type { Partition } from '../kafka/partition.ts';
 import { NO_PRODUCER_ID, type RecordBatch } from '../kafka/protocol.ts';
 import { Network } from '../net/network.ts';
 import type { Bug, Mode, Overrides, Scenario } from '../scenario/types.ts';
+import { BUG_CHECKS } from '../workload/bugs.ts';
 import { Ledger, LedgerSink } from '../workload/ledger.ts';
 import { MODE_PRESETS } from '../workload/modes.ts';
 import { PaymentsConsumer } from '../workload/payments-consumer.ts';
@@ -40,6 +42,8 @@ export interface RunOptions {
   /** Replace the scenario's schedule (replay, shrinking). */
   schedule?: FaultSchedule;
   keepTrace?: boolean;
+  /** Model checks switched off for testing (sim/kafka/checks.ts; the necessity test), on top of the bug modes'. */
+  checksOff?: ModelCheck[];
   /** Broker service times (sim/costs): for measuring what a guarantee costs; safety runs leave it out. */
   costModel?: CostModel;
   /** Limits of the run (default DEFAULT_BUDGET in sim/core/invariant.ts). */
@@ -50,8 +54,8 @@ export interface RunConfig {
   producer: ProducerConfig;
   consumer: ConsumerConfig;
   broker: BrokerConfig;
-  sequenceChecks: boolean;
-  epochChecks: boolean;
+  /** The safety checks the model performs: all but those the bug modes and checksOff switch off. */
+  checks: ModelChecks;
   /** The modelled release and its line's behaviours. */
   release: Release;
 }
@@ -134,7 +138,7 @@ export function resolveConfig(scenario: Scenario, options: RunOptions): RunConfi
   }
   return {
     producer, consumer, broker,
-    sequenceChecks: !bugs.has('no-seq-dedup'), epochChecks: !bugs.has('no-fencing'), release,
+    checks: new ModelChecks([...(options.checksOff ?? []), ...options.bugs.flatMap((b) => BUG_CHECKS[b] ?? [])]), release,
   };
 }
 
@@ -145,7 +149,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   const net = new Network(sim, { ...DEFAULT_NETWORK, ...scenario.network });
   const cluster = new Cluster(sim, net, {
     brokers: scenario.cluster.brokers, topics: scenario.cluster.topics, broker: config.broker,
-    sequenceChecks: config.sequenceChecks, epochChecks: config.epochChecks, features: config.release.line.features,
+    checks: config.checks, features: config.release.line.features,
     offsetsTopicPartitions: INTERNAL_TOPIC_PARTITIONS, transactionStatePartitions: INTERNAL_TOPIC_PARTITIONS,
   });
   if (options.costModel) installBrokerCosts(sim, net, cluster.brokerIds.map((id) => `broker-${id}`), options.costModel);
@@ -167,7 +171,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     net.add(client);
     let reads = 0;
     const reader = () => {
-      const c = new KafkaConsumer(sim, net, `${name}-reader-${++reads}`, `${name}-reader`, { ...config.consumer, isolationLevel: 'read_committed' }, cluster.brokerIds);
+      const c = new KafkaConsumer(sim, net, `${name}-reader-${++reads}`, `${name}-reader`, { ...config.consumer, isolationLevel: 'read_committed' }, cluster.brokerIds, config.checks);
       net.add(c);
       return c;
     };
@@ -182,7 +186,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   const processors: Processor[] = [];
   const outputTopics = w.processors > 0 ? (w.outputTopics ?? [w.outputTopic]).map((name) => topicSpec(name, 'outputTopic')) : [];
   const startProcessor = (index: number, process: string, transactionalId: string): Processor => {
-    const consumer = new KafkaConsumer(sim, net, process, PROCESSOR_GROUP, config.consumer, cluster.brokerIds);
+    const consumer = new KafkaConsumer(sim, net, process, PROCESSOR_GROUP, config.consumer, cluster.brokerIds, config.checks);
     const producer = new KafkaProducer(sim, net, `${process}-producer`, config.producer, cluster.brokerIds, txn ? { transactionalId, transactionV2: config.release.line.features.transactionV2 } : null);
     net.add(consumer);
     net.add(producer);
@@ -205,7 +209,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   });
   const consumers: PaymentsConsumer[] = [];
   for (let i = 1; i <= w.consumers; i++) {
-    const client = new KafkaConsumer(sim, net, `consumer-${i}`, GROUP, config.consumer, cluster.brokerIds);
+    const client = new KafkaConsumer(sim, net, `consumer-${i}`, GROUP, config.consumer, cluster.brokerIds, config.checks);
     net.add(client);
     const sink = external ? external.sinkFor(`consumer-${i}`) : new LedgerSink(ledger, recorder, `consumer-${i}`);
     // Members of group GROUP subscribed to the sink topic: the group leader assigns the partitions.

@@ -415,7 +415,7 @@ function faultsSchema({ broker, brokerId: restartable, node, client }: Targets) 
     split: object({ ...at, groups }),
     'one-way': object({ ...at, from: node, to: node }),
     heal: object(at),
-    'crash-client': object({ ...at, client }, { restartAfterMs: ms }),
+    'crash-client': object({ ...at, client }, { restartAfterMs: ms, permanent: bool() }),
     'restart-client': object({ ...at, client }),
     'pause-client': object({ ...at, client, forMs: positiveMs }),
     'replace-client': object({ ...at, client }),

@@ -12,6 +12,8 @@ export interface ReproduceSpec {
   kafka?: string;
   sets?: string[];
   swarm?: boolean;
+  /** Model checks switched off (`--disable-check`, the necessity test). */
+  checksOff?: string[];
 }
 
 export function scenarioArg(scenario: Scenario): string {
@@ -27,6 +29,7 @@ export function reproduceCommand(scenario: Scenario, spec: ReproduceSpec): strin
   if (spec.kafka !== undefined) parts.push(`--kafka ${spec.kafka}`);
   for (const s of spec.sets ?? []) parts.push(`--set ${s}`);
   if (spec.swarm) parts.push('--swarm');
+  for (const c of spec.checksOff ?? []) parts.push(`--disable-check ${c}`);
   parts.push(`--seed ${spec.seed}`);
   return parts.join(' ');
 }

@@ -7,6 +7,7 @@ import { RandomStream } from '../core/random.ts';
 import { drawSwarm, type SwarmChoice } from '../faults/random-schedule.ts';
 import type { FaultSchedule } from '../faults/schedule.ts';
 import type { RunBudget } from '../core/invariant.ts';
+import type { ModelCheck } from '../kafka/checks.ts';
 import { resolveRelease } from '../kafka/releases.ts';
 import { buildRunReport, type RunReport } from '../report/run-report.ts';
 import { ConfigError, runScenario, type RunOptions, type RunResult } from '../run/run-scenario.ts';
@@ -30,6 +31,8 @@ export interface RunSpec {
   swarm: boolean;
   /** Limits of the run (the model's default when absent). */
   budget?: RunBudget;
+  /** Model checks switched off for testing (the necessity test). */
+  checksOff?: ModelCheck[];
   /** Replay this schedule instead of the scenario's (replay, shrink). */
   schedule?: FaultSchedule;
   keepTrace?: boolean;
@@ -82,7 +85,7 @@ export function executeRun(spec: RunSpec): RunOutcome {
     : { scenario: spec.scenario, swarm: null };
   const options: RunOptions = {
     mode: spec.mode, seed: spec.seed, bugs: spec.bugs, overrides: spec.overrides, kafka: spec.kafka,
-    schedule: spec.schedule, keepTrace: spec.keepTrace, budget: spec.budget,
+    schedule: spec.schedule, keepTrace: spec.keepTrace, budget: spec.budget, checksOff: spec.checksOff,
   };
   const identity = (kafka: string) => ({
     scenario: scenario.name, scenarioHash: scenarioHash(spec.source), case: spec.case, mode: spec.mode, bugs: [...spec.bugs],

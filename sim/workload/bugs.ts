@@ -1,5 +1,6 @@
 // Bug modes: each switches one of Kafka's protections off, so a scenario can show that the checker sees
 // the consequence. The switches themselves live where the protection lives (named in each sentence).
+import type { ModelCheck } from '../kafka/checks.ts';
 import type { Bug } from '../scenario/types.ts';
 
 export const BUG_DESCRIPTIONS: Record<Bug, string> = {
@@ -9,4 +10,10 @@ export const BUG_DESCRIPTIONS: Record<Bug, string> = {
   'offsets-outside-txn': 'the processor commits its input offsets with a plain OffsetCommit after the transaction instead of inside it',
   'random-txn-id': 'a processor takes a new transactional.id on every start, so nothing fences its previous instance',
   'unclean-election': 'unclean.leader.election.enable=true: an out-of-sync replica may become leader and lose acknowledged data',
+};
+
+/** The bug modes that are sets of the model's checks (sim/kafka/checks.ts), switched off together. */
+export const BUG_CHECKS: Partial<Record<Bug, readonly ModelCheck[]>> = {
+  'no-seq-dedup': ['duplicate-batch', 'sequence-gap', 'epoch-start-sequence'],
+  'no-fencing': ['produce-epoch', 'marker-producer-epoch', 'coordinator-producer-epoch', 'init-producer-id-expected-epoch'],
 };

@@ -1,0 +1,29 @@
+// The recorded witness of each check's necessity: a shipped scenario's clean case and a seed where the
+// check, switched off, lets an anomaly through (found by `eos-sim necessity --search`, kept here so the
+// test suite proves each check with two runs instead of a search). A check no shipped scenario can show
+// yet says why; the necessity test holds this list to exactly those checks, so it can only shrink.
+import type { ModelCheck } from '../kafka/checks.ts';
+
+export type WitnessEntry =
+  | { scenario: string; case: number; seed: number }
+  | { unproven: string };
+
+export const WITNESSES: Record<ModelCheck, WitnessEntry> = {
+  'duplicate-batch': { scenario: 'broker-stall', case: 3, seed: 1 },
+  'sequence-gap': { unproven: 'a sequence gap needs a batch to overtake an earlier one of its producer on the way to a leader (an in-flight batch to the old leader while the next goes to the new one); no shipped clean case arrives out of order in seeds 1..30' },
+  'epoch-start-sequence': { unproven: 'needs the first batches of a fresh producer epoch to arrive out of order; no shipped clean case does in seeds 1..30' },
+  'produce-epoch': { scenario: 'payment-random-faults', case: 1, seed: 15 },
+  'marker-producer-epoch': { unproven: 'needs a marker of an earlier epoch to reach a partition after a later epoch wrote there (a late WriteTxnMarkers, KAFKA-19446\'s shape); no shipped clean case delivers one in seeds 1..30' },
+  'coordinator-producer-epoch': { scenario: 'late-produce', case: 2, seed: 1 },
+  'init-producer-id-fence': { scenario: 'unclean-election', case: 3, seed: 22 },
+  'init-producer-id-expected-epoch': { unproven: 'reached in zombie-epoch-bump (a replaced instance\'s own InitProducerId bump, held up in the network, answered PRODUCER_FENCED); switched off, the old instance takes the transactional.id back and fences its replacement, but the two share one outbox of payments, so nothing is written twice' },
+  'transaction-timeout': { scenario: 'abandoned-transaction', case: 1, seed: 1 },
+  'partition-verification': { scenario: 'late-produce', case: 2, seed: 1 },
+  'min-insync-replicas': { scenario: 'lone-leader-power-loss', case: 3, seed: 1 },
+  'diverging-epoch-truncation': { scenario: 'leader-partitioned', case: 4, seed: 3 },
+  'broker-fencing': { scenario: 'broker-bounce', case: 1, seed: 1 },
+  'group-generation': { scenario: 'random-faults', case: 1, seed: 1 },
+  'unstable-offset-commit': { scenario: 'broker-bounce', case: 1, seed: 28 },
+  'aborted-transaction-filter': { scenario: 'aborted-reads', case: 1, seed: 1 },
+  'last-stable-offset': { scenario: 'aborted-reads', case: 1, seed: 1 },
+};
