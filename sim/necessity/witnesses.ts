@@ -13,7 +13,7 @@ export const WITNESSES: Record<ModelCheck, WitnessEntry> = {
   'sequence-gap': { scenario: 'new-epoch-out-of-order', case: 1, seed: 2 },
   'epoch-start-sequence': { unproven: 'needs the first batches of a fresh producer epoch to arrive out of order; no shipped clean case does in seeds 1..30' },
   'produce-epoch': { scenario: 'payment-random-faults', case: 1, seed: 15 },
-  'marker-producer-epoch': { unproven: 'needs a marker of an earlier epoch to reach a partition after a later epoch wrote there (a late WriteTxnMarkers, KAFKA-19446\'s shape); no shipped clean case delivers one in seeds 1..30' },
+  'marker-producer-epoch': { scenario: 'late-marker', case: 2, seed: 2 },
   'coordinator-producer-epoch': { scenario: 'late-produce', case: 2, seed: 1 },
   'init-producer-id-fence': { scenario: 'unclean-election', case: 3, seed: 22 },
   'init-producer-id-expected-epoch': { unproven: 'reached in zombie-epoch-bump (a replaced instance\'s own InitProducerId bump, held up in the network, answered PRODUCER_FENCED); switched off, the old instance takes the transactional.id back and fences its replacement, but the two share one outbox of payments, so nothing is written twice' },
