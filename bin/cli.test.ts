@@ -245,6 +245,17 @@ describe('eos-sim necessity and --disable-check', () => {
     expect(off.stdout).toContain('--disable-check aborted-transaction-filter');
   });
 
+  it('a run with a check off writes a replay file that names the switch and replays to the same trace hash', () => {
+    const out = mkdtempSync(join(tmpdir(), 'eos-sim-off-'));
+    const r = cli('run', 'aborted-reads', '--case', '1', '--seed', '1', '--disable-check', 'aborted-transaction-filter', '--out', out);
+    expect(r.code).toBe(1);
+    const files = readdirSync(join(out, 'failures'));
+    expect(files).toEqual(['aborted-reads-exactly-once-seed1-case1-kafka4.2-off-aborted-transaction-filter.json']);
+    const replay = cli('replay', join(out, 'failures', files[0]));
+    expect(replay.stderr).toContain('same trace hash');
+    expect(replay.code).toBe(1);
+  });
+
   it('proves a check by its recorded witness, and refuses unknown ones with exit 2', () => {
     const r = cli('necessity', 'aborted-transaction-filter');
     expect(r.code).toBe(0);

@@ -190,7 +190,7 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   // The report names what ran: the scenario's content by its hash, the case and the overrides (and the release).
   const report = { ...bare, scenarioHash: summary.scenarioHash, caseIndex, overrides };
   if (out) {
-    const name = replayFileName({ ...summary, swarm, setsHash: setsHash(flags.set) });
+    const name = replayFileName({ ...summary, swarm, setsHash: setsHash(flags.set), maxEvents: budget?.maxEvents, checksOff });
     const dir = join(out, basename(name, '.json'));
     mkdirSync(dir, { recursive: true });
     // The folder is this run's alone (its name says scenario, mode, seed, bugs, case, release, swarm and
@@ -365,7 +365,8 @@ function commandReplay(file: string, flags: { json?: boolean }): number {
   for (const b of r.bugs) if (!BUGS.includes(b as Bug)) throw bad('bugs', b, BUGS);
   const { report, summary } = executeRun({
     scenario, source: r.scenario, case: null, mode: r.mode as Mode, bugs: r.bugs as Bug[], overrides: r.overrides,
-    kafka: r.kafka, seed: r.seed, swarm: false, schedule: r.schedule, budget: r.budget, reproduce: `npx eos-sim replay ${file}`,
+    kafka: r.kafka, seed: r.seed, swarm: false, schedule: r.schedule, budget: r.budget, checksOff: r.checksOff,
+    reproduce: `npx eos-sim replay ${file}`,
   });
   if (!report) throw new SimulatorBroke(`${summary.error} (reproduce: npx eos-sim replay ${file})`);
   const same = summary.traceHash === r.traceHash;

@@ -22,7 +22,7 @@ export const WITNESSES: Record<ModelCheck, WitnessEntry> = {
   'min-insync-replicas': { scenario: 'lone-leader-power-loss', case: 3, seed: 1 },
   'diverging-epoch-truncation': { scenario: 'leader-partitioned', case: 4, seed: 3 },
   'broker-fencing': { scenario: 'broker-bounce', case: 1, seed: 1 },
-  'group-generation': { scenario: 'random-faults', case: 1, seed: 1 },
+  'group-generation': { scenario: 'random-faults', case: 1, seed: 35 },
   'unstable-offset-commit': { scenario: 'broker-bounce', case: 1, seed: 28 },
   'aborted-transaction-filter': { scenario: 'aborted-reads', case: 1, seed: 1 },
   'last-stable-offset': { scenario: 'aborted-reads', case: 1, seed: 1 },

@@ -5,6 +5,7 @@ import type { RunBudget } from '../core/invariant.ts';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SwarmChoice } from '../faults/random-schedule.ts';
+import { isModelCheck, MODEL_CHECK_NAMES, type ModelCheck } from '../kafka/checks.ts';
 import type { FaultSchedule } from '../faults/schedule.ts';
 import { SCENARIOS_DIR, ScenarioError, parseScenario } from '../scenario/load.ts';
 import type { Overrides, Scenario } from '../scenario/types.ts';
@@ -26,6 +27,8 @@ export interface ReplayFile {
   anomalies: Record<string, number>;
   /** The run's budget when it was not the default (`run --max-events`): a replay must run under the same one. */
   budget?: RunBudget;
+  /** Model checks the run switched off (`run --disable-check`), when any: a replay switches them off too. */
+  checksOff?: ModelCheck[];
 }
 
 export class ReplayFileError extends Error {}
@@ -49,15 +52,24 @@ export interface ReplayNameParts {
   swarm: boolean;
   /** A short hash of --set overrides, when there are any that no case brought. */
   setsHash?: string;
+  /** An event budget other than the default (`run --max-events`). */
+  maxEvents?: number;
+  /** Model checks switched off (`run --disable-check`). */
+  checksOff?: readonly string[];
 }
 
-/** `<scenario>-<mode>-seed<N>[-<bug>…][-case<i>][-kafka<v>][-swarm][-set<hash>].json`: distinct runs, distinct names. */
+/**
+ * `<scenario>-<mode>-seed<N>[-<bug>…][-case<i>][-kafka<v>][-swarm][-set<hash>][-events<n>][-off-<check>…].json`:
+ * distinct runs, distinct names.
+ */
 export function replayFileName(p: ReplayNameParts): string {
   const parts = [`${p.scenario}-${p.mode}-seed${p.seed}`, ...p.bugs];
   if (p.case !== null) parts.push(`case${p.case}`);
   parts.push(`kafka${p.kafka}`);
   if (p.swarm) parts.push('swarm');
   if (p.setsHash) parts.push(`set${p.setsHash}`);
+  if (p.maxEvents !== undefined) parts.push(`events${p.maxEvents}`);
+  for (const c of p.checksOff ?? []) parts.push(`off-${c}`);
   return `${parts.join('-')}.json`;
 }
 
@@ -108,6 +120,9 @@ export function readReplayFile(file: string): ReplayFile {
     ...(d.budget === undefined ? {} : {
       budget: field(file, d, 'budget', (v) => isObject(v) && Number.isSafeInteger((v as RunBudget).maxEvents) && Number.isSafeInteger((v as RunBudget).maxQueuedEvents),
         '{ maxEvents, maxQueuedEvents } (integers)'),
+    }),
+    ...(d.checksOff === undefined ? {} : {
+      checksOff: field(file, d, 'checksOff', (v) => Array.isArray(v) && v.every((c) => isString(c) && isModelCheck(c)), `a list of model check names (${MODEL_CHECK_NAMES.join(', ')})`),
     }),
   };
 }

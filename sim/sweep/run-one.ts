@@ -119,6 +119,7 @@ export function executeRun(spec: RunSpec): RunOutcome {
     replay: 'eos-sim', version: 1, eosSimVersion: eosSimVersion(), scenario: spec.source, kafka, mode: spec.mode,
     bugs: [...spec.bugs], overrides: spec.overrides, seed: spec.seed, swarm, schedule: run.schedule,
     traceHash: run.traceHash, anomalies: found, ...(spec.budget === undefined ? {} : { budget: spec.budget }),
+    ...(spec.checksOff === undefined || spec.checksOff.length === 0 ? {} : { checksOff: [...spec.checksOff] }),
   };
   return { summary, run, report, replay };
 }

@@ -61,7 +61,7 @@ export function shrinkReplay(r: ReplayFile, file: string, kind: string, budget: 
     const scenario = withCandidate(base, c);
     return executeRun({
       scenario, source: sourceWith(r.scenario, scenario), case: null, mode: r.mode as Mode, bugs: r.bugs as Bug[], overrides: r.overrides,
-      kafka: r.kafka, seed: r.seed, swarm: false, schedule: c.schedule, budget: r.budget, reproduce: '',
+      kafka: r.kafka, seed: r.seed, swarm: false, schedule: c.schedule, budget: r.budget, checksOff: r.checksOff, reproduce: '',
     });
   };
   const keeps = (o: RunOutcome) => o.summary.verdict === 'fail' && (o.summary.kinds[kind] ?? 0) > 0;
