@@ -131,7 +131,7 @@ export function makeAnomaly(ix: HistoryIndex, kind: AnomalyKind, message: string
     value: facts.value, values: facts.values, key: facts.key, offsets: facts.offsets, process: facts.process,
     pid: facts.pid, epoch: facts.epoch, epochs: facts.epochs, seq: facts.seq, group: facts.group, sink: facts.sink,
     times: facts.times, lso: facts.lso, hw: facts.hw,
-    opIndexes: proving.map((p) => ix.ops[p].index),
+    opIndexes: proving.map((p) => ix.ops.indexOf(p)),
     events: [...shown].sort(ascending).map((p) => canonicalOp(ix.opAt(p))),
     seed: ix.seed,
   };
@@ -142,7 +142,7 @@ export function makeAnomaly(ix: HistoryIndex, kind: AnomalyKind, message: string
 }
 
 /** How messages name a history line: by its `index` field, as witnesses do. */
-export const opRef = (ix: HistoryIndex, pos: number): string => `op ${ix.ops[pos].index}`;
+export const opRef = (ix: HistoryIndex, pos: number): string => `op ${ix.ops.indexOf(pos)}`;
 
 /** "offsets 3, 5 and 8" */
 export function listed(items: (string | number)[]): string {

@@ -44,6 +44,12 @@ function compareAnomalies(a: Anomaly, b: Anomaly): number {
     || compareText(a.message, b.message);
 }
 
+function okPolls(ix: HistoryIndex): number {
+  let n = 0;
+  for (let p = 0; p < ix.ops.length; p++) if (ix.ops.f(p) === 'poll' && ix.ops.type(p) === 'ok') n++;
+  return n;
+}
+
 function stats(ix: HistoryIndex): CheckStats {
   const sends: OutcomeCounts = { ok: 0, info: 0, fail: 0 };
   const txns: OutcomeCounts = { ok: 0, info: 0, fail: 0 };
@@ -54,7 +60,7 @@ function stats(ix: HistoryIndex): CheckStats {
     ops: ix.ops.length,
     sends,
     txns,
-    polls: ix.ops.reduce((n, op) => (op.f === 'poll' && op.type === 'ok' ? n + 1 : n), 0),
+    polls: okPolls(ix),
     valuesRead: ix.reads.length,
     applies: ix.applies.filter((a) => a.type === 'ok').length,
     finalLogs: logs.length,

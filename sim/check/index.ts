@@ -2,30 +2,22 @@
 // a few linear passes over what that pass collected. Everything is
 // addressed by position in history.ops (not by the op's `index` field, which only witnesses report), and
 // every list is in history order, so the families can iterate without sorting and stay deterministic.
+// A million-operation history has hundreds of thousands of values, each written, read and logged: the
+// lines, writes and reads are kept as columns (tables.ts), values, keys and processes get integer ids
+// (one shared copy of each string), and "the writes of a value" is a slice of one typed array (Groups),
+// not a Map of small arrays.
 import type {
   FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
 } from './history.ts';
+import { Groups, Interner, lowerBound, OpHeads, Reads, Writes } from './tables.ts';
+import type { Names, Read } from './tables.ts';
+
+export type { OpHead, Read, Write } from './tables.ts';
 
 type PaymentFinal = FinalGateway | FinalLedger;
 
 /** Errors after which a transactional producer instance is a zombie: Kafka treats both as fatal. */
 export const FENCING_ERRORS: readonly string[] = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH'];
-
-/** One ["send", key, value] of a send or txn operation. */
-export interface Write {
-  value: string;
-  key: Key;
-  process: string;
-  /** Positions in history.ops of the invoke and the completion line; -1 where there is none. */
-  invoke: number;
-  done: number;
-  /** The send operation's outcome, or for a send inside a transaction the transaction's. */
-  type: Outcome;
-  /** The offset a completion claimed for the record; null when none was given (acks=0, no ack). */
-  offset: number | null;
-  /** Index into `txns` of the transaction the send belongs to; -1 for a plain send. */
-  txn: number;
-}
 
 export interface Txn {
   process: string;
@@ -40,16 +32,6 @@ export interface Txn {
   writes: number[];
 }
 
-/** One [offset, value] returned by an ok poll. */
-export interface Read {
-  process: string;
-  key: Key;
-  offset: number;
-  value: string;
-  /** Position of the poll's completion line. */
-  pos: number;
-}
-
 /** One ["apply", sink, value] of an apply operation. */
 export interface Apply {
   process: string;
@@ -60,12 +42,31 @@ export interface Apply {
   type: Outcome;
 }
 
-export interface LogView {
-  log: FinalLog;
-  /** offset → index into log.records. */
-  at: Map<number, number>;
-  /** value → indexes into log.records, in offset order. */
-  recordsOf: Map<string, number[]>;
+/** A final log with ways in: by offset (a binary search of its ascending offsets) and by value. */
+export class LogView {
+  private readonly offsets: Float64Array;
+
+  /**
+   * `vids[i]` is the value id of log.records[i]; `byValue` groups the records of every final log by value
+   * id, numbering them across the logs, this log's from `first` on.
+   */
+  constructor(readonly log: FinalLog, readonly vids: Int32Array, private readonly first: number, private readonly byValue: Groups) {
+    this.offsets = Float64Array.from(log.records, (r) => r[0]);
+  }
+
+  /** Index into log.records of the record at `offset`; -1 when the log holds none there. */
+  indexAt(offset: number): number {
+    const i = lowerBound(this.offsets, offset);
+    return i < this.offsets.length && this.offsets[i] === offset ? i : -1;
+  }
+
+  /** Indexes into log.records of the records of value id `vid`, in offset order. */
+  recordsOf(vid: number): number[] {
+    const out: number[] = [];
+    const end = this.first + this.vids.length;
+    for (const g of this.byValue.of(vid)) if (g >= this.first && g < end) out.push(g - this.first);
+    return out;
+  }
 }
 
 /** A record of a final log, with its key. */
@@ -84,7 +85,7 @@ export type Presence = 'present' | 'absent' | 'unknown';
 export interface HistoryIndex {
   header: HistoryHeader;
   /** Every operation line without its micro-ops, by position. */
-  ops: OpHead[];
+  ops: OpHeads;
   /** The whole line at a position, micro-ops included (for witnesses). */
   opAt: (pos: number) => Op;
   seed: number;
@@ -103,12 +104,21 @@ export interface HistoryIndex {
   partner: Int32Array;
   /** Position of the same process's previous line; -1 for its first. */
   prevOfProcess: Int32Array;
-  writes: Write[];
+  writes: Writes;
   txns: Txn[];
-  reads: Read[];
+  reads: Reads;
   applies: Apply[];
-  writesOf: Map<string, number[]>;
-  readsOf: Map<string, number[]>;
+  /** Every value sent, read or in a final log, by id (ids in first-seen order). */
+  values: string[];
+  /** The id of a value; -1 when no send, read or final-log record has it. */
+  valueId: (value: string) => number;
+  /** Every key sent to, read from or with a final log, by id; and every process, by id. */
+  keys: Key[];
+  keyId: (key: Key) => number;
+  processes: string[];
+  /** Per value id, indexes into `writes` and into `reads`, in history order. */
+  writesOf: Groups;
+  readsOf: Groups;
   /** Per process, the consumer groups whose offsets it commits (in commit micro-ops). */
   groupsOf: Map<string, Set<string>>;
   logs: Map<Key, LogView>;
@@ -145,18 +155,14 @@ export function mopsOf(op: Op): Mop[] {
 /** The final-log record at an offset, if the final log holds that value there. */
 export function recordHolding(ix: HistoryIndex, key: Key, offset: number, value: string): RecordMeta | undefined {
   const view = ix.logs.get(key);
-  const i = view?.at.get(offset);
-  return view === undefined || i === undefined || view.log.records[i][1] !== value ? undefined : view.log.records[i][2];
+  const i = view === undefined ? -1 : view.indexAt(offset);
+  return i < 0 || view!.log.records[i][1] !== value ? undefined : view!.log.records[i][2];
 }
 
-export function wasRead(ix: HistoryIndex, key: Key, value: string): boolean {
-  return (ix.readsOf.get(value) ?? []).some((r) => ix.reads[r].key === key);
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list === undefined) m.set(k, [v]);
-  else list.push(v);
+/** Whether a poll read the write's value from the write's key. */
+function wasRead(ix: HistoryIndex, w: { vid: number; kid: number }): boolean {
+  for (const r of ix.readsOf.of(w.vid)) if (ix.reads.kid(r) === w.kid) return true;
+  return false;
 }
 
 /** The sends of one micro-op list: [key, value, offset|null]. */
@@ -169,9 +175,6 @@ function sendMops(op: Op): { key: Key; value: string; offset: number | null }[] 
   }
   return out;
 }
-
-/** An operation line without its micro-ops: what the families read of every line. */
-export type OpHead = Omit<Op, 'value'>;
 
 /**
  * How the index gets a whole line back (for witnesses): the Op itself, or where the line starts in the
@@ -189,17 +192,19 @@ interface Pending { writes: number[]; txn: number; applies: Mop[] | null }
  * order of their operation's first line; a send only a completion lists joins its operation's writes.
  */
 export class IndexBuilder {
-  private readonly heads: OpHead[] = [];
+  private readonly names: Names = { values: new Interner(), keys: new Interner(), processes: new Interner() };
+  private readonly heads = new OpHeads(this.names);
   private readonly sources: OpSource[] = [];
   private readonly partner: number[] = [];
   private readonly prevOfProcess: number[] = [];
-  private readonly writes: Write[] = [];
+  private readonly writes = new Writes(this.names);
   private readonly txns: Txn[] = [];
-  private readonly reads: Read[] = [];
+  private readonly reads = new Reads(this.names);
   private readonly applies: Apply[] = [];
   private readonly groupsOf = new Map<string, Set<string>>();
-  /** Per process: its last line, and its open invokes by id. */
-  private readonly processes = new Map<string, { name: string; last: number; open: Map<number, number> }>();
+  /** Per process id: its last line, and its open invokes by id. */
+  private readonly lastOfProcess: number[] = [];
+  private readonly openOfProcess: Map<number, number>[] = [];
   private readonly pending = new Map<number, Pending>();
   /** A write was appended after writes of a later operation (a send only its completion listed). */
   private disordered = false;
@@ -213,37 +218,35 @@ export class IndexBuilder {
   /** Adds the next operation line; `source` is the op itself (in memory) or its line's byte offset (streamed). */
   add(op: Op, source: OpSource): void {
     const p = this.heads.length;
-    let proc = this.processes.get(op.process);
-    if (proc === undefined) this.processes.set(op.process, (proc = { name: op.process, last: -1, open: new Map() }));
-    // Streamed lines each carry their own copy of the process name: share one.
-    const process = proc.name;
-    if (source === op) {
-      this.heads.push(op);
-    } else {
-      const head: OpHead = { index: op.index, id: op.id, time: op.time, process, type: op.type, f: op.f };
-      if (op.commit !== undefined) head.commit = op.commit;
-      if (op.error !== undefined) head.error = op.error;
-      this.heads.push(head);
+    const proc = this.names.processes.id(op.process);
+    if (proc === this.lastOfProcess.length) {
+      this.lastOfProcess.push(-1);
+      this.openOfProcess.push(new Map());
     }
+    // Streamed lines each carry their own copy of the process name: share one.
+    const process = this.names.processes.names[proc];
+    this.heads.push(op, proc);
     this.sources.push(source);
-    this.prevOfProcess.push(proc.last);
-    proc.last = p;
+    this.prevOfProcess.push(this.lastOfProcess[proc]);
+    this.lastOfProcess[proc] = p;
     this.partner.push(-1);
     let invoke = -1;
+    const open = this.openOfProcess[proc];
     if (op.type === 'invoke') {
-      proc.open.set(op.id, p);
+      open.set(op.id, p);
     } else {
-      const q = proc.open.get(op.id);
-      if (q !== undefined && this.heads[q].f === op.f) {
+      const q = open.get(op.id);
+      if (q !== undefined && this.heads.f(q) === op.f) {
         invoke = q;
         this.partner[p] = q;
         this.partner[q] = p;
-        proc.open.delete(op.id);
+        open.delete(op.id);
       }
     }
-    if (op.f === 'send' || op.f === 'txn') this.addSends(op, p, invoke, process);
+    if (op.f === 'send' || op.f === 'txn') this.addSends(op, p, invoke, process, proc);
     else if (op.f === 'apply') this.addApplies(op, p, invoke, process);
-    if (op.type === 'ok' && (op.f === 'poll' || op.f === 'txn')) this.addReads(op, p, process);
+    if (op.type === 'ok' && (op.f === 'poll' || op.f === 'txn')) this.addReads(op, p, proc);
+    if (op.f !== 'commit' && op.f !== 'txn') return;
     for (const m of mopsOf(op)) {
       if (m[0] !== 'commit') continue;
       let groups = this.groupsOf.get(process);
@@ -252,7 +255,14 @@ export class IndexBuilder {
     }
   }
 
-  private addSends(op: Op, p: number, invoke: number, process: string): void {
+  /** The write of `ids` with this key and value, or -1. */
+  private find(ids: number[], kid: number, vid: number): number {
+    for (const w of ids) if (this.writes.kid(w) === kid && this.writes.vid(w) === vid) return w;
+    return -1;
+  }
+
+  private addSends(op: Op, p: number, invoke: number, process: string, proc: number): void {
+    const { writes, names } = this;
     const sends = sendMops(op);
     let pending = invoke >= 0 ? this.pending.get(invoke) : undefined;
     if (pending === undefined) {
@@ -263,14 +273,16 @@ export class IndexBuilder {
       const txn = isTxn ? this.txns.length : -1;
       const ids: number[] = [];
       for (const { key, value, offset } of sends) {
+        const kid = names.keys.id(key);
+        const vid = names.values.id(value);
         // One write per key and value within an operation; a later claim of an offset wins.
-        const same = ids.find((w) => this.writes[w].key === key && this.writes[w].value === value);
-        if (same !== undefined) {
-          if (offset !== null) this.writes[same].offset = offset;
+        const same = this.find(ids, kid, vid);
+        if (same >= 0) {
+          if (offset !== null) writes.setOffset(same, offset);
           continue;
         }
-        ids.push(this.writes.length);
-        this.writes.push({ value, key, process, invoke: op.type === 'invoke' ? p : -1, done, type, offset, txn });
+        ids.push(writes.length);
+        writes.push(vid, kid, proc, { invoke: op.type === 'invoke' ? p : -1, done, type, offset, txn });
       }
       if (isTxn) {
         this.txns.push({ process, invoke: op.type === 'invoke' ? p : -1, done, type, error: op.type === 'invoke' ? undefined : op.error, commitAt: op.commit ?? -1, writes: ids });
@@ -282,23 +294,23 @@ export class IndexBuilder {
     // usually) and any send only the completion lists.
     this.pending.delete(invoke);
     const type = op.type as Outcome;
-    for (const w of pending.writes) {
-      this.writes[w].done = p;
-      this.writes[w].type = type;
-    }
+    for (const w of pending.writes) writes.complete(w, p, type);
     const ids = pending.writes;
     const known = ids.length;
     for (let j = 0; j < sends.length; j++) {
       const { key, value, offset } = sends[j];
-      let found = j < known && this.writes[ids[j]].key === key && this.writes[ids[j]].value === value ? ids[j] : -1;
-      for (let i = 0; found < 0 && i < ids.length; i++) if (this.writes[ids[i]].key === key && this.writes[ids[i]].value === value) found = ids[i];
+      // Usually the completion repeats the invoke's sends in order: compare the texts before looking them up.
+      const same = j < known && names.keys.names[writes.kid(ids[j])] === key && names.values.names[writes.vid(ids[j])] === value;
+      const kid = same ? writes.kid(ids[j]) : names.keys.id(key);
+      const vid = same ? writes.vid(ids[j]) : names.values.id(value);
+      const found = same ? ids[j] : this.find(ids, kid, vid);
       if (found >= 0) {
-        if (offset !== null) this.writes[found].offset = offset;
+        if (offset !== null) writes.setOffset(found, offset);
         continue;
       }
-      if (this.writes.length > 0 && firstPos(this.writes[this.writes.length - 1]) > invoke) this.disordered = true;
-      ids.push(this.writes.length);
-      this.writes.push({ value, key, process, invoke, done: p, type, offset, txn: pending.txn });
+      if (writes.length > 0 && writes.firstPos(writes.length - 1) > invoke) this.disordered = true;
+      ids.push(writes.length);
+      writes.push(vid, kid, proc, { invoke, done: p, type, offset, txn: pending.txn });
     }
     if (pending.txn >= 0) {
       const t = this.txns[pending.txn];
@@ -321,56 +333,64 @@ export class IndexBuilder {
     for (const m of mops) if (m[0] === 'apply') this.applies.push({ process, sink: m[1], value: m[2], pos: p, type: op.type as Outcome });
   }
 
-  private addReads(op: Op, p: number, process: string): void {
+  private addReads(op: Op, p: number, proc: number): void {
+    const { values, keys } = this.names;
     for (const m of mopsOf(op)) {
       if (m[0] !== 'poll' || m.length !== 2) continue;
-      for (const key of Object.keys(m[1])) {
-        for (const [offset, value] of m[1][key]) this.reads.push({ process, key, offset, value, pos: p });
+      for (const k of Object.keys(m[1])) {
+        const kid = keys.id(k);
+        for (const [offset, value] of m[1][k]) this.reads.push(proc, kid, offset, values.id(value), p);
       }
     }
   }
 
   /** The index, once every operation line was added; the final lines complete it. */
   finish(finals: FinalLine[]): HistoryIndex {
-    const { header, heads, sources, txns, reads, lineAt } = this;
+    const { header, heads, sources, txns, reads, writes, lineAt, names } = this;
     // Apply operations that never completed: their effect is unknown.
     for (const [invoke, pending] of this.pending) {
       for (const m of pending.applies ?? []) {
-        if (m[0] === 'apply') this.applies.push({ process: heads[invoke].process, sink: m[1], value: m[2], pos: invoke, type: 'info' });
+        if (m[0] === 'apply') this.applies.push({ process: heads.process(invoke), sink: m[1], value: m[2], pos: invoke, type: 'info' });
       }
     }
-    let writes = this.writes;
     if (this.disordered) {
       // Back into the order of their operation's first line (a stable sort), renumbering each txn's writes.
-      const order = writes.map((_, i) => i).sort((a, b) => firstPos(writes[a]) - firstPos(writes[b]) || a - b);
+      const order = Int32Array.from({ length: writes.length }, (_, i) => i)
+        .sort((a, b) => writes.firstPos(a) - writes.firstPos(b) || a - b);
       const renumbered = new Int32Array(writes.length);
       order.forEach((old, i) => { renumbered[old] = i; });
-      writes = order.map((i) => writes[i]);
+      writes.permute(order);
       for (const t of txns) t.writes = t.writes.map((w) => renumbered[w]);
     }
-    const writesOf = new Map<string, number[]>();
-    writes.forEach((w, i) => push(writesOf, w.value, i));
-    const readsOf = new Map<string, number[]>();
-    reads.forEach((r, i) => push(readsOf, r.value, i));
-
-    const logs = new Map<Key, LogView>();
     const finalOffsets = new Map<string, FinalOffsets>();
     const finalSinks = new Map<string, FinalSink>();
     const paymentFinals: PaymentFinal[] = [];
+    const finalLogs: FinalLog[] = [];
     for (const f of finals) {
       if (f.final === 'offsets') finalOffsets.set(f.group, f);
       else if (f.final === 'sink') finalSinks.set(f.name, f);
       else if (f.final === 'gateway' || f.final === 'ledger') paymentFinals.push(f);
-      else {
-        const at = new Map<number, number>();
-        const recordsOf = new Map<string, number[]>();
-        f.records.forEach(([offset, value], i) => {
-          at.set(offset, i);
-          push(recordsOf, value, i);
-        });
-        logs.set(f.key, { log: f, at, recordsOf });
-      }
+      else finalLogs.push(f);
     }
+    // The final logs' values get ids too, before any grouping by value id: records are numbered across
+    // the logs, log by log.
+    const { values } = names;
+    const recordVids = new Int32Array(finalLogs.reduce((n, f) => n + f.records.length, 0));
+    let g = 0;
+    for (const f of finalLogs) {
+      names.keys.id(f.key);
+      for (const r of f.records) recordVids[g++] = values.id(r[1]);
+    }
+    const valueCount = values.names.length;
+    const recordsByValue = new Groups(recordVids, valueCount);
+    const logs = new Map<Key, LogView>();
+    g = 0;
+    for (const f of finalLogs) {
+      logs.set(f.key, new LogView(f, recordVids.subarray(g, g + f.records.length), g, recordsByValue));
+      g += f.records.length;
+    }
+    const writesOf = new Groups(Int32Array.from({ length: writes.length }, (_, i) => writes.vid(i)), valueCount);
+    const readsOf = new Groups(Int32Array.from({ length: reads.length }, (_, i) => reads.vid(i)), valueCount);
 
     const producer = header.producer;
     const readCommitted = header.isolation === 'read_committed';
@@ -378,7 +398,11 @@ export class IndexBuilder {
       header, ops: heads, opAt: (p) => { const s = sources[p]; return typeof s === 'number' ? lineAt!(s) : s; }, seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
       ordered: producer === undefined || producer.idempotence || producer.maxInFlight === 1,
       partner: Int32Array.from(this.partner), prevOfProcess: Int32Array.from(this.prevOfProcess),
-      writes, txns, reads, applies: this.applies, writesOf, readsOf, groupsOf: this.groupsOf, logs, finalOffsets, finalSinks, paymentFinals,
+      writes, txns, reads, applies: this.applies,
+      values: values.names, valueId: (value) => values.ids.get(value) ?? -1, keys: names.keys.names,
+      keyId: (key) => names.keys.ids.get(key) ?? -1,
+      processes: names.processes.names, writesOf, readsOf,
+      groupsOf: this.groupsOf, logs, finalOffsets, finalSinks, paymentFinals,
       versionOrder: buildVersionOrder(reads, logs, readCommitted),
       ownRecords: [], txnCommitted: new Uint8Array(txns.length), fencedAt: new Int32Array(txns.length).fill(-1),
       committed: new Uint8Array(writes.length), presence: [], passedBy: new Int32Array(0),
@@ -387,7 +411,7 @@ export class IndexBuilder {
     txns.forEach((t, i) => { ix.txnCommitted[i] = txnProvenCommitted(ix, t, ix.ownRecords[i]) ? 1 : 0; });
     markFenced(ix);
     writes.forEach((w, i) => {
-      const committed = w.txn >= 0 ? ix.txnCommitted[w.txn] === 1 : w.type === 'ok' || (w.type === 'info' && wasRead(ix, w.key, w.value));
+      const committed = w.txn >= 0 ? ix.txnCommitted[w.txn] === 1 : w.type === 'ok' || (w.type === 'info' && wasRead(ix, w));
       ix.committed[i] = committed ? 1 : 0;
     });
     ({ presence: ix.presence, passedBy: ix.passedBy } = presences(ix));
@@ -401,12 +425,17 @@ export function buildIndex(history: History): HistoryIndex {
   return builder.finish(history.finals);
 }
 
-function buildVersionOrder(reads: Read[], logs: Map<Key, LogView>, readCommitted: boolean): Map<Key, VersionOrder> {
+function buildVersionOrder(reads: Reads, logs: Map<Key, LogView>, readCommitted: boolean): Map<Key, VersionOrder> {
   const orders = new Map<Key, VersionOrder>();
   for (const [key, { log }] of logs) {
     // Control records are gaps already; aborted records are invisible to read_committed readers.
-    const visible = log.records.filter(([, , meta]) => !(readCommitted && isAborted(meta)));
-    orders.set(key, { offsets: visible.map((r) => r[0]), values: visible.map((r) => r[1]) });
+    const order: VersionOrder = { offsets: [], values: [] };
+    for (const [offset, value, meta] of log.records) {
+      if (readCommitted && isAborted(meta)) continue;
+      order.offsets.push(offset);
+      order.values.push(value);
+    }
+    orders.set(key, order);
   }
   const seen = new Map<Key, Map<number, string>>();
   for (const r of reads) {
@@ -430,14 +459,14 @@ function buildVersionOrder(reads: Read[], logs: Map<Key, LogView>, readCommitted
 function ownRecords(ix: HistoryIndex, t: Txn): KeyedRecord[] {
   const own: KeyedRecord[] = [];
   for (const wi of t.writes) {
-    const w = ix.writes[wi];
+    const w = ix.writes.at(wi);
     const view = ix.logs.get(w.key);
     if (view === undefined) continue;
-    const atOffset = w.offset === null ? undefined : view.at.get(w.offset);
-    if (atOffset !== undefined && view.log.records[atOffset][1] === w.value) {
+    const atOffset = w.offset === null ? -1 : view.indexAt(w.offset);
+    if (atOffset >= 0 && view.log.records[atOffset][1] === w.value) {
       own.push({ key: w.key, record: view.log.records[atOffset] });
-    } else if (ix.writesOf.get(w.value)!.every((o) => o === wi || ix.writes[o].key !== w.key)) {
-      for (const i of view.recordsOf.get(w.value) ?? []) own.push({ key: w.key, record: view.log.records[i] });
+    } else if (ix.writesOf.of(w.vid).every((o) => o === wi || ix.writes.kid(o) !== w.kid)) {
+      for (const i of view.recordsOf(w.vid)) own.push({ key: w.key, record: view.log.records[i] });
     }
   }
   return own;
@@ -453,7 +482,7 @@ function txnProvenCommitted(ix: HistoryIndex, t: Txn, own: KeyedRecord[]): boole
   const outcomes = own.map((r) => r.record[2].txn);
   if (outcomes.includes('committed')) return true;
   if (outcomes.includes('aborted')) return false;
-  return ix.readCommitted && t.writes.some((wi) => wasRead(ix, ix.writes[wi].key, ix.writes[wi].value));
+  return ix.readCommitted && t.writes.some((wi) => wasRead(ix, ix.writes.at(wi)));
 }
 
 /**
@@ -464,14 +493,16 @@ function markFenced(ix: HistoryIndex): void {
   const txnStartingAt = new Map<number, number>();
   ix.txns.forEach((t, i) => txnStartingAt.set(firstPos(t), i));
   const fencedSince = new Map<string, number>();
-  ix.ops.forEach((op, p) => {
+  const { ops } = ix;
+  for (let p = 0; p < ops.length; p++) {
     const t = txnStartingAt.get(p);
-    if (t !== undefined) ix.fencedAt[t] = fencedSince.get(op.process) ?? -1;
-    if (op.f === 'crash') fencedSince.delete(op.process);
-    else if (op.error !== undefined && FENCING_ERRORS.includes(op.error) && !fencedSince.has(op.process)) {
-      fencedSince.set(op.process, p);
+    if (t !== undefined) ix.fencedAt[t] = fencedSince.get(ops.process(p)) ?? -1;
+    const error = ops.error(p);
+    if (ops.f(p) === 'crash') fencedSince.delete(ops.process(p));
+    else if (error !== undefined && FENCING_ERRORS.includes(error) && !fencedSince.has(ops.process(p))) {
+      fencedSince.set(ops.process(p), p);
     }
-  });
+  }
   ix.txns.forEach((t, i) => {
     if (ix.fencedAt[i] < 0 && t.error !== undefined && FENCING_ERRORS.includes(t.error)) ix.fencedAt[i] = t.done;
   });
@@ -484,27 +515,28 @@ function markFenced(ix: HistoryIndex): void {
  * completed (one connection is FIFO; another client's request may overtake). `passedBy` names the read.
  */
 function presences(ix: HistoryIndex): { presence: Presence[]; passedBy: Int32Array } {
-  // Per key, the read at the highest offset; per key and sending process, the read of the value first sent latest.
-  const furthest = new Map<Key, Read>();
-  const latest = new Map<string, { read: Read; sentAt: number }>();
+  // Per key id, the read at the highest offset; per (key id, sending process id), the read of the value
+  // first sent latest.
+  const furthest: (Read | undefined)[] = new Array(ix.keys.length).fill(undefined);
+  const latest = new Map<number, { read: Read; sentAt: number }>();
+  const procs = ix.processes.length;
+  const { start, items } = ix.writesOf;
   for (const r of ix.reads) {
-    if (r.offset > (furthest.get(r.key)?.offset ?? -1)) furthest.set(r.key, r);
-    const firstWrite = ix.writesOf.get(r.value)?.[0];
-    if (firstWrite === undefined) continue;
-    const w = ix.writes[firstWrite];
-    const kp = `${r.key}\u0000${w.process}`;
+    if (r.offset > (furthest[r.kid]?.offset ?? -1)) furthest[r.kid] = r;
+    if (start[r.vid] === start[r.vid + 1]) continue;
+    const w = ix.writes.at(items[start[r.vid]]);
+    const kp = r.kid * procs + w.proc;
     if (firstPos(w) > (latest.get(kp)?.sentAt ?? -1)) latest.set(kp, { read: r, sentAt: firstPos(w) });
   }
   const passedBy = new Int32Array(ix.writes.length).fill(-1);
   const presence = ix.writes.map((w, i): Presence => {
     const view = ix.logs.get(w.key);
     if (view !== undefined) {
-      const records = view.recordsOf.get(w.value) ?? [];
-      return records.some((r) => !isAborted(view.log.records[r][2])) ? 'present' : 'absent';
+      return view.recordsOf(w.vid).some((r) => !isAborted(view.log.records[r][2])) ? 'present' : 'absent';
     }
-    if (wasRead(ix, w.key, w.value)) return 'present';
-    const far = furthest.get(w.key);
-    const late = latest.get(`${w.key}\u0000${w.process}`);
+    if (wasRead(ix, w)) return 'present';
+    const far = furthest[w.kid];
+    const late = latest.get(w.kid * procs + w.proc);
     const past = w.offset !== null
       ? (far !== undefined && far.offset > w.offset ? far : undefined)
       : (late !== undefined && w.done >= 0 && late.sentAt > w.done ? late.read : undefined);
@@ -517,6 +549,6 @@ function presences(ix: HistoryIndex): { presence: Presence[]; passedBy: Int32Arr
 
 /** Positions of the invoke and completion lines of the first `limit` sends of a value to a key, for witnesses. */
 export function sendPositions(ix: HistoryIndex, key: Key, value: string, limit = 2): number[] {
-  return (ix.writesOf.get(value) ?? []).filter((w) => ix.writes[w].key === key).slice(0, limit)
-    .flatMap((w) => [ix.writes[w].invoke, ix.writes[w].done]);
+  return Array.from(ix.writesOf.of(ix.valueId(value))).filter((w) => ix.writes.at(w).key === key).slice(0, limit)
+    .flatMap((w) => [ix.writes.at(w).invoke, ix.writes.at(w).done]);
 }

@@ -9,10 +9,11 @@ import type { HistoryIndex } from './index.ts';
 
 export function findHangingTransactions(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
-  for (const [key, { log, at }] of ix.logs) {
+  for (const [key, view] of ix.logs) {
+    const { log } = view;
     if (log.lso >= log.hw) continue;
-    const first = at.get(log.lso);
-    const record = first === undefined ? undefined : log.records[first];
+    const first = view.indexAt(log.lso);
+    const record = first < 0 ? undefined : log.records[first];
     const meta = record?.[2];
     const opened = record === undefined
       ? ''
@@ -34,7 +35,7 @@ export function findHangingTransactions(ix: HistoryIndex): Anomaly[] {
  */
 export function findUnquiescedRun(ix: HistoryIndex): Anomaly[] {
   if (ix.header.quiesced !== false) return [];
-  const last = ix.ops[ix.ops.length - 1];
+  const last = ix.ops.at(ix.ops.length - 1);
   const message = `the run did not quiesce: it ended at its time limit${last === undefined ? '' : ` (last operation at ${last.time} µs)`} with work unfinished.`;
   return [makeAnomaly(ix, 'liveness', message, { positions: [] })];
 }

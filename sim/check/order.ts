@@ -14,11 +14,13 @@ import type { HistoryIndex, Write } from './index.ts';
  * the original attempt.
  */
 function landedAt(ix: HistoryIndex, w: Write): number | null {
-  if (ix.writesOf.get(w.value)!.filter((o) => ix.writes[o].key === w.key).length !== 1) return null;
+  let sends = 0;
+  for (const o of ix.writesOf.of(w.vid)) if (ix.writes.kid(o) === w.kid) sends++;
+  if (sends !== 1) return null;
   const view = ix.logs.get(w.key);
   if (view === undefined) return w.offset;
-  const records = view.recordsOf.get(w.value);
-  return records === undefined ? null : view.log.records[records[0]][0];
+  const records = view.recordsOf(w.vid);
+  return records.length === 0 ? null : view.log.records[records[0]][0];
 }
 
 export function findOrderViolations(ix: HistoryIndex): Anomaly[] {
@@ -29,10 +31,10 @@ export function findOrderViolations(ix: HistoryIndex): Anomaly[] {
   const furthest = new Map<string, Map<Key, { write: Write; offset: number }>>();
   let next = 0;
   for (let p = 0; p < ix.ops.length; p++) {
-    if (ix.ops[p].f === 'crash') furthest.delete(ix.ops[p].process);
+    if (ix.ops.f(p) === 'crash') furthest.delete(ix.ops.process(p));
     // Writes are in the order of their operation's first line, and in micro-op order within one.
-    for (; next < ix.writes.length && firstPos(ix.writes[next]) === p; next++) {
-      const w = ix.writes[next];
+    for (; next < ix.writes.length && ix.writes.firstPos(next) === p; next++) {
+      const w = ix.writes.at(next);
       if (w.type !== 'ok') continue;
       const offset = landedAt(ix, w);
       if (offset === null) continue;

@@ -9,6 +9,7 @@ import type {
   FinalLine, FinalLog, History, HistoryHeader, Key, Mop, Op, OpF, ProducerDescription, RecordMeta,
   SinkDescription, ChargeFacts,
 } from './history.ts';
+import { scanOpLine } from './scan.ts';
 
 export class HistoryError extends Error {
   constructor(readonly file: string, readonly line: number, readonly path: string, detail: string) {
@@ -285,15 +286,22 @@ function quickOp(o: Record<string, unknown>): Op | undefined {
   return op;
 }
 
-/** A final-log record of the usual shape, as parseFinalLog would keep it; undefined for anything else. */
+/**
+ * A final-log record of the usual shape, as parseFinalLog would keep it; undefined for anything else. The
+ * parsed JSON is kept as it is when it has exactly that shape (a final log can hold a record per
+ * operation: copying each would double what a large history keeps).
+ */
 function quickRecord(r: unknown, previous: number, hw: number): [number, string, RecordMeta] | undefined {
   if (!Array.isArray(r) || r.length !== 3 || !isOffset(r[0]) || r[0] <= previous || r[0] >= hw || !isText(r[1])) return undefined;
   const m = r[2];
-  if (typeof m !== 'object' || m === null) return undefined;
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return undefined;
   const { pid, epoch, seq, txn } = m as Record<string, unknown>;
   if ((pid !== null && !isOffset(pid)) || (epoch !== null && !isOffset(epoch)) || (seq !== null && !isOffset(seq))
     || (txn !== null && txn !== 'committed' && txn !== 'aborted')) return undefined;
-  return [r[0], r[1], { pid, epoch, seq, txn } as RecordMeta];
+  // Only the four fields (in any order), so that nothing the format does not define is kept.
+  let fields = 0;
+  for (const _ in m) fields++;
+  return fields === 4 ? (r as [number, string, RecordMeta]) : [r[0], r[1], { pid, epoch, seq, txn } as RecordMeta];
 }
 
 function parseOp(o: Record<string, unknown>, a: At): Op {
@@ -414,8 +422,10 @@ export class HistoryParser {
   private readonly ops: Op[] = [];
   private readonly finals: FinalLine[] = [];
   private readonly finalLines = new Map<string, number>();
-  // Open invokes by (process, id): a completion must have the f of the invoke it completes.
-  private readonly open = new Map<string, { f: OpF; line: number }>();
+  // Open invokes by process, then id: a completion must have the f of the invoke it completes. Nested maps
+  // rather than one keyed by "process + id", and the invoke's line and f as one number: a million lines
+  // would otherwise build a million key strings and objects.
+  private readonly open = new Map<string, Map<number, number>>();
   private lastIndex = -1;
 
   /**
@@ -438,6 +448,21 @@ export class HistoryParser {
     this.value(json, a);
   }
 
+  /**
+   * A line as bytes, `bytes[start, end)` without its newline: an operation line in historyToJsonl's form is
+   * read straight from them (scan.ts), any other line decoded and parsed as `line` does.
+   */
+  lineBytes(bytes: Buffer, start: number, end: number, lineNo: number): void {
+    if (this.header !== undefined && this.finals.length === 0) {
+      const op = scanOpLine(bytes, start, end);
+      if (op !== undefined) {
+        this.operation(op, { file: this.fileName, line: lineNo, path: '' });
+        return;
+      }
+    }
+    this.line(bytes.toString('utf8', start, end), lineNo);
+  }
+
   /** One line's parsed JSON (or a value another reader, e.g. the EDN one, turned into the same shape). */
   value(json: unknown, a: At): void {
     const o = object(json, a);
@@ -454,23 +479,29 @@ export class HistoryParser {
     } else {
       if (o.history !== undefined) throw new HistoryError(fileName, lineNo, 'history', 'a second header line');
       if (this.finals.length > 0) throw new HistoryError(fileName, lineNo, '', 'an operation line after the final lines (final lines come last)');
-      const op = parseOp(o, a);
-      if (op.index <= this.lastIndex) {
-        fail(at(a, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, op.index);
-      }
-      this.lastIndex = op.index;
-      const pk = `${op.process}\u0000${op.id}`;
-      const invoke = this.open.get(pk);
-      if (op.type === 'invoke') {
-        if (invoke !== undefined) fail(at(a, 'id'), `an id that ${op.process} has no open operation with (line ${invoke.line} is open)`, op.id);
-        this.open.set(pk, { f: op.f, line: lineNo });
-      } else if (invoke !== undefined) {
-        if (invoke.f !== op.f) fail(at(a, 'f'), `${JSON.stringify(invoke.f)} like the invoke on line ${invoke.line}`, op.f);
-        this.open.delete(pk);
-      }
-      if (this.onOp === undefined) this.ops.push(op);
-      else this.onOp(op);
+      this.operation(parseOp(o, a), a);
     }
+  }
+
+  /** An operation line's checks against the lines before it; then it is kept or handed on. */
+  private operation(op: Op, a: At): void {
+    if (op.index <= this.lastIndex) {
+      fail(at(a, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, op.index);
+    }
+    this.lastIndex = op.index;
+    let open = this.open.get(op.process);
+    if (open === undefined) this.open.set(op.process, (open = new Map()));
+    const invoke = open.get(op.id);
+    if (op.type === 'invoke') {
+      if (invoke !== undefined) fail(at(a, 'id'), `an id that ${op.process} has no open operation with (line ${Math.floor(invoke / OP_FS.length)} is open)`, op.id);
+      open.set(op.id, a.line * OP_FS.length + OP_FS.indexOf(op.f));
+    } else if (invoke !== undefined) {
+      const f = OP_FS[invoke % OP_FS.length];
+      if (f !== op.f) fail(at(a, 'f'), `${JSON.stringify(f)} like the invoke on line ${Math.floor(invoke / OP_FS.length)}`, op.f);
+      open.delete(op.id);
+    }
+    if (this.onOp === undefined) this.ops.push(op);
+    else this.onOp(op);
   }
 
   finish(): History {

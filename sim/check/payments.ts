@@ -101,7 +101,7 @@ export function findPaymentAnomalies(ix: HistoryIndex): Anomaly[] {
 function attemptStory(ix: HistoryIndex, attempts: ChargeAttempt[]): string {
   const told: string[] = [];
   for (const a of attempts) {
-    if (ix.ops[a.pos].type !== 'invoke') continue;
+    if (ix.ops.type(a.pos) !== 'invoke') continue;
     const done = ix.partner[a.pos];
     const end = done < 0 ? undefined : ix.opAt(done);
     const key = a.facts.key === null ? 'no idempotency key' : `key ${a.facts.key}`;
@@ -137,7 +137,7 @@ function findMissingCharges(ix: HistoryIndex, p: Payments): Anomaly[] {
   const out: Anomaly[] = [];
   for (const [paymentId, { key, offset }] of p.committed) {
     if (p.charges.has(paymentId)) continue;
-    const readers = (ix.readsOf.get(paymentId) ?? []).slice(0, 2).map((r) => ix.reads[r].pos);
+    const readers = Array.from(ix.readsOf.of(ix.valueId(paymentId)).subarray(0, 2), (r) => ix.reads.pos(r));
     const message = `${paymentId}, committed at ${key} offset ${offset}, was never charged at ${p.desc.gateway}`
       + `${readers.length > 0 ? ` (read by ${listed(readers.map((r) => opRef(ix, r)))})` : ''}.`;
     out.push(makeAnomaly(ix, 'missing-charge', message, {
@@ -164,11 +164,11 @@ function findAbortedCharges(ix: HistoryIndex, p: Payments): Anomaly[] {
   for (const [paymentId, attempts] of p.attempts) {
     if (!p.committed.has(paymentId)) continue;
     for (const a of attempts) {
-      if (ix.ops[a.pos].type !== 'invoke') continue;
+      if (ix.ops.type(a.pos) !== 'invoke') continue;
       const [key, offset] = a.facts.from;
       const view = ix.logs.get(key);
-      const i = view?.at.get(offset);
-      if (view === undefined || i === undefined || !isAborted(view.log.records[i][2])) continue;
+      const i = view === undefined ? -1 : view.indexAt(offset);
+      if (i < 0 || !isAborted(view!.log.records[i][2])) continue;
       const id = `${paymentId} ${key} ${offset}`;
       if (reported.has(id)) continue;
       reported.add(id);
@@ -197,7 +197,7 @@ function findLedgerMismatches(ix: HistoryIndex, p: Payments): Anomaly[] {
     if (times === want) continue;
     const attempts = p.bookings.get(paymentId) ?? [];
     const told = attempts.map((q) => {
-      const done = ix.partner[q] < 0 ? undefined : ix.ops[ix.partner[q]];
+      const done = ix.partner[q] < 0 ? undefined : ix.ops.at(ix.partner[q]);
       return `${opRef(ix, q)}: ${done === undefined ? 'never answered' : done.type === 'ok' ? 'committed' : `${done.type} ${done.error ?? ''}`.trim()}`;
     });
     const what = want === 0 ? 'which Kafka never committed' : times === 0 ? 'which Kafka committed' : 'once committed';

@@ -79,7 +79,7 @@ export function findPipelineViolations(ix: HistoryIndex): Anomaly[] {
       for (const [offset, input, meta] of view.log.records) {
         if (offset >= next) break;
         if (isAborted(meta) || outputs.has(`${input}>${s.stage}`)) continue;
-        const readers = (ix.readsOf.get(input) ?? []).map((r) => ix.reads[r]).filter((r) => s.processes.has(r.process));
+        const readers = Array.from(ix.readsOf.of(ix.valueId(input)), (r) => ix.reads.at(r)).filter((r) => s.processes.has(r.process));
         const message = `Input ${input} at ${key} offset ${offset} has no committed ${s.stage} output, `
           + `though group ${s.group} committed offset ${next} past it.`;
         out.push(makeAnomaly(ix, 'pipeline-violation', message, {

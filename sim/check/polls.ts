@@ -9,18 +9,8 @@ import type { Anomaly } from './anomaly.ts';
 import type { Key } from './history.ts';
 import { sendPositions } from './index.ts';
 import type { HistoryIndex, Read, VersionOrder } from './index.ts';
+import { lowerBound } from './tables.ts';
 
-/** First index in the ascending list whose offset is >= offset. */
-function lowerBound(offsets: number[], offset: number): number {
-  let lo = 0;
-  let hi = offsets.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (offsets[mid] < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** The records a reader must have passed through between two offsets it read, as [from, to) into `order`. */
 function between(order: VersionOrder | undefined, after: number, before: number): [number, number] {
@@ -33,13 +23,14 @@ export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
   const last = new Map<string, Map<Key, Read>>();
   let next = 0;
   for (let p = 0; p < ix.ops.length; p++) {
-    const op = ix.ops[p];
+    const f = ix.ops.f(p);
+    const type = ix.ops.type(p);
     // Any line of an assign, subscribe or crash resets, and so does the end of a transaction that did not
     // commit; resetting early or twice only forgives more.
-    const abandoned = op.f === 'txn' && (op.type === 'fail' || op.type === 'info');
-    if (op.f === 'assign' || op.f === 'subscribe' || op.f === 'crash' || abandoned) last.delete(op.process);
-    for (; next < ix.reads.length && ix.reads[next].pos === p; next++) {
-      const r = ix.reads[next];
+    const abandoned = f === 'txn' && (type === 'fail' || type === 'info');
+    if (f === 'assign' || f === 'subscribe' || f === 'crash' || abandoned) last.delete(ix.ops.process(p));
+    for (; next < ix.reads.length && ix.reads.pos(next) === p; next++) {
+      const r = ix.reads.at(next);
       let byKey = last.get(r.process);
       if (byKey === undefined) last.set(r.process, (byKey = new Map()));
       const before = byKey.get(r.key);

@@ -91,7 +91,7 @@ function findLostProcessing(ix: HistoryIndex, sinks: Map<string, SinkApplies>): 
         checked.add(value);
         const applied = s.final !== undefined ? s.final.has(value) : s.ok.has(value) || s.unknown.has(value);
         if (applied) continue;
-        const readers = (ix.readsOf.get(value) ?? []).slice(0, 2).map((r) => ix.reads[r].pos);
+        const readers = Array.from(ix.readsOf.of(ix.valueId(value)).subarray(0, 2), (r) => ix.reads.pos(r));
         const message = `${value}, committed at ${key} offset ${offset}, was never applied to sink ${d.name}`
           + `${s.final !== undefined && s.ok.has(value) ? ' (an apply op succeeded, but the final sink line lacks it)' : ''}.`;
         out.push(makeAnomaly(ix, 'lost-processing', message, {

@@ -41,7 +41,7 @@ export function findAbortedReads(ix: HistoryIndex): Anomaly[] {
     if (meta !== undefined && isAborted(meta)) {
       why = 'which the final log marks aborted';
     } else {
-      const sends = (ix.writesOf.get(r.value) ?? []).map((w) => ix.writes[w]).filter((w) => w.key === r.key);
+      const sends = Array.from(ix.writesOf.of(r.vid), (w) => ix.writes.at(w)).filter((w) => w.kid === r.kid);
       const failed = sends.filter((w) => w.type === 'fail');
       if (failed.length === 0) return undefined;
       const others = sends.filter((w) => w.type !== 'fail');
@@ -71,8 +71,8 @@ export function findAbortedReads(ix: HistoryIndex): Anomaly[] {
 function writerTxn(ix: HistoryIndex, r: Read): number {
   let only = -1;
   let count = 0;
-  for (const wi of ix.writesOf.get(r.value) ?? []) {
-    const w = ix.writes[wi];
+  for (const wi of ix.writesOf.of(r.vid)) {
+    const w = ix.writes.at(wi);
     if (w.key !== r.key) continue;
     if (w.offset === r.offset && w.txn >= 0) return w.txn;
     count++;
@@ -93,7 +93,7 @@ function readBeforeCommit(ix: HistoryIndex, r: Read): Anomaly | undefined {
   const txn = ix.txns[t];
   if (txn.type === 'fail') return undefined;
   const ownRead = r.pos === txn.done || r.pos === txn.invoke;
-  const readAt = ix.ops[r.pos].time;
+  const readAt = ix.ops.timeOf(r.pos);
   if (!ownRead && !(txn.commitAt >= 0 && readAt < txn.commitAt)) return undefined;
   const when = ownRead
     ? `inside ${txn.process}'s transaction ${opRef(ix, firstPos(txn))} that wrote it, before it committed`
@@ -150,7 +150,7 @@ export function findBrokenAtomicity(ix: HistoryIndex): Anomaly[] {
       const visible = t.writes.find((w) => ix.presence[w] === 'present');
       const missing = t.writes.find((w) => ix.presence[w] === 'absent');
       if (visible === undefined || missing === undefined) return;
-      const [v, m] = [ix.writes[visible], ix.writes[missing]];
+      const [v, m] = [ix.writes.at(visible), ix.writes.at(missing)];
       report(`${name} committed, but only part of it is visible: ${v.value} in ${v.key} is, ${m.value} in ${m.key} is not.`,
         [v.value, m.value], v.key, v.offset === null ? undefined : [v.offset]);
     }

@@ -22,7 +22,7 @@ export function findLostWrites(ix: HistoryIndex): Anomaly[] {
     const view = ix.logs.get(w.key);
     const why = view === undefined
       ? `was never read although ${opRef(ix, ix.passedBy[i])} read past it`
-      : view.recordsOf.has(w.value) ? 'is in the final log only as aborted records' : 'is not in the final log';
+      : view.recordsOf(w.vid).length > 0 ? 'is in the final log only as aborted records' : 'is not in the final log';
     out.push(makeAnomaly(ix, 'lost-write', `${w.process}'s ${how} to ${w.key}${at} ${why}.`, {
       value: w.value, key: w.key, offsets: w.offset === null ? undefined : [w.offset], process: w.process,
       positions: [w.invoke, w.done, ix.passedBy[i]],
@@ -38,60 +38,63 @@ interface Position { key: Key; offset: number; pos: number }
  * committed retry is exactly-once working), plus offsets polls read it at that the final log does not
  * show as an aborted copy of it, plus, for a key without a final log, the offsets committed writes were
  * acknowledged at. `pos` is the first poll or acknowledgement that shows it there, -1 when none did.
- * Only values that stand at two or more places are returned: most values stand at one, and are kept as
- * one slot of three parallel arrays rather than objects.
+ * Only values that stand at two or more places are returned, by value id: most values stand at one,
+ * kept in three arrays indexed by value id rather than as objects.
  */
-function duplicatedValues(ix: HistoryIndex): Map<string, Position[]> {
-  const slotOf = new Map<string, number>();
-  const slotKey: Key[] = [];
-  const slotOffset: number[] = [];
-  const slotPos: number[] = [];
-  const multi = new Map<string, Position[]>();
-  const add = (value: string, key: Key, offset: number, pos: number) => {
-    const slot = slotOf.get(value);
-    if (slot === undefined) {
-      slotOf.set(value, slotKey.length);
-      slotKey.push(key);
-      slotOffset.push(offset);
-      slotPos.push(pos);
+function duplicatedValues(ix: HistoryIndex): Map<number, Position[]> {
+  const values = ix.values.length;
+  // The one place each value stands so far: key id (-1: none yet), offset and position.
+  const firstKid = new Int32Array(values).fill(-1);
+  const firstOffset = new Float64Array(values);
+  const firstPos = new Int32Array(values);
+  const multi = new Map<number, Position[]>();
+  const add = (vid: number, kid: number, offset: number, pos: number) => {
+    if (firstKid[vid] < 0) {
+      firstKid[vid] = kid;
+      firstOffset[vid] = offset;
+      firstPos[vid] = pos;
       return;
     }
-    let list = multi.get(value);
+    const key = ix.keys[kid];
+    let list = multi.get(vid);
     if (list === undefined) {
-      if (slotKey[slot] === key && slotOffset[slot] === offset) {
-        if (slotPos[slot] < 0) slotPos[slot] = pos;
+      if (firstKid[vid] === kid && firstOffset[vid] === offset) {
+        if (firstPos[vid] < 0) firstPos[vid] = pos;
         return;
       }
-      multi.set(value, (list = [{ key: slotKey[slot], offset: slotOffset[slot], pos: slotPos[slot] }]));
+      multi.set(vid, (list = [{ key: ix.keys[firstKid[vid]], offset: firstOffset[vid], pos: firstPos[vid] }]));
     }
     const same = list.find((p) => p.key === key && p.offset === offset);
     if (same === undefined) list.push({ key, offset, pos });
     else if (same.pos < 0) same.pos = pos;
   };
-  for (const [key, { log }] of ix.logs) {
-    for (const [offset, value, meta] of log.records) if (!isAborted(meta)) add(value, key, offset, -1);
+  for (const [key, view] of ix.logs) {
+    const kid = ix.keyId(key);
+    view.log.records.forEach(([offset, , meta], i) => { if (!isAborted(meta)) add(view.vids[i], kid, offset, -1); });
   }
-  for (const r of ix.reads) {
+  for (let i = 0; i < ix.reads.length; i++) {
+    const r = ix.reads.at(i);
     const meta = recordHolding(ix, r.key, r.offset, r.value);
-    if (meta === undefined || !isAborted(meta)) add(r.value, r.key, r.offset, r.pos);
+    if (meta === undefined || !isAborted(meta)) add(r.vid, r.kid, r.offset, r.pos);
   }
   // Without a final log, a committed write's acknowledged offset is a place the value stood (Jepsen builds
   // its version order from them too); with one, the log is the account of what stands.
   ix.writes.forEach((w, i) => {
-    if (w.offset !== null && ix.committed[i] === 1 && !ix.logs.has(w.key)) add(w.value, w.key, w.offset, w.done);
+    if (w.offset !== null && ix.committed[i] === 1 && !ix.logs.has(w.key)) add(w.vid, w.kid, w.offset, w.done);
   });
   return multi;
 }
 
 export function findDuplicates(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
-  for (const [value, positions] of duplicatedValues(ix)) {
+  for (const [vid, positions] of duplicatedValues(ix)) {
+    const value = ix.values[vid];
     positions.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.offset - b.offset));
     const key = positions[0].key;
     const where = positions.every((p) => p.key === key)
       ? `offsets ${listed(positions.map((p) => p.offset))} of ${key}`
       : listed(positions.map((p) => `${p.key} offset ${p.offset}`));
-    const sends = ix.writesOf.get(value)?.length ?? 0;
+    const sends = ix.writesOf.of(vid).length;
     const sent = `sent ${sends} time${sends === 1 ? '' : 's'}`;
     out.push(makeAnomaly(ix, 'duplicate', `${value} (${sent}) stands at ${where}.`, {
       value, key, offsets: positions.filter((p) => p.key === key).map((p) => p.offset),
@@ -125,8 +128,8 @@ export function findInconsistentOffsets(ix: HistoryIndex): Anomaly[] {
   };
   const claim = (key: Key, offset: number, value: string, pos: number, source: Claim['source']) => {
     const view = ix.logs.get(key);
-    const i = view?.at.get(offset);
-    if (i !== undefined) {
+    const i = view === undefined ? -1 : view.indexAt(offset);
+    if (i >= 0) {
       const held = view!.log.records[i][1];
       if (held !== value) conflict(key, offset, { value: held, pos: -1, source: 'log' }, { value, pos, source });
       return;

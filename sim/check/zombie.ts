@@ -63,7 +63,7 @@ function findFencedTransactionsThatCommitted(ix: HistoryIndex): Anomaly[] {
     const effect = committed === undefined
       ? 'its completion is ok'
       : `${committed.record[1]} is committed at ${committed.key} offset ${committed.record[0]}`;
-    const fence = `${ix.ops[fencedAt].error} in ${opRef(ix, fencedAt)}`;
+    const fence = `${ix.ops.error(fencedAt)} in ${opRef(ix, fencedAt)}`;
     const epochText = epochs === undefined ? '' : ` (epoch ${epochs[0]}, fenced by epoch ${epochs[1]})`;
     out.push(makeAnomaly(ix, 'zombie-write', `${t.process}'s transaction ${opRef(ix, firstPos(t))} took effect after ${fence}: ${effect}${epochText}.`, {
       value: committed?.record[1], key: committed?.key, offsets: committed === undefined ? undefined : [committed.record[0]],

@@ -1,0 +1,95 @@
+import { isDeepStrictEqual } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { historyToJsonl, parseOpLine } from './parse.ts';
+import { scanOpLine } from './scan.ts';
+import { HistoryBuilder } from './test-histories.ts';
+
+const scan = (line: string) => {
+  const bytes = Buffer.from(`garbage\n${line}\nmore`);
+  return scanOpLine(bytes, 8, 8 + Buffer.byteLength(line));
+};
+
+/** What the full parser makes of a line: the Op, or the error it reports. */
+const parsed = (line: string) => {
+  try {
+    return parseOpLine(line);
+  } catch (e) {
+    return `error: ${(e as Error).message}`;
+  }
+};
+
+const SEND_INVOKE = '{"index":0,"id":0,"time":0,"process":"producer-1","type":"invoke","f":"send","value":[["send","payments/0","p1-e0-s0"]]}';
+const SEND_OK = '{"index":1,"id":0,"time":10,"process":"producer-1","type":"ok","f":"send","value":[["send","payments/0",[0,"p1-e0-s0"]],["send","payments/12",[null,"p1-e0-s1"]]]}';
+const POLL_OK = '{"index":3,"id":-4,"time":30,"process":"consumer-1","type":"ok","f":"poll","value":[["poll",{"payments/0":[[0,"a"],[1,"b"]],"payments/1":[]}]]}';
+const TXN_OK = '{"index":5,"id":2,"time":50,"process":"p","type":"ok","f":"txn","value":[["send","out/0",[4,"x>y"]],["poll",{}]],"commit":45,"error":"E"}';
+const TXN_EMPTY = '{"index":6,"id":3,"time":60,"process":"p","type":"invoke","f":"txn","value":[]}';
+const SEND_INFO = '{"index":7,"id":1,"time":70,"process":"producer-1","type":"info","f":"send","value":null,"error":"REQUEST_TIMED_OUT"}';
+
+describe('scanOpLine', () => {
+  it('reads the send, poll and txn lines historyToJsonl writes exactly as the full parser does', () => {
+    for (const line of [SEND_INVOKE, SEND_OK, POLL_OK, TXN_OK, TXN_EMPTY, SEND_INFO]) {
+      const op = scan(line);
+      expect(op, line).toBeDefined();
+      expect(op).toEqual(parsed(line));
+    }
+  });
+
+  it('takes every send, poll and txn line of a written history', () => {
+    const text = historyToJsonl(new HistoryBuilder({ isolation: 'read_committed' })
+      .send('producer-1', 'ok', ['payments/0', 'p1-e0-s0', 0], ['payments/1', 'p1-e0-s1', 0])
+      .send('producer-1', 'info', ['payments/0', 'p1-e0-s2'])
+      .poll('consumer-1', { 'payments/0': [[0, 'p1-e0-s0']], 'payments/1': [] })
+      .txn('processor-1', 'ok', [['ledger-entries/0', 'p1-e0-s0>ledger', 0]])
+      .build());
+    const lines = text.split('\n').filter((l) => l.startsWith('{"index"'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(scan(line), line).toEqual(parsed(line));
+  });
+
+  it('leaves every other form to the full parser', () => {
+    const others = [
+      SEND_INVOKE.replace('"id":0,', '"id": 0,'), // whitespace
+      SEND_INVOKE.replace('p1-e0-s0', 'p1-\\u0065'), // an escape
+      SEND_INVOKE.replace('p1-e0-s0', 'p1-é'), // non-ASCII
+      SEND_INVOKE.replace('{"index":0,', '{"index":0,"extra":1,'), // a field the lane does not know
+      SEND_INVOKE.replace('"index":0,"id":0', '"id":0,"index":0'), // another field order
+      SEND_OK.replace('"time":10', '"time":10.0'),
+      SEND_OK.replace('"time":10', '"time":1e1'),
+      SEND_OK.replace('"time":10', '"time":010'),
+      SEND_OK.replace('"id":0', '"id":-0'),
+      SEND_OK.replace('"time":10', '"time":1234567890123456'), // 16 digits
+      POLL_OK.replace('"payments/1":[]', '"payments/0":[]'), // a repeated key: JSON.parse keeps the last
+      SEND_INVOKE.replace('"value"', '"commit":5,"value"'),
+      `${SEND_INVOKE} `,
+      SEND_INVOKE.replace('"f":"send"', '"f":"apply"'),
+      '{"index":8,"id":5,"time":80,"process":"c","type":"ok","f":"commit","value":[["commit","g",{"payments/0":3}]]}',
+    ];
+    for (const line of others) expect(scan(line), line).toBeUndefined();
+  });
+
+  it('takes nothing the full parser rejects, and agrees with it on what it takes (mutated lines)', () => {
+    // A deterministic generator: the same mutations on every run.
+    let seed = 20261201;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const lines = [SEND_INVOKE, SEND_OK, POLL_OK, TXN_OK, TXN_EMPTY, SEND_INFO];
+    const chars = '{}[]",:0123456789-nul ab/\\e.';
+    let taken = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const line = lines[next(lines.length)];
+      const at = next(line.length);
+      const c = chars[next(chars.length)];
+      const how = next(3);
+      const mutated = how === 0 ? line.slice(0, at) + c + line.slice(at + 1)
+        : how === 1 ? line.slice(0, at) + line.slice(at + 1) : line.slice(0, at) + c + line.slice(at);
+      const op = scan(mutated);
+      if (op === undefined) continue;
+      taken++;
+      if (!isDeepStrictEqual(op, parsed(mutated))) expect(op, mutated).toEqual(parsed(mutated));
+    }
+    // Many mutations keep a valid line (a digit for a digit, a letter in a value): the lane must take those.
+    expect(taken).toBeGreaterThan(1000);
+  });
+});

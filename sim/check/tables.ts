@@ -1,0 +1,351 @@
+// The storage of the checker's index (index.ts): rows kept as columns of numbers, strings kept once and
+// named by integer ids. A million-operation history has a million operation lines and hundreds of
+// thousands of writes and reads; as objects, each row is one more object that the garbage collector
+// copies out of the young generation and traces at every full collection, and that cost (not the
+// checking) dominated a checked history's time. Columns are a few typed arrays however many rows there
+// are. The tables hand a row out as a plain object on request (`at`), built afresh: families read rows as
+// before, and what they drop at once costs the collector next to nothing.
+import { OP_FS, OP_TYPES } from './history.ts';
+import type { Key, Op, OpF, OpType, Outcome } from './history.ts';
+
+/** First index in the ascending list whose value is >= `value` (the list's length when none is). */
+export function lowerBound(sorted: ArrayLike<number>, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** One numeric field of many rows, in a typed array that doubles when full. Integers up to 2^53 are exact. */
+export class Column {
+  private data = new Float64Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+
+  get(i: number): number {
+    return this.data[i];
+  }
+
+  set(i: number, value: number): void {
+    this.data[i] = value;
+  }
+
+  /** Rearranges the rows: row i becomes the old row order[i]. */
+  permute(order: Int32Array): void {
+    const old = this.data;
+    this.data = new Float64Array(old.length);
+    for (let i = 0; i < order.length; i++) this.data[i] = old[order[i]];
+  }
+}
+
+/** Gives each distinct string an integer id, in first-seen order, and keeps one shared copy of it. */
+export class Interner {
+  readonly ids = new Map<string, number>();
+  readonly names: string[] = [];
+
+  id(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(name, id);
+      this.names.push(name);
+    }
+    return id;
+  }
+}
+
+/**
+ * Items grouped by an integer id, e.g. the writes of each value: group g is items[start[g]] up to
+ * items[start[g + 1]] (exclusive), in item order. Two flat arrays built by a stable counting sort in two
+ * linear passes, where a Map of small arrays would allocate one array per value.
+ */
+export class Groups {
+  readonly start: Int32Array;
+  readonly items: Int32Array;
+
+  /** `groupOf[i]` is the group of item i, in 0 .. groups - 1. */
+  constructor(groupOf: Int32Array, groups: number) {
+    const start = new Int32Array(groups + 1);
+    for (let i = 0; i < groupOf.length; i++) start[groupOf[i] + 1]++;
+    for (let g = 0; g < groups; g++) start[g + 1] += start[g];
+    const next = start.slice(0, groups);
+    const items = new Int32Array(groupOf.length);
+    for (let i = 0; i < groupOf.length; i++) items[next[groupOf[i]]++] = i;
+    this.start = start;
+    this.items = items;
+  }
+
+  /** The items of group g, in order (none for g = -1, an id the history never gave out). */
+  of(g: number): Int32Array {
+    return g < 0 ? this.items.subarray(0, 0) : this.items.subarray(this.start[g], this.start[g + 1]);
+  }
+}
+
+/** The strings the tables' ids stand for (HistoryIndex.values, keys, processes). */
+export interface Names {
+  values: Interner;
+  keys: Interner;
+  processes: Interner;
+}
+
+const OUTCOMES: readonly Outcome[] = ['ok', 'info', 'fail'];
+const outcomeCode = (o: Outcome): number => OUTCOMES.indexOf(o);
+
+/** A table's rows in order, each built by `at`. */
+abstract class Table<T> {
+  abstract readonly length: number;
+  abstract at(i: number): T;
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+
+  forEach(visit: (row: T, i: number) => void): void {
+    for (let i = 0; i < this.length; i++) visit(this.at(i), i);
+  }
+
+  map<U>(convert: (row: T, i: number) => U): U[] {
+    const out: U[] = [];
+    for (let i = 0; i < this.length; i++) out.push(convert(this.at(i), i));
+    return out;
+  }
+}
+
+/** An operation line without its micro-ops: what the families read of every line. */
+export type OpHead = Omit<Op, 'value'>;
+
+/** Every operation line's head, by position; the hot loops read single fields (f, type, process). */
+export class OpHeads extends Table<OpHead> {
+  private readonly index = new Column();
+  private readonly id = new Column();
+  private readonly time = new Column();
+  private readonly procs = new Column();
+  private readonly types = new Column();
+  private readonly fs = new Column();
+  /** The optional fields, by position: few lines have them. */
+  private readonly commits = new Map<number, number>();
+  private readonly errors = new Map<number, string>();
+
+  constructor(private readonly names: Names) {
+    super();
+  }
+
+  get length(): number {
+    return this.index.length;
+  }
+
+  push(head: Omit<OpHead, 'process'>, proc: number): void {
+    const p = this.index.length;
+    this.index.push(head.index);
+    this.id.push(head.id);
+    this.time.push(head.time);
+    this.procs.push(proc);
+    this.types.push(OP_TYPES.indexOf(head.type));
+    this.fs.push(OP_FS.indexOf(head.f));
+    if (head.commit !== undefined) this.commits.set(p, head.commit);
+    if (head.error !== undefined) this.errors.set(p, head.error);
+  }
+
+  at(p: number): OpHead {
+    const head: OpHead = {
+      index: this.index.get(p), id: this.id.get(p), time: this.time.get(p), process: this.process(p), type: this.type(p), f: this.f(p),
+    };
+    const commit = this.commits.get(p);
+    if (commit !== undefined) head.commit = commit;
+    const error = this.errors.get(p);
+    if (error !== undefined) head.error = error;
+    return head;
+  }
+
+  /** The line's `index` field (what witnesses and messages call it). */
+  indexOf(p: number): number {
+    return this.index.get(p);
+  }
+
+  timeOf(p: number): number {
+    return this.time.get(p);
+  }
+
+  process(p: number): string {
+    return this.names.processes.names[this.procs.get(p)];
+  }
+
+  type(p: number): OpType {
+    return OP_TYPES[this.types.get(p)];
+  }
+
+  f(p: number): OpF {
+    return OP_FS[this.fs.get(p)];
+  }
+
+  error(p: number): string | undefined {
+    return this.errors.get(p);
+  }
+}
+
+/** One ["send", key, value] of a send or txn operation. */
+export interface Write {
+  value: string;
+  /** The value's id (HistoryIndex.values). */
+  vid: number;
+  key: Key;
+  /** The key's id (HistoryIndex.keys). */
+  kid: number;
+  process: string;
+  /** The process's id (HistoryIndex.processes). */
+  proc: number;
+  /** Positions in history.ops of the invoke and the completion line; -1 where there is none. */
+  invoke: number;
+  done: number;
+  /** The send operation's outcome, or for a send inside a transaction the transaction's. */
+  type: Outcome;
+  /** The offset a completion claimed for the record; null when none was given (acks=0, no ack). */
+  offset: number | null;
+  /** Index into `txns` of the transaction the send belongs to; -1 for a plain send. */
+  txn: number;
+}
+
+/** Every write; the builder (index.ts) completes a write's outcome and offset when its completion comes. */
+export class Writes extends Table<Write> {
+  private readonly vids = new Column();
+  private readonly kids = new Column();
+  private readonly procs = new Column();
+  private readonly invokes = new Column();
+  private readonly dones = new Column();
+  private readonly types = new Column();
+  /** -1 for none (offsets are >= 0). */
+  private readonly offsets = new Column();
+  private readonly txns = new Column();
+
+  constructor(private readonly names: Names) {
+    super();
+  }
+
+  get length(): number {
+    return this.vids.length;
+  }
+
+  push(vid: number, kid: number, proc: number, w: Pick<Write, 'invoke' | 'done' | 'type' | 'offset' | 'txn'>): void {
+    this.vids.push(vid);
+    this.kids.push(kid);
+    this.procs.push(proc);
+    this.invokes.push(w.invoke);
+    this.dones.push(w.done);
+    this.types.push(outcomeCode(w.type));
+    this.offsets.push(w.offset ?? -1);
+    this.txns.push(w.txn);
+  }
+
+  at(i: number): Write {
+    const { names } = this;
+    const vid = this.vids.get(i);
+    const kid = this.kids.get(i);
+    const proc = this.procs.get(i);
+    const offset = this.offsets.get(i);
+    return {
+      value: names.values.names[vid], vid, key: names.keys.names[kid], kid, process: names.processes.names[proc], proc,
+      invoke: this.invokes.get(i), done: this.dones.get(i), type: OUTCOMES[this.types.get(i)], offset: offset < 0 ? null : offset,
+      txn: this.txns.get(i),
+    };
+  }
+
+  vid(i: number): number {
+    return this.vids.get(i);
+  }
+
+  kid(i: number): number {
+    return this.kids.get(i);
+  }
+
+  /** Position of the write's operation's first line. */
+  firstPos(i: number): number {
+    const invoke = this.invokes.get(i);
+    return invoke >= 0 ? invoke : this.dones.get(i);
+  }
+
+  setOffset(i: number, offset: number): void {
+    this.offsets.set(i, offset);
+  }
+
+  complete(i: number, done: number, type: Outcome): void {
+    this.dones.set(i, done);
+    this.types.set(i, outcomeCode(type));
+  }
+
+  /** Rearranges the writes: write i becomes the old write order[i]. */
+  permute(order: Int32Array): void {
+    for (const c of [this.vids, this.kids, this.procs, this.invokes, this.dones, this.types, this.offsets, this.txns]) c.permute(order);
+  }
+}
+
+/** One [offset, value] returned by an ok poll. */
+export interface Read {
+  process: string;
+  proc: number;
+  key: Key;
+  kid: number;
+  offset: number;
+  value: string;
+  vid: number;
+  /** Position of the poll's completion line. */
+  pos: number;
+}
+
+export class Reads extends Table<Read> {
+  private readonly procs = new Column();
+  private readonly kids = new Column();
+  private readonly offsets = new Column();
+  private readonly vids = new Column();
+  private readonly positions = new Column();
+
+  constructor(private readonly names: Names) {
+    super();
+  }
+
+  get length(): number {
+    return this.vids.length;
+  }
+
+  push(proc: number, kid: number, offset: number, vid: number, pos: number): void {
+    this.procs.push(proc);
+    this.kids.push(kid);
+    this.offsets.push(offset);
+    this.vids.push(vid);
+    this.positions.push(pos);
+  }
+
+  at(i: number): Read {
+    const { names } = this;
+    const proc = this.procs.get(i);
+    const kid = this.kids.get(i);
+    const vid = this.vids.get(i);
+    return {
+      process: names.processes.names[proc], proc, key: names.keys.names[kid], kid, offset: this.offsets.get(i),
+      value: names.values.names[vid], vid, pos: this.positions.get(i),
+    };
+  }
+
+  vid(i: number): number {
+    return this.vids.get(i);
+  }
+
+  kid(i: number): number {
+    return this.kids.get(i);
+  }
+
+  pos(i: number): number {
+    return this.positions.get(i);
+  }
+}
