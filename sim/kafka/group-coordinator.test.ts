@@ -114,6 +114,15 @@ describe('group coordinator: membership and offset commit fencing', () => {
     expect(t.fetchOffsets().offsets).toEqual({ 'payments/0': 5 });
   });
 
+  it('the after-offset-commit failpoint strikes the coordinator once a commit is in its log, before it answers', () => {
+    const t = setup();
+    const struck: string[] = [];
+    t.sim.armFailpoint('after-offset-commit', (node) => struck.push(node));
+    expect(t.commit(3)).toBe('NONE');
+    expect(struck).toEqual([t.coordinator().id]);
+    expect(t.fetchOffsets().offsets['payments/0']).toBe(3);
+  });
+
   it('a rebalance fences the previous generation: its commit gets ILLEGAL_GENERATION', () => {
     const t = setup();
     const { memberId, generationId } = t.joinAlone();

@@ -697,6 +697,8 @@ export class GroupCoordinator {
       if (appendError === 'NONE' && this.partitions.get(state.partition.key) === state) {
         for (const [key, entry] of written) group.offsets.set(key, entry);
       }
+      // The offsets are in the log, the member has not heard so: a crash here leaves it to retry or re-read.
+      if (appendError === 'NONE') this.sim.failpoint('after-offset-commit', this.broker.id);
       respond(coordinatorError(appendError));
     });
   }

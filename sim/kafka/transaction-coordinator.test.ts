@@ -56,7 +56,7 @@ function setup(release: string) {
     }
     return undefined;
   };
-  return { sim, init, add, end, state };
+  return { sim, net, init, add, end, state };
 }
 
 describe('InitProducerId (KIP-360: prepareInitProducerIdTransit)', () => {
@@ -148,8 +148,27 @@ describe('EndTxn', () => {
       const answer = t.end(a.producerId, a.producerEpoch, false);
       expect(answer.error).toBe(expected);
       if (expected === 'NONE') expect(answer.producerEpoch).toBe(a.producerEpoch + 1);
-      // A commit with the old epoch is never a retry of that abort.
-      expect(t.end(a.producerId, a.producerEpoch, true).error).toBe('PRODUCER_FENCED');
+      // A commit with the old epoch is never a retry of that abort: version 2 takes the epoch for the abort's
+      // and refuses the commit (INVALID_TXN_STATE), version 1 fences the old epoch.
+      expect(t.end(a.producerId, a.producerEpoch, true).error).toBe(release === '4.2' ? 'INVALID_TXN_STATE' : 'PRODUCER_FENCED');
+    }
+  });
+
+  it('an EndTxn retried while its markers are still being written gets CONCURRENT_TRANSACTIONS, in both versions, then its answer', () => {
+    for (const release of ['4.2', '3.9']) {
+      const t = setup(release);
+      const a = t.init();
+      t.add(a.producerId, a.producerEpoch);
+      // Hold the marker back for 2 s (its copies included: a delay keeps the connection's order).
+      t.net.addRule({ action: 'delay', api: 'WriteTxnMarkers', message: 'request', remaining: 1, delayUs: 2_000_000 });
+      const first = t.end(a.producerId, a.producerEpoch, true);
+      expect(first.error).toBe('NONE');
+      expect(t.state()!.state).toBe('PrepareCommit');
+      // The answer was lost; the producer retries with the epoch it sent the first time.
+      expect(t.end(a.producerId, a.producerEpoch, true).error).toBe('CONCURRENT_TRANSACTIONS');
+      t.sim.run(t.sim.nowUs + 3_000_000);
+      expect(t.state()!.state).toBe('CompleteCommit');
+      expect(t.end(a.producerId, a.producerEpoch, true)).toMatchObject({ error: 'NONE', producerEpoch: first.producerEpoch });
     }
   });
 

@@ -246,6 +246,21 @@ export class TransactionCoordinator {
 
   // ---- EndTxn --------------------------------------------------------------------------------------------
 
+  /**
+   * handleEndTransaction's isValidEpoch. Version 1: the epoch must be the current one. Version 2: every EndTxn
+   * bumps the epoch, so once Prepare* or Complete* is written the sender's epoch is one below the current
+   * one (endTxnEpochBumped: its retry), and an equal epoch is a newer EndTxn that has no transaction to end.
+   */
+  private endTxnEpochValid(m: TransactionMetadata, producerEpoch: number): boolean {
+    if (!this.options.features.transactionV2) return producerEpoch === m.producerEpoch;
+    switch (m.state) {
+      case 'PrepareCommit': case 'PrepareAbort': case 'CompleteCommit': case 'CompleteAbort':
+        return m.producerEpoch === producerEpoch + 1;
+      default:
+        return producerEpoch === m.producerEpoch;
+    }
+  }
+
   onEndTxn(env: Envelope<EndTxnRequest>): void {
     const req = env.body;
     const entry = this.entryFor(req.transactionalId);
@@ -253,18 +268,20 @@ export class TransactionCoordinator {
     const m = entry.txns.get(req.transactionalId);
     if (!m || m.producerId !== req.producerId) return this.respond(env, 'INVALID_PRODUCER_ID_MAPPING');
     const result: ControlType = req.committed ? 'COMMIT' : 'ABORT';
-    // A retry of an EndTxn that already went through: answer as Kafka does, with success if it matches.
-    const retryEpoch = this.options.features.transactionV2 ? m.lastProducerEpoch : m.producerEpoch;
-    if (req.producerEpoch === retryEpoch && m.pendingState === null &&
-        ((m.state === 'CompleteCommit' && req.committed) || (m.state === 'CompleteAbort' && !req.committed))) {
-      return this.respond(env, 'NONE', m);
+    if (!this.endTxnEpochValid(m, req.producerEpoch) && this.options.checks.on('coordinator-producer-epoch')) {
+      return this.respond(env, 'PRODUCER_FENCED', m);
     }
-    const check = this.checkProducer(m, req.producerId, req.producerEpoch);
-    if (check !== 'NONE') return this.respond(env, check === 'INVALID_PRODUCER_ID_MAPPING' ? check : 'PRODUCER_FENCED', m);
-    if (m.pendingState || m.state === 'PrepareCommit' || m.state === 'PrepareAbort' || m.state === 'PrepareEpochFence') {
-      return this.respond(env, 'CONCURRENT_TRANSACTIONS', m);
+    if (m.pendingState) return this.respond(env, 'CONCURRENT_TRANSACTIONS', m);
+    // A retry of an EndTxn that already went through is answered by the state it left (handleEndTransaction).
+    switch (m.state) {
+      case 'Ongoing': break;
+      case 'CompleteCommit': return this.respond(env, req.committed ? 'NONE' : 'INVALID_TXN_STATE', m);
+      case 'CompleteAbort': return this.respond(env, req.committed ? 'INVALID_TXN_STATE' : 'NONE', m);
+      case 'PrepareCommit': return this.respond(env, req.committed ? 'CONCURRENT_TRANSACTIONS' : 'INVALID_TXN_STATE', m);
+      case 'PrepareAbort': return this.respond(env, req.committed ? 'INVALID_TXN_STATE' : 'CONCURRENT_TRANSACTIONS', m);
+      case 'PrepareEpochFence': return this.respond(env, 'CONCURRENT_TRANSACTIONS', m);
+      default: return this.respond(env, 'INVALID_TXN_STATE', m);
     }
-    if (m.state !== 'Ongoing') return this.respond(env, 'INVALID_TXN_STATE', m);
     const next: Partial<TransactionMetadata> = this.options.features.transactionV2 ? { producerEpoch: m.producerEpoch + 1, lastProducerEpoch: m.producerEpoch } : {};
     this.transition(entry, m, req.committed ? 'PrepareCommit' : 'PrepareAbort', next, (error) => {
       // The decision is durable once Prepare* is written: answer now, complete in the background.
