@@ -1,0 +1,201 @@
+// The EDN reader's fast lane, as scan.ts is the JSON Lines reader's: the lines of a Jepsen history (and of
+// eos-sim's own EDN export) are read straight from the file's bytes when they keep to a plain subset of
+// EDN, because edn-data took ~60% of the time of checking a large EDN history.
+// The subset: one map per line (optionally tagged #jepsen.history.Op, as newer Jepsen writes), holding
+// maps, vectors, nil, true, false, integers of at most 15 digits without sign or leading zero (or with a
+// minus), keywords of plain characters, and strings of printable ASCII without escapes; elements
+// separated by whitespace or commas. That is every line Jepsen's Kafka workload and eos-sim's export write.
+// The lane decides nothing on its own: it returns exactly what edn-data's parseEDNString returns with the
+// EDN reader's options (EDN_PARSE_OPTIONS in edn.ts: maps as objects, keywords as their names), or
+// undefined for anything else (lists, sets, floats, big integers, symbols, escapes, non-ASCII, repeated
+// map keys, an element not followed by a separator, anything after the map), which the caller then hands
+// to edn-data, accepting or rejecting it with its own message.
+
+const TAB = 0x09;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const HASH = 0x23;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const COLON = 0x3a;
+const ZERO = 0x30;
+const NINE = 0x39;
+const OPEN_BRACKET = 0x5b;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+/** 15 decimal digits are below 2^53: every such integer is exact, as edn-data would read it. */
+const MAX_DIGITS = 15;
+const OP_TAG = '#jepsen.history.Op';
+
+/** Thrown (and caught in scanEdnLine) when the line leaves the subset the lane takes. */
+const NOT_TAKEN = new Error('not in the EDN fast lane');
+
+/** Bytes a keyword may hold after its first letter: no delimiter, quote, '#', ':' or '\'. */
+const KEYWORD_BYTE = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./?!*') KEYWORD_BYTE[c.charCodeAt(0)] = 1;
+
+function isLetter(b: number): boolean {
+  return (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a);
+}
+
+function isSpace(b: number): boolean {
+  return b === SPACE || b === COMMA || b === TAB || b === CR;
+}
+
+/** A cursor over one line's bytes; every read either advances it or throws NOT_TAKEN. */
+class Cursor {
+  at: number;
+
+  constructor(private readonly bytes: Buffer, start: number, private readonly end: number) {
+    this.at = start;
+  }
+
+  peek(): number {
+    return this.at < this.end ? this.bytes[this.at] : -1;
+  }
+
+  skipSpace(): void {
+    while (this.at < this.end && isSpace(this.bytes[this.at])) this.at++;
+  }
+
+  /** After an element: whitespace, then the container's closing byte or the next element. */
+  separator(close: number): void {
+    const before = this.at;
+    this.skipSpace();
+    if (this.at === before && this.peek() !== close) throw NOT_TAKEN;
+  }
+
+  value(): unknown {
+    const b = this.peek();
+    if (b === OPEN_BRACE) return this.map();
+    if (b === OPEN_BRACKET) return this.vector();
+    if (b === QUOTE) return this.string();
+    if (b === COLON) return this.keyword();
+    if (b === MINUS || (b >= ZERO && b <= NINE)) return this.integer();
+    if (b === 0x6e) return this.word('nil', null);
+    if (b === 0x74) return this.word('true', true);
+    if (b === 0x66) return this.word('false', false);
+    throw NOT_TAKEN;
+  }
+
+  private word<T>(name: string, v: T): T {
+    for (let i = 0; i < name.length; i++) if (this.at + i >= this.end || this.bytes[this.at + i] !== name.charCodeAt(i)) throw NOT_TAKEN;
+    this.at += name.length;
+    return v;
+  }
+
+  map(): Record<string, unknown> {
+    this.at++;
+    this.skipSpace();
+    const out: Record<string, unknown> = {};
+    while (this.peek() !== CLOSE_BRACE) {
+      const k = this.mapKey();
+      // edn-data keeps the last of a repeated key, and "__proto__" would set the object's prototype here.
+      if (Object.hasOwn(out, k) || k === '__proto__') throw NOT_TAKEN;
+      this.separator(CLOSE_BRACE);
+      if (this.peek() === CLOSE_BRACE) throw NOT_TAKEN;
+      out[k] = this.value();
+      this.separator(CLOSE_BRACE);
+    }
+    this.at++;
+    return out;
+  }
+
+  /** A map's key as edn-data names the field: a keyword's name, a string, an integer's digits. */
+  private mapKey(): string {
+    const b = this.peek();
+    if (b === COLON) return this.keyword();
+    if (b === QUOTE) return this.string();
+    if (b === MINUS || (b >= ZERO && b <= NINE)) return String(this.integer());
+    throw NOT_TAKEN;
+  }
+
+  vector(): unknown[] {
+    this.at++;
+    this.skipSpace();
+    const out: unknown[] = [];
+    while (this.peek() !== CLOSE_BRACKET) {
+      out.push(this.value());
+      this.separator(CLOSE_BRACKET);
+    }
+    this.at++;
+    return out;
+  }
+
+  /** A string of printable ASCII without `\`: its bytes are its characters. */
+  string(): string {
+    this.at++;
+    const { bytes, end } = this;
+    const from = this.at;
+    let i = from;
+    for (; i < end; i++) {
+      const b = bytes[i];
+      if (b === QUOTE) break;
+      if (b < SPACE || b > 0x7e || b === BACKSLASH) throw NOT_TAKEN;
+    }
+    if (i === end) throw NOT_TAKEN;
+    this.at = i + 1;
+    return bytes.toString('latin1', from, i);
+  }
+
+  /** `:name` or `:ns/name`, a letter first: its name, as keywordAs 'string' gives it. */
+  keyword(): string {
+    this.at++;
+    const { bytes, end } = this;
+    const from = this.at;
+    if (from >= end || !isLetter(bytes[from])) throw NOT_TAKEN;
+    let i = from + 1;
+    while (i < end && bytes[i] < 128 && KEYWORD_BYTE[bytes[i]] === 1) i++;
+    this.at = i;
+    return bytes.toString('latin1', from, i);
+  }
+
+  /** An integer of at most 15 digits without leading zeros, optionally negative (not -0). */
+  integer(): number {
+    const negative = this.peek() === MINUS;
+    if (negative) this.at++;
+    const from = this.at;
+    let n = 0;
+    for (let b = this.peek(); b >= ZERO && b <= NINE; b = this.peek()) {
+      n = n * 10 + (b - ZERO);
+      this.at++;
+    }
+    const digits = this.at - from;
+    if (digits === 0 || digits > MAX_DIGITS || (digits > 1 && this.bytes[from] === ZERO) || (negative && n === 0)) throw NOT_TAKEN;
+    return negative ? -n : n;
+  }
+
+  /** `#jepsen.history.Op` right before the map, which the reader's tag handler returns as it is. */
+  tag(): void {
+    for (let i = 0; i < OP_TAG.length; i++) {
+      if (this.at >= this.end || this.bytes[this.at] !== OP_TAG.charCodeAt(i)) throw NOT_TAKEN;
+      this.at++;
+    }
+  }
+
+  done(): boolean {
+    return this.at === this.end;
+  }
+}
+
+/**
+ * The map on bytes[start, end) as edn-data reads it (EDN_PARSE_OPTIONS), when the line keeps to the lane's
+ * subset; undefined otherwise (the caller then parses the line with edn-data).
+ */
+export function scanEdnLine(bytes: Buffer, start: number, end: number): Record<string, unknown> | undefined {
+  const c = new Cursor(bytes, start, end);
+  try {
+    c.skipSpace();
+    if (c.peek() === HASH) c.tag();
+    if (c.peek() !== OPEN_BRACE) return undefined;
+    const m = c.map();
+    c.skipSpace();
+    return c.done() ? m : undefined;
+  } catch (e) {
+    if (e === NOT_TAKEN) return undefined;
+    throw e;
+  }
+}
