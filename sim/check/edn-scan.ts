@@ -37,6 +37,13 @@ const NOT_TAKEN = new Error('not in the EDN fast lane');
 const KEYWORD_BYTE = new Uint8Array(128);
 for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./?!*') KEYWORD_BYTE[c.charCodeAt(0)] = 1;
 
+/**
+ * Keywords seen so far by their bytes' hash, so that the few names a history repeats on every line (:index,
+ * :type, :send, ...) are made into strings once, not once a line; bounded, for a history of many names.
+ */
+const KEYWORDS = new Map<number, string>();
+const MAX_KEYWORDS = 1024;
+
 function isLetter(b: number): boolean {
   return (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a);
 }
@@ -148,9 +155,18 @@ class Cursor {
     const from = this.at;
     if (from >= end || !isLetter(bytes[from])) throw NOT_TAKEN;
     let i = from + 1;
-    while (i < end && bytes[i] < 128 && KEYWORD_BYTE[bytes[i]] === 1) i++;
+    let hash = bytes[from];
+    while (i < end && bytes[i] < 128 && KEYWORD_BYTE[bytes[i]] === 1) hash = Math.imul(hash, 31) + bytes[i++] | 0;
     this.at = i;
-    return bytes.toString('latin1', from, i);
+    const known = KEYWORDS.get(hash);
+    if (known !== undefined && known.length === i - from) {
+      let j = 0;
+      while (j < known.length && known.charCodeAt(j) === bytes[from + j]) j++;
+      if (j === known.length) return known;
+    }
+    const name = bytes.toString('latin1', from, i);
+    if (known === undefined && KEYWORDS.size < MAX_KEYWORDS) KEYWORDS.set(hash, name);
+    return name;
   }
 
   /** An integer of at most 15 digits without leading zeros, optionally negative (not -0). */

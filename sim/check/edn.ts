@@ -364,19 +364,28 @@ function finalToEdn(f: FinalLine): EDNVal {
   }
 }
 
+/** One operation as a line of Jepsen's shape: times in nanoseconds, `:id` kept for pairing. */
+export function opToEdnLine(op: Op): string {
+  return toEDNString(opToEdn(op));
+}
+
 /**
- * A v1 history in Jepsen's shape, one operation map per line; times in nanoseconds, `:id` kept for
- * pairing. The header and final lines follow the operations as `:info` operations of process "eos-sim"
- * (fs :eos-sim/header and :eos-sim/final), which Jepsen's Kafka checker ignores and parseEdnHistory reads back.
+ * The lines that follow the operations of an export: the header and final lines as `:info` operations of
+ * process "eos-sim" (fs :eos-sim/header and :eos-sim/final), which Jepsen's Kafka checker ignores and
+ * readEdnHistory reads back; numbered and timed after `last`, the last operation.
  */
-export function* historyToEdnLines(h: History): Generator<string> {
-  for (const op of h.ops) yield toEDNString(opToEdn(op));
-  const last = h.ops[h.ops.length - 1];
+export function* ednMetaLines(header: HistoryHeader, finals: FinalLine[], last: Op | undefined): Generator<string> {
   let index = last === undefined ? 0 : last.index + 1;
   const time = last === undefined ? 0 : last.time * 1000;
   const meta = (f: string, value: EDNVal) => toEDNString(ednMap([
     ['index', index++], ['time', time], ['type', kw('info')], ['process', EDN_META_PROCESS], ['f', kw(f)], ['value', value],
   ]));
-  yield meta(HEADER_F, headerToEdn(h.header));
-  for (const f of h.finals) yield meta(FINAL_F, finalToEdn(f));
+  yield meta(HEADER_F, headerToEdn(header));
+  for (const f of finals) yield meta(FINAL_F, finalToEdn(f));
+}
+
+/** A v1 history in Jepsen's shape, one operation map per line, then its header and final lines (ednMetaLines). */
+export function* historyToEdnLines(h: History): Generator<string> {
+  for (const op of h.ops) yield opToEdnLine(op);
+  yield* ednMetaLines(h.header, h.finals, h.ops[h.ops.length - 1]);
 }
