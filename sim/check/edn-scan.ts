@@ -11,6 +11,8 @@
 // map keys, an element not followed by a separator, anything after the map), which the caller then hands
 // to edn-data, accepting or rejecting it with its own message.
 
+import { Cursor, NOT_TAKEN } from './scan.ts';
+
 const TAB = 0x09;
 const CR = 0x0d;
 const SPACE = 0x20;
@@ -22,16 +24,10 @@ const COLON = 0x3a;
 const ZERO = 0x30;
 const NINE = 0x39;
 const OPEN_BRACKET = 0x5b;
-const BACKSLASH = 0x5c;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
-/** 15 decimal digits are below 2^53: every such integer is exact, as edn-data would read it. */
-const MAX_DIGITS = 15;
 const OP_TAG = '#jepsen.history.Op';
-
-/** Thrown (and caught in scanEdnLine) when the line leaves the subset the lane takes. */
-const NOT_TAKEN = new Error('not in the EDN fast lane');
 
 /** Bytes a keyword may hold after its first letter: no delimiter, quote, '#', ':' or '\'. */
 const KEYWORD_BYTE = new Uint8Array(128);
@@ -52,18 +48,8 @@ function isSpace(b: number): boolean {
   return b === SPACE || b === COMMA || b === TAB || b === CR;
 }
 
-/** A cursor over one line's bytes; every read either advances it or throws NOT_TAKEN. */
-class Cursor {
-  at: number;
-
-  constructor(private readonly bytes: Buffer, start: number, private readonly end: number) {
-    this.at = start;
-  }
-
-  peek(): number {
-    return this.at < this.end ? this.bytes[this.at] : -1;
-  }
-
+/** The JSON lane's cursor (scan.ts), with EDN's values; every read either advances it or throws NOT_TAKEN. */
+class EdnCursor extends Cursor {
   skipSpace(): void {
     while (this.at < this.end && isSpace(this.bytes[this.at])) this.at++;
   }
@@ -79,9 +65,9 @@ class Cursor {
     const b = this.peek();
     if (b === OPEN_BRACE) return this.map();
     if (b === OPEN_BRACKET) return this.vector();
-    if (b === QUOTE) return this.string();
+    if (b === QUOTE) return this.ednString();
     if (b === COLON) return this.keyword();
-    if (b === MINUS || (b >= ZERO && b <= NINE)) return this.integer();
+    if (b === MINUS || (b >= ZERO && b <= NINE)) return this.integer(true);
     if (b === 0x6e) return this.word('nil', null);
     if (b === 0x74) return this.word('true', true);
     if (b === 0x66) return this.word('false', false);
@@ -115,8 +101,8 @@ class Cursor {
   private mapKey(): string {
     const b = this.peek();
     if (b === COLON) return this.keyword();
-    if (b === QUOTE) return this.string();
-    if (b === MINUS || (b >= ZERO && b <= NINE)) return String(this.integer());
+    if (b === QUOTE) return this.ednString();
+    if (b === MINUS || (b >= ZERO && b <= NINE)) return String(this.integer(true));
     throw NOT_TAKEN;
   }
 
@@ -132,20 +118,10 @@ class Cursor {
     return out;
   }
 
-  /** A string of printable ASCII without `\`: its bytes are its characters. */
-  string(): string {
-    this.at++;
-    const { bytes, end } = this;
-    const from = this.at;
-    let i = from;
-    for (; i < end; i++) {
-      const b = bytes[i];
-      if (b === QUOTE) break;
-      if (b < SPACE || b > 0x7e || b === BACKSLASH) throw NOT_TAKEN;
-    }
-    if (i === end) throw NOT_TAKEN;
-    this.at = i + 1;
-    return bytes.toString('latin1', from, i);
+  /** A string of printable ASCII without `\`, possibly empty: its bytes are its characters. */
+  ednString(): string {
+    const [from, to] = this.stringBounds();
+    return this.bytes.toString('latin1', from, to);
   }
 
   /** `:name` or `:ns/name`, a letter first: its name, as keywordAs 'string' gives it. */
@@ -169,31 +145,12 @@ class Cursor {
     return name;
   }
 
-  /** An integer of at most 15 digits without leading zeros, optionally negative (not -0). */
-  integer(): number {
-    const negative = this.peek() === MINUS;
-    if (negative) this.at++;
-    const from = this.at;
-    let n = 0;
-    for (let b = this.peek(); b >= ZERO && b <= NINE; b = this.peek()) {
-      n = n * 10 + (b - ZERO);
-      this.at++;
-    }
-    const digits = this.at - from;
-    if (digits === 0 || digits > MAX_DIGITS || (digits > 1 && this.bytes[from] === ZERO) || (negative && n === 0)) throw NOT_TAKEN;
-    return negative ? -n : n;
-  }
-
   /** `#jepsen.history.Op` right before the map, which the reader's tag handler returns as it is. */
   tag(): void {
     for (let i = 0; i < OP_TAG.length; i++) {
       if (this.at >= this.end || this.bytes[this.at] !== OP_TAG.charCodeAt(i)) throw NOT_TAKEN;
       this.at++;
     }
-  }
-
-  done(): boolean {
-    return this.at === this.end;
   }
 }
 
@@ -202,7 +159,7 @@ class Cursor {
  * subset; undefined otherwise (the caller then parses the line with edn-data).
  */
 export function scanEdnLine(bytes: Buffer, start: number, end: number): Record<string, unknown> | undefined {
-  const c = new Cursor(bytes, start, end);
+  const c = new EdnCursor(bytes, start, end);
   try {
     c.skipSpace();
     if (c.peek() === HASH) c.tag();
