@@ -90,9 +90,6 @@ function opValue(f: string, value: unknown): unknown {
 
 type Line = Record<string, unknown>;
 
-/** An operation's index and id when the line did not carry them (they depend on the lines before it). */
-interface Derived { index: number; id: number }
-
 /**
  * Turns Jepsen operations into v1 lines, in file order. Jepsen pairs an invoke with the next completion
  * of its process (a process runs one operation at a time); an eos-sim export carries `:id`, which is used
@@ -108,7 +105,8 @@ class JepsenOps {
    * read again for a witness (reread) gets the same; eos-sim's export carries both, and keeps these empty.
    */
   private readonly derivedAt: number[] = [];
-  private readonly derived: Derived[] = [];
+  private readonly derivedIndex: number[] = [];
+  private readonly derivedId: number[] = [];
 
   /** The v1 line of the operation `m` read at `byteOffset`, or undefined when it is dropped. */
   next(m: Line, byteOffset: number): Line | undefined {
@@ -131,7 +129,8 @@ class JepsenOps {
     this.position++;
     if (index !== m.index || id !== m.id) {
       this.derivedAt.push(byteOffset);
-      this.derived.push({ index, id });
+      this.derivedIndex.push(index);
+      this.derivedId.push(id);
     }
     return opLine(m, index, id);
   }
@@ -146,8 +145,8 @@ class JepsenOps {
       if (derivedAt[mid] < byteOffset) lo = mid + 1;
       else hi = mid;
     }
-    const d = derivedAt[lo] === byteOffset ? this.derived[lo] : { index: m.index as number, id: m.id as number };
-    return parseOpLine(JSON.stringify(opLine(m, d.index, d.id)));
+    const found = derivedAt[lo] === byteOffset;
+    return parseOpLine(JSON.stringify(opLine(m, found ? this.derivedIndex[lo] : m.index as number, found ? this.derivedId[lo] : m.id as number)));
   }
 }
 
