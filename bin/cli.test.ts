@@ -82,7 +82,7 @@ describe('eos-sim run', () => {
     ['unknown scenario', ['run', 'no-such-story'], /no-such-story/],
     ['bad --set field', ['run', 'lost-ack', '--set', 'producer.ackz=1'], /producer\.ackz.*unknown field/],
     ['bad --set value', ['run', 'lost-ack', '--set', 'producer.acks=2'], /producer\.acks/],
-    ['bad --case', ['run', 'lost-ack', '--case', '9'], /--case.*1\.\.4/],
+    ['bad --case', ['run', 'lost-ack', '--case', '9'], /--case.*1\.\.5/],
     ['unknown command', ['fly'], /unknown command/],
     ['bad suite --seeds', ['suite', 'lost-ack', '--seeds', '0'], /--seeds.*allowed: an integer 1\.\.100000/],
     ['a missing history file', ['check', '/nonexistent/h.jsonl'], /\/nonexistent\/h\.jsonl: cannot read the file/],

@@ -516,7 +516,7 @@ function commandExport(file: string, flags: { format: string; out?: string }): n
 function commandList(flags: { json?: boolean }): number {
   const scenarios = listScenarios();
   const data = {
-    scenarios: scenarios.map((s) => ({ name: s.name, file: s.file, description: s.description })),
+    scenarios: scenarios.map((s) => ({ name: s.name, file: s.file, description: s.description, notMeaningful: s.notMeaningful })),
     modes: MODES.map((m) => ({ name: m, description: MODE_PRESETS[m].description })),
     bugs: BUGS.map((b) => ({ name: b, description: BUG_DESCRIPTIONS[b] })),
     checks: MODEL_CHECK_NAMES.map((n) => ({ name: n, description: `${MODEL_CHECKS[n].protects[0].toUpperCase()}${MODEL_CHECKS[n].protects.slice(1)}.`, where: MODEL_CHECKS[n].where })),
@@ -540,6 +540,7 @@ function commandList(flags: { json?: boolean }): number {
     section('Model checks (run --disable-check, for testing; eos-sim necessity proves each one needed)', data.checks),
     section(`Kafka release lines (--kafka; default ${NEWEST_RELEASE})`, data.releases),
     section('Fault kinds (scenario faults)', data.faults), section('Anomaly kinds', data.anomalies),
+    section('Modes a scenario does not run (notMeaningful)', data.scenarios.flatMap((s) => s.notMeaningful.map((n) => ({ name: `${s.name} ${n.mode}`, description: n.reason })))),
   ].join('\n\n') + '\n');
   return 0;
 }

@@ -4,7 +4,7 @@
 import type { Simulation } from '../core/simulation.ts';
 import type { Network } from '../net/network.ts';
 import type { Recorder } from '../workload/recorder.ts';
-import type { BrokerTarget, CrashKind, FaultEvent, FaultSchedule } from './schedule.ts';
+import type { BrokerTarget, CrashKind, Failpoint, FaultEvent, FaultSchedule } from './schedule.ts';
 
 /** What the nemesis needs from the system under test. */
 export interface FaultTarget {
@@ -14,6 +14,8 @@ export interface FaultTarget {
   restartBroker(id: number): void;
   /** Current leader of "topic/partition" as the controller sees it, or -1. */
   leaderOf(key: string): number;
+  /** The broker coordinating a transactional.id or a consumer group now (the leader of its internal partition), or -1. */
+  coordinatorOf(kind: 'transaction' | 'group', id: string): number;
   crashClient(name: string): void;
   restartClient(name: string): void;
   pauseClient(name: string, forMs: number): void;
@@ -48,6 +50,11 @@ export function healAllAtMs(schedule: FaultSchedule): number {
 export class Nemesis {
   private readonly crashedBrokers = new Set<number>();
   private readonly crashedClients = new Set<string>();
+  /**
+   * Armed failpoint faults by step, in the order they were armed, each with the strikes it has left: the
+   * simulation holds one handler per step, so several faults on one step take their turns here.
+   */
+  private readonly armed = new Map<Failpoint, { event: FaultEvent & { fault: 'failpoint' }; left: number }[]>();
 
   constructor(
     private readonly sim: Simulation,
@@ -67,7 +74,11 @@ export class Nemesis {
 
   private resolveBroker(b: BrokerTarget): number {
     if (typeof b === 'number') return b;
-    return this.target.leaderOf(b.slice('leader:'.length));
+    const cut = b.indexOf(':');
+    const [role, what] = [b.slice(0, cut), b.slice(cut + 1)];
+    if (role === 'txn-coordinator') return this.target.coordinatorOf('transaction', what);
+    if (role === 'group-coordinator') return this.target.coordinatorOf('group', what);
+    return this.target.leaderOf(what);
   }
 
   private apply(e: FaultEvent): void {
@@ -122,13 +133,12 @@ export class Nemesis {
       }
       case 'failpoint': {
         this.note(`arm ${describeFault(e)}`);
-        this.sim.armFailpoint(e.point, (node) => {
-          const id = Number(node.replace('broker-', ''));
-          this.note(`${describeFault(e)} -> ${node}`);
-          this.crashedBrokers.add(id);
-          this.target.crashBroker(id, e.crash);
-          if (e.restartAfterMs !== undefined) this.sim.afterMs(e.restartAfterMs, () => this.restartBroker(id));
-        });
+        const queue = this.armed.get(e.point);
+        if (queue !== undefined) queue.push({ event: e, left: e.times ?? 1 });
+        else {
+          this.armed.set(e.point, [{ event: e, left: e.times ?? 1 }]);
+          this.armFailpoint(e.point);
+        }
         return;
       }
       case 'replace-client':
@@ -136,6 +146,23 @@ export class Nemesis {
         else this.note(`${describeFault(e)} (only producers and processors can be replaced: skipped)`);
         return;
     }
+  }
+
+  /** The step's next strike goes to the first armed fault on it; the step stays armed while any has strikes left. */
+  private armFailpoint(point: Failpoint): void {
+    this.sim.armFailpoint(point, (node) => {
+      const queue = this.armed.get(point)!;
+      const { event, left } = queue[0];
+      if (left > 1) queue[0].left = left - 1;
+      else queue.shift();
+      if (queue.length > 0) this.armFailpoint(point);
+      else this.armed.delete(point);
+      const id = Number(node.replace('broker-', ''));
+      this.note(`${describeFault(event)} -> ${node}`);
+      this.crashedBrokers.add(id);
+      this.target.crashBroker(id, event.crash);
+      if (event.restartAfterMs !== undefined) this.sim.afterMs(event.restartAfterMs, () => this.restartBroker(id));
+    });
   }
 
   private restartBroker(id: number): void {

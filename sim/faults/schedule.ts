@@ -2,8 +2,12 @@
 // random mode draws it up front from the `faults` stream, so every run's schedule is an explicit value
 // that can be printed, edited, replayed and shrunk.
 
-/** Which broker a fault strikes: a broker id, or whoever leads a partition when the fault fires. */
-export type BrokerTarget = number | `leader:${string}`;
+/**
+ * Which broker a fault strikes: a broker id, or a role resolved when the fault fires: whoever leads a
+ * partition (internal topics too), the transaction coordinator of a transactional.id (the leader of its
+ * __transaction_state partition) or the group coordinator of a consumer group (of its __consumer_offsets partition).
+ */
+export type BrokerTarget = number | `leader:${string}` | `txn-coordinator:${string}` | `group-coordinator:${string}`;
 
 /** The RPCs a message fault can match (Kafka's ApiKeys names). */
 export const API_NAMES = [
@@ -48,7 +52,7 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   'crash-client': 'crash a client process (producer-N or consumer-N); it loses its in-memory state (permanent: true keeps it down for good)',
   'restart-client': 'start a crashed client again',
   'pause-client': 'stall a client process for forMs (a GC or VM pause): it does nothing and its traffic waits, then it carries on as if nothing happened',
-  failpoint: 'from atMs on, crash the broker where a protocol step next happens (e.g. right after PrepareCommit is written)',
+  failpoint: 'from atMs on, crash the broker where a protocol step next happens (e.g. right after PrepareCommit is written); with times: N, the next N times',
   'replace-client': 'start a second instance of a client\'s application with the same transactional.id and group (named <client>.2); the first, if alive, becomes a zombie',
 };
 
@@ -71,7 +75,7 @@ export type FaultEvent =
   | (At & { fault: 'restart-client'; client: string })
   | (At & { fault: 'pause-client'; client: string; forMs: number })
   | (At & { fault: 'replace-client'; client: string })
-  | (At & { fault: 'failpoint'; point: Failpoint; crash: CrashKind; restartAfterMs?: number });
+  | (At & { fault: 'failpoint'; point: Failpoint; crash: CrashKind; restartAfterMs?: number; times?: number });
 
 /** Random schedule: kinds and rate; drawn once, before the run, from the `faults` stream. */
 export interface RandomFaults {

@@ -105,6 +105,14 @@ export class Cluster {
     return this.broker(leader.brokerId).groupCoordinator.committed().get(group) ?? new Map();
   }
 
+  /** The broker coordinating a transactional.id or a group now: the leader of its internal partition, or -1. */
+  coordinatorOf(kind: 'transaction' | 'group', id: string): number {
+    const [topic, partitions] = kind === 'transaction'
+      ? [TRANSACTION_STATE_TOPIC, this.options.transactionStatePartitions]
+      : [OFFSETS_TOPIC, this.options.offsetsTopicPartitions];
+    return this.leaderOf(partitionKey(topic, coordinatorPartitionFor(id, partitions)));
+  }
+
   dataKeys(topic: string): string[] {
     const t = this.topics.find((x) => x.name === topic);
     if (!t) throw new Error(`cluster: no topic ${topic}`);

@@ -1,6 +1,7 @@
 // The consumer as a group member: real KafkaConsumers against a simulated cluster, driven by a small poll
 // loop like an application's. A group forms with a disjoint assignment covering every partition, and
 // rebalances when a member crashes (session timeout), joins or leaves.
+import { ModelChecks } from './checks.ts';
 import { resolveRelease } from './releases.ts';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../core/simulation.ts';
@@ -237,5 +238,63 @@ describe('consumer positions', () => {
     expect(ready).toBe(true);
     expect(c.position('payments/0')).toBe(3);
     expect(c.poll().map((r) => r.value)).toEqual(['v3', 'v4']);
+  });
+});
+
+describe('read_committed: the last stable offset and aborted transactions', () => {
+  /**
+   * One transactional producer writes payments/0: a committed transaction (c0, c1), an aborted one (a0, a1),
+   * another committed one (c2), then leaves one open (o0). A consumer assigned payments/0 reads it all.
+   */
+  function readTransactions(isolationLevel: ConsumerConfig['isolationLevel'], checks = ModelChecks.ALL_ON): string[] {
+    const sim = new Simulation({ seed: 3, keepTrace: false });
+    const net = new Network(sim, DEFAULT_NETWORK);
+    const cluster = new Cluster(sim, net, {
+      brokers: 3, topics: [{ name: 'payments', partitions: 1, replicationFactor: 3 }], broker: { ...DEFAULT_BROKER },
+      features: resolveRelease('4.2').line.features, offsetsTopicPartitions: 1, transactionStatePartitions: 1, checks,
+    });
+    const txnProducer = { ...DEFAULT_PRODUCER, enableIdempotence: true, acks: 'all' as const, transactional: true, transactionTimeoutMs: 60_000 };
+    const producer = new KafkaProducer(sim, net, 'producer-1', txnProducer, cluster.brokerIds, { transactionalId: 'producer-1', transactionV2: true });
+    net.add(producer);
+    // Each transaction ends once its records are written (an abort drops what is still unsent).
+    const transaction = (values: string[], commit: boolean | null, then: () => void) => {
+      producer.beginTransaction();
+      let acked = 0;
+      const end = () => {
+        if (commit === null) return then();
+        if (commit) producer.commitTransaction((e) => { expect(e).toBeNull(); then(); });
+        else producer.abortTransaction((e) => { expect(e).toBeNull(); then(); });
+      };
+      for (const v of values) producer.send('payments/0', v, (r) => { expect(r.status).toBe('ok'); if (++acked === values.length) end(); });
+    };
+    sim.afterMs(100, () => producer.initTransactions(() =>
+      transaction(['c0', 'c1'], true, () => transaction(['a0', 'a1'], false, () => transaction(['c2'], true, () => transaction(['o0'], null, () => {})))),
+    ));
+    const c = new KafkaConsumer(sim, net, 'reader', GROUP, { ...DEFAULT_CONSUMER, isolationLevel }, cluster.brokerIds, checks);
+    net.add(c);
+    const read: string[] = [];
+    const loop = () => c.waitForData(100, () => {
+      read.push(...c.poll().map((r) => r.value));
+      loop();
+    });
+    sim.afterMs(1500, () => c.assign(['payments/0'], loop));
+    sim.run(4000 * MS);
+    return read;
+  }
+
+  it('reads committed transactions only, and nothing at or past the open one', () => {
+    expect(readTransactions('read_committed')).toEqual(['c0', 'c1', 'c2']);
+  });
+
+  it('read_uncommitted reads the aborted and the open transaction too', () => {
+    expect(readTransactions('read_uncommitted')).toEqual(['c0', 'c1', 'a0', 'a1', 'c2', 'o0']);
+  });
+
+  it('without the consumer\'s aborted-transaction filter, read_committed hands out the aborted records', () => {
+    expect(readTransactions('read_committed', new ModelChecks(['aborted-transaction-filter']))).toEqual(['c0', 'c1', 'a0', 'a1', 'c2']);
+  });
+
+  it('without the last-stable-offset bound, read_committed reads into the open transaction', () => {
+    expect(readTransactions('read_committed', new ModelChecks(['last-stable-offset']))).toEqual(['c0', 'c1', 'c2', 'o0']);
   });
 });

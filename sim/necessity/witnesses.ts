@@ -10,8 +10,8 @@ export type WitnessEntry =
 
 export const WITNESSES: Record<ModelCheck, WitnessEntry> = {
   'duplicate-batch': { scenario: 'broker-stall', case: 3, seed: 1 },
-  'sequence-gap': { unproven: 'a sequence gap needs a batch to overtake an earlier one of its producer on the way to a leader (an in-flight batch to the old leader while the next goes to the new one); no shipped clean case arrives out of order in seeds 1..30' },
-  'epoch-start-sequence': { unproven: 'needs the first batches of a fresh producer epoch to arrive out of order; no shipped clean case does in seeds 1..30' },
+  'sequence-gap': { scenario: 'new-epoch-out-of-order', case: 1, seed: 2 },
+  'epoch-start-sequence': { scenario: 'new-epoch-out-of-order', case: 2, seed: 28 },
   'produce-epoch': { scenario: 'payment-random-faults', case: 1, seed: 15 },
   'marker-producer-epoch': { scenario: 'late-marker', case: 2, seed: 2 },
   'coordinator-producer-epoch': { scenario: 'late-produce', case: 2, seed: 1 },

@@ -112,6 +112,8 @@ function brokenOutcome(e: unknown, sim: Simulation, scenario: Scenario, options:
 
 export const GROUP = 'payments-ledger';
 export const PROCESSOR_GROUP = 'payments-processor';
+/** Partitions of __consumer_offsets and of __transaction_state (fault targets name them). */
+export const INTERNAL_TOPIC_PARTITIONS = 3;
 const QUIESCE_CHECK_MS = 50;
 
 /** Mode preset, then scenario, then case overrides, then bug modes. */
@@ -148,14 +150,18 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   const cluster = new Cluster(sim, net, {
     brokers: scenario.cluster.brokers, topics: scenario.cluster.topics, broker: config.broker,
     checks: config.checks, features: config.release.line.features,
-    offsetsTopicPartitions: 3, transactionStatePartitions: 3,
+    offsetsTopicPartitions: INTERNAL_TOPIC_PARTITIONS, transactionStatePartitions: INTERNAL_TOPIC_PARTITIONS,
   });
   if (options.costModel) installBrokerCosts(sim, net, cluster.brokerIds.map((id) => `broker-${id}`), options.costModel);
   const recorder = new Recorder(sim);
   const w = scenario.workload;
-  const topic = scenario.cluster.topics.find((t) => t.name === w.topic);
-  if (!topic) throw new ConfigError(`workload.topic ${w.topic} is not a topic of the cluster`);
-  const keys = cluster.dataKeys(w.topic);
+  const topicSpec = (name: string, field: string) => {
+    const t = scenario.cluster.topics.find((x) => x.name === name);
+    if (!t) throw new ConfigError(`workload.${field} ${name} is not a topic of the cluster`);
+    return t;
+  };
+  const inputTopics = (w.topics ?? [w.topic]).map((name) => topicSpec(name, 'topic'));
+  const keys = inputTopics.flatMap((t) => cluster.dataKeys(t.name));
 
   const txn = config.producer.transactional;
   const producers: PaymentsProducer[] = [];
@@ -169,23 +175,23 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
       net.add(c);
       return c;
     };
+    const topic = inputTopics[(i - 1) % inputTopics.length];
     producers.push(new PaymentsProducer(sim, recorder, client, {
-      index: i, count: w.paymentsPerProducer, sendIntervalMs: w.sendIntervalMs, topic: w.topic,
+      index: i, count: w.paymentsPerProducer, sendIntervalMs: w.sendIntervalMs, topic: topic.name,
       partitions: topic.partitions, resendUnknown: preset.resendUnknown, transactionSize: txn ? w.transactionSize : 0,
       reader: txn ? reader : undefined,
     }));
   }
 
   const processors: Processor[] = [];
-  const outputTopic = scenario.cluster.topics.find((t) => t.name === w.outputTopic);
-  if (w.processors > 0 && !outputTopic) throw new ConfigError(`workload.outputTopic ${w.outputTopic} is not a topic of the cluster`);
+  const outputTopics = w.processors > 0 ? (w.outputTopics ?? [w.outputTopic]).map((name) => topicSpec(name, 'outputTopic')) : [];
   const startProcessor = (index: number, process: string, transactionalId: string): Processor => {
     const consumer = new KafkaConsumer(sim, net, process, PROCESSOR_GROUP, config.consumer, cluster.brokerIds, config.checks);
     const producer = new KafkaProducer(sim, net, `${process}-producer`, config.producer, cluster.brokerIds, txn ? { transactionalId, transactionV2: config.release.line.features.transactionV2 } : null);
     net.add(consumer);
     net.add(producer);
     return new Processor(sim, recorder, consumer, producer, {
-      index, inputTopic: w.topic, outputTopic: w.outputTopic, outputPartitions: outputTopic!.partitions, transactional: txn,
+      index, inputTopics: inputTopics.map((t) => t.name), outputTopics, transactional: txn,
       offsetsInTransaction: !options.bugs.includes('offsets-outside-txn'), abortProbability: w.abortProbability,
       // An application that picks a random transactional.id also predates KIP-447 (see docs/model.md).
       groupMetadataInOffsets: !options.bugs.includes('random-txn-id'),
@@ -194,8 +200,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
   for (let i = 1; i <= w.processors; i++) processors.push(startProcessor(i, `processor-${i}`, `processor-${i}`));
 
   // The ledger consumers read the payments themselves, or the processors' output when there is a pipeline.
-  const sinkTopic = w.processors > 0 ? w.outputTopic : w.topic;
-  const sinkKeys = cluster.dataKeys(sinkTopic);
+  const sinkTopics = (w.processors > 0 ? outputTopics : inputTopics).map((t) => t.name);
+  const sinkKeys = sinkTopics.flatMap((t) => cluster.dataKeys(t));
   const ledger = new Ledger('ledger', preset.sinkIdempotencyKeys);
   const external = scenario.sink === undefined ? null : new PaymentSystems(sim, net, recorder, {
     gateway: scenario.gateway, ledgerDb: scenario.ledgerDb, sink: scenario.sink, paymentsTopic: w.topic,
@@ -207,7 +213,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     net.add(client);
     const sink = external ? external.sinkFor(`consumer-${i}`) : new LedgerSink(ledger, recorder, `consumer-${i}`);
     // Members of group GROUP subscribed to the sink topic: the group leader assigns the partitions.
-    consumers.push(new PaymentsConsumer(sim, recorder, client, sink, sinkTopic, config.consumer, i, consumers));
+    consumers.push(new PaymentsConsumer(sim, recorder, client, sink, sinkTopics, config.consumer, i, consumers));
   }
 
   const clients = new Map<string, PaymentsProducer | PaymentsConsumer | Processor | ReturnType<PaymentSystems['services']>[number]>();
@@ -227,6 +233,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     crashBroker: (id, kind) => cluster.crashBroker(id, kind),
     restartBroker: (id) => cluster.restartBroker(id),
     leaderOf: (key) => cluster.leaderOf(key),
+    coordinatorOf: (kind, id) => cluster.coordinatorOf(kind, id),
     nodesOf: (name) => clients.get(name)?.nodes() ?? [name],
     crashClient: (name) => clients.get(name)?.crash(),
     restartClient: (name) => {
@@ -319,7 +326,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
       maxInFlight: config.producer.maxInFlightRequestsPerConnection, retries: config.producer.retries,
       transactional: config.producer.transactional,
     },
-    sinks: w.consumers > 0 && !external ? [{ name: ledger.name, topics: [sinkTopic] }] : [],
+    sinks: w.consumers > 0 && !external ? [{ name: ledger.name, topics: sinkTopics }] : [],
   };
   if (external) header.payments = external.description();
   if (!quiesced && outcome.kind === 'completed') header.quiesced = false;

@@ -18,7 +18,9 @@ import {
   DEFAULT_NETWORK,
   type BrokerConfig, type ConsumerConfig, type NetworkConfig, type ProducerConfig,
 } from '../kafka/config.ts';
+import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../kafka/broker.ts';
 import { knownReleasesText, ReleaseError, resolveRelease } from '../kafka/releases.ts';
+import { GROUP, INTERNAL_TOPIC_PARTITIONS, PROCESSOR_GROUP } from '../run/run-scenario.ts';
 import { MODE_PRESETS } from '../workload/modes.ts';
 import {
   andThen, bool, discriminated, fail, formatPath, int, list, number, object, oneOf, parseWith, show, str, withDefault,
@@ -223,18 +225,35 @@ const cluster = andThen(
   },
 );
 
-const workload = object({
-  producers: withDefault(int({ min: 1, max: MAX_CLIENTS }), 1),
-  paymentsPerProducer: withDefault(int({ min: 1 }), 200),
-  sendIntervalMs: withDefault(positiveMs, 5),
-  consumers: withDefault(int({ min: 0, max: MAX_CLIENTS }), 1),
-  // Must name one of cluster.topics; checked by the scenario's check, which sees both.
-  topic: withDefault(str(TOPIC_NAME), 'payments'),
-  processors: withDefault(int({ min: 0, max: MAX_CLIENTS }), 0),
-  outputTopic: withDefault(str(TOPIC_NAME), 'ledger-entries'),
-  transactionSize: withDefault(int({ min: 1, max: 1000 }), 5),
-  abortProbability: withDefault(number({ min: 0, max: 1 }), 0),
-});
+const topicList = list(str(TOPIC_NAME), { minLength: 1, unique: true });
+
+const workload = andThen(
+  object({
+    producers: withDefault(int({ min: 1, max: MAX_CLIENTS }), 1),
+    paymentsPerProducer: withDefault(int({ min: 1 }), 200),
+    sendIntervalMs: withDefault(positiveMs, 5),
+    consumers: withDefault(int({ min: 0, max: MAX_CLIENTS }), 1),
+    processors: withDefault(int({ min: 0, max: MAX_CLIENTS }), 0),
+    transactionSize: withDefault(int({ min: 1, max: 1000 }), 5),
+    abortProbability: withDefault(number({ min: 0, max: 1 }), 0),
+  }, {
+    // Must name topics of cluster.topics; checked by the scenario's check, which sees both. `topics` and
+    // `outputTopics` are the several-topic forms: their first entries are `topic` and `outputTopic`.
+    topic: str(TOPIC_NAME).meta({ default: 'payments' }),
+    topics: topicList,
+    outputTopic: str(TOPIC_NAME).meta({ default: 'ledger-entries' }),
+    outputTopics: topicList,
+  }),
+  (w) => {
+    const first = (one: 'topic' | 'outputTopic', many: 'topics' | 'outputTopics', fallback: string): string => {
+      const list = w[many];
+      if (list === undefined) return w[one] ?? fallback;
+      if (w[one] !== undefined && w[one] !== list[0]) fail([one], `must be ${many}[0] (${show(list[0])}) or left out, got ${show(w[one])}`);
+      return list[0];
+    };
+    return { ...w, topic: first('topic', 'topics', 'payments'), outputTopic: first('outputTopic', 'outputTopics', 'ledger-entries') };
+  },
+);
 
 /**
  * A Kafka release, e.g. "3.6". YAML reads an unquoted 3.6 as a number (and 4.0 as 4), so numbers are
@@ -273,6 +292,8 @@ const expectCase = object(
   { label: str(), kafka: kafkaRelease },
 );
 
+const notMeaningfulEntry = object({ mode: oneOf(MODES), reason: str() });
+
 // ---- faults ------------------------------------------------------------------------------------------
 
 /** What fault targets are checked against: the brokers and topics, and the clients the workload starts. */
@@ -293,6 +314,8 @@ function series(prefix: string, n: number): { names: string[]; text: string[] } 
 }
 
 const LEADER_FORM = '"leader:<topic>/<partition>"';
+const ROLE_FORMS = `${LEADER_FORM}, "txn-coordinator:<transactional.id>" or "group-coordinator:<group>"`;
+const BROKER_PATTERN = '^(leader:[a-zA-Z0-9._-]+/[0-9]+|txn-coordinator:.+|group-coordinator:.+)$';
 
 /** The targets a fault may name: their shapes (for editors), or those of one topology. */
 interface Targets {
@@ -307,8 +330,8 @@ const CLIENT_PATTERN = '^((producer|consumer|processor)-[0-9]+|gateway|ledger-db
 
 /** Shapes only: any broker id or leader target, any node or client name; the topology check judges them. */
 const ANY_TARGET: Targets = {
-  broker: z.union([z.int(), z.string()], { error: (iss) => `must be a broker id or ${LEADER_FORM}, got ${show(iss.input)}` })
-    .meta({ description: `a broker id (1..cluster.brokers) or ${LEADER_FORM}`, anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_BROKERS }, { type: 'string', pattern: '^leader:[a-zA-Z0-9._-]+/[0-9]+$' }] }) as z.ZodType<BrokerTarget>,
+  broker: z.union([z.int(), z.string()], { error: (iss) => `must be a broker id, ${ROLE_FORMS}, got ${show(iss.input)}` })
+    .meta({ description: `a broker id (1..cluster.brokers), ${ROLE_FORMS} (a role is resolved when the fault fires)`, anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_BROKERS }, { type: 'string', pattern: BROKER_PATTERN }] }) as z.ZodType<BrokerTarget>,
   brokerId: int().meta({ minimum: 1, maximum: MAX_BROKERS }),
   node: str().meta({ description: 'controller, broker-<n>, producer-<n>, consumer-<n> or processor-<n>', pattern: NODE_PATTERN }),
   client: str().meta({ description: 'producer-<n>, consumer-<n> or processor-<n>', pattern: CLIENT_PATTERN }),
@@ -327,15 +350,25 @@ function targetsOf(t: Topology): Targets {
   const services = t.external ? [GATEWAY_NODE, LEDGER_DB_NODE] : [];
   const clientNames = [...producers.names, ...consumers.names, ...processors.names, ...services];
   const clientText = [...producers.text, ...consumers.text, ...processors.text, ...services];
-  const id = brokerId(t, `1..${t.brokers} or ${LEADER_FORM}`);
-  const topicName = oneOf(t.topics.map((x) => x.name), { what: 'topic' });
-  // A broker id, or whoever leads a partition when the fault fires (the partition must exist).
+  const id = brokerId(t, `1..${t.brokers}, ${ROLE_FORMS}`);
+  // Internal topics may be named too: their leaders are the coordinators.
+  const allTopics = [...t.topics, ...[OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC].map((name) => ({ name, partitions: INTERNAL_TOPIC_PARTITIONS }))];
+  const topicName = oneOf(allTopics.map((x) => x.name), { what: 'topic' });
+  // The transactional.ids the workload's clients use (a replacement keeps its original's), and its groups.
+  const transactionalIds = oneOf([...producers.names, ...processors.names], { what: 'transactional.id', allowed: [...producers.text, ...processors.text].join(', ') });
+  const groups = oneOf([...(t.consumers > 0 ? [GROUP] : []), ...(t.processors > 0 ? [PROCESSOR_GROUP] : [])], { what: 'group' });
+  // A broker id, or a role resolved when the fault fires (the partition, transactional.id or group must exist).
   const broker = andThen(z.unknown(), (value): BrokerTarget => {
-    if (typeof value !== 'string' || !value.startsWith('leader:')) return parseWith(id, value);
-    const m = /^leader:(.+)\/(\d+)$/.exec(value);
+    if (typeof value !== 'string' || !/^[a-z-]+:/.test(value)) return parseWith(id, value);
+    const cut = value.indexOf(':');
+    const [role, what] = [value.slice(0, cut), value.slice(cut + 1)];
+    if (role === 'txn-coordinator') return `txn-coordinator:${parseWith(transactionalIds, what)}`;
+    if (role === 'group-coordinator') return `group-coordinator:${parseWith(groups, what)}`;
+    if (role !== 'leader') return fail([], `${show(value)} is not a broker role`, ROLE_FORMS);
+    const m = /^(.+)\/(\d+)$/.exec(what);
     if (m === null) return fail([], `${show(value)} is not a leader target`, `${LEADER_FORM}, e.g. "leader:${t.topics[0].name}/0"`);
     const name = parseWith(topicName, m[1]);
-    const { partitions } = t.topics.find((x) => x.name === name)!;
+    const { partitions } = allTopics.find((x) => x.name === name)!;
     const partition = Number(m[2]);
     if (partition >= partitions) {
       fail([], `partition ${partition} of topic ${JSON.stringify(name)} does not exist`, `0..${partitions - 1}`);
@@ -386,9 +419,10 @@ function faultsSchema({ broker, brokerId: restartable, node, client }: Targets) 
     'restart-client': object({ ...at, client }),
     'pause-client': object({ ...at, client, forMs: positiveMs }),
     'replace-client': object({ ...at, client }),
+    // times: the next N times the step happens (a fault per strike); several faults on one step take turns.
     failpoint: object(
       { ...at, point: oneOf(FAILPOINTS), crash: withDefault(oneOf(CRASH_KINDS), 'process') },
-      { restartAfterMs: ms },
+      { restartAfterMs: ms, times: int({ min: 1 }) },
     ),
   });
 
@@ -423,21 +457,27 @@ export const scenarioSchema = object({
   runLimitMs: withDefault(positiveMs, 60_000),
   seeds: withDefault(int({ min: 1, max: 10_000 }), 20),
   expect: withDefault(list(expectCase), []),
+  notMeaningful: withDefault(list(notMeaningfulEntry), []),
 }, { kafka: kafkaRelease, sink: sinkSection, gateway: gatewaySection, ledgerDb: ledgerDbSection });
 
 /** The rules that span sections: topics the workload names, fault targets and times, producer configs. */
 const scenarioChecked = andThen(scenarioSchema, (s): Omit<Scenario, 'file'> => {
-  parseWith(oneOf(s.cluster.topics.map((t) => t.name), { what: 'topic' }), s.workload.topic, ['workload', 'topic']);
+  // The payment systems name one payments topic in the history header (sim/workload/payment-systems.ts).
+  if (s.sink !== undefined && (s.workload.topics?.length ?? 1) > 1) fail(['workload', 'topics'], 'several input topics are not supported with a sink section yet', 'one topic');
+  const clusterTopic = oneOf(s.cluster.topics.map((t) => t.name), { what: 'topic' });
+  const inputs = s.workload.topics ?? [s.workload.topic];
+  inputs.forEach((t, i) => parseWith(clusterTopic, t, s.workload.topics ? ['workload', 'topics', i] : ['workload', 'topic']));
   if (s.workload.processors > 0) {
-    parseWith(oneOf(s.cluster.topics.map((t) => t.name).filter((n) => n !== s.workload.topic), { what: 'topic' }),
-      s.workload.outputTopic, ['workload', 'outputTopic']);
+    const outputTopic = oneOf(s.cluster.topics.map((t) => t.name).filter((n) => !inputs.includes(n)), { what: 'topic' });
+    (s.workload.outputTopics ?? [s.workload.outputTopic])
+      .forEach((t, i) => parseWith(outputTopic, t, s.workload.outputTopics ? ['workload', 'outputTopics', i] : ['workload', 'outputTopic']));
   }
   for (const section of ['gateway', 'ledgerDb'] as const) {
     if (s[section] !== undefined && s.sink === undefined) fail([section], 'needs a sink section: without one the consumers use the in-process ledger');
     const { latencyMsMin, latencyMsMean } = { ...(section === 'gateway' ? DEFAULT_GATEWAY : DEFAULT_LEDGER_DB), ...s[section] };
     if (latencyMsMean < latencyMsMin) fail([section, 'latencyMsMean'], `must be >= latencyMsMin (${latencyMsMin}), got ${latencyMsMean}`);
   }
-  const faults = parseWith(faultsSchema(targetsOf({ ...s.cluster, ...s.workload, external: s.sink !== undefined })), s.faults, ['faults']) as Scenario['faults'];
+  const faults = parseWith(faultsSchema(targetsOf({ ...s.workload, ...s.cluster, external: s.sink !== undefined })), s.faults, ['faults']) as Scenario['faults'];
   // A fault the run never reaches is a mistake in the story, not a fault.
   faults.schedule.forEach((e, i) => {
     if (e.atMs >= s.runLimitMs) fail(['faults', 'schedule', i, 'atMs'], `must be < runLimitMs (${s.runLimitMs}), got ${e.atMs}`);
@@ -445,6 +485,13 @@ const scenarioChecked = andThen(scenarioSchema, (s): Omit<Scenario, 'file'> => {
   if (faults.random && faults.random.fromMs >= s.runLimitMs) {
     fail(['faults', 'random', 'fromMs'], `must be < runLimitMs (${s.runLimitMs}), got ${faults.random.fromMs}`);
   }
+  // A mode is either run (some expect case) or declared not meaningful, once: never both.
+  s.notMeaningful.forEach((n, i) => {
+    const first = s.notMeaningful.findIndex((o) => o.mode === n.mode);
+    if (first !== i) fail(['notMeaningful', i, 'mode'], `${show(n.mode)} is already declared at notMeaningful[${first}]`);
+    const run = s.expect.findIndex((c) => c.mode === n.mode);
+    if (run >= 0) fail(['notMeaningful', i, 'mode'], `${show(n.mode)} has an expectation at expect[${run}]; a mode that runs is meaningful`);
+  });
   const scenarioLayer = { path: ['producer'], config: s.producer };
   checkProducerConflicts([scenarioLayer]);
   s.expect.forEach((c, i) => {

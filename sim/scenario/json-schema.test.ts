@@ -15,7 +15,7 @@ describe(SCHEMA_FILE, () => {
   it('describes every field, every fault kind and every anomaly kind an expectation may name', () => {
     const schema = scenarioJsonSchema() as unknown as Node;
     expect(Object.keys(schema.properties)).toEqual([
-      'name', 'description', 'cluster', 'network', 'producer', 'consumer', 'workload', 'faults', 'runLimitMs', 'seeds', 'expect', 'kafka', 'sink', 'gateway', 'ledgerDb',
+      'name', 'description', 'cluster', 'network', 'producer', 'consumer', 'workload', 'faults', 'runLimitMs', 'seeds', 'expect', 'notMeaningful', 'kafka', 'sink', 'gateway', 'ledgerDb',
     ]);
     expect(schema.required).toEqual(['name', 'description']);
     const events = schema.properties.faults.properties.schedule.items.oneOf;

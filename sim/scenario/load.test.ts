@@ -38,7 +38,13 @@ describe('parseScenario: valid files', () => {
       runLimitMs: 60_000,
       seeds: 20,
       expect: [],
+      notMeaningful: [],
     } satisfies Scenario);
+  });
+
+  it('takes several input and output topics, their first ones standing for topic and outputTopic', () => {
+    const s = parseScenario(`${MINIMAL}cluster: {topics: [{name: a}, {name: b}, {name: x}, {name: y}]}\nworkload: {topics: [a, b], processors: 1, outputTopics: [x, y]}\n`, FILE);
+    expect(s.workload).toMatchObject({ topic: 'a', topics: ['a', 'b'], outputTopic: 'x', outputTopics: ['x', 'y'] });
   });
 
   it('defaults replicationFactor to the broker count when there are fewer than 3 brokers', () => {
@@ -103,6 +109,10 @@ faults:
     - {atMs: 900, fault: heal}
     - {atMs: 1000, fault: crash-client, client: consumer-1, restartAfterMs: 50}
     - {atMs: 1100, fault: restart-client, client: producer-2}
+    - {atMs: 1200, fault: stall-broker, broker: "txn-coordinator:producer-1", forMs: 30}
+    - {atMs: 1300, fault: crash-broker, broker: "group-coordinator:payments-ledger", restartAfterMs: 20}
+    - {atMs: 1400, fault: crash-broker, broker: "leader:__consumer_offsets/2"}
+    - {atMs: 1500, fault: failpoint, point: after-commit-marker, times: 3}
   random: {kinds: [drop, delay], meanIntervalMs: 250, fromMs: 1000, untilMs: 9000}
 runLimitMs: 30000
 seeds: 5
@@ -121,7 +131,9 @@ expect:
     const s = parseScenario(FULL, FILE);
     expect(s.cluster.broker.restartDelayMs).toBe(10);
     expect(s.consumer.processingTimeMs).toBe(0.5);
-    expect(s.faults.schedule).toHaveLength(11);
+    expect(s.faults.schedule).toHaveLength(15);
+    expect(s.faults.schedule.slice(11).map((e) => ('broker' in e ? e.broker : e.fault === 'failpoint' ? e.times : undefined)))
+      .toEqual(['txn-coordinator:producer-1', 'group-coordinator:payments-ledger', 'leader:__consumer_offsets/2', 3]);
     expect(s.faults.schedule[1]).toEqual({ atMs: 200, fault: 'crash-broker', broker: 'leader:ledger-entries/1', crash: 'process' });
     expect(s.faults.schedule[4]).toEqual({ atMs: 500, fault: 'delay', api: 'Fetch', message: 'request', count: 1, delayMs: 750 });
     expect(s.faults.random).toEqual({ kinds: ['drop', 'delay'], meanIntervalMs: 250, fromMs: 1000, untilMs: 9000 });
@@ -147,7 +159,7 @@ describe('parseScenario: bad input names the file, the field and what is allowed
   const cases: { what: string; text: string; path: string; fragment: string }[] = [
     {
       what: 'unknown top-level field', text: `${MINIMAL}seed: 3\n`, path: 'seed',
-      fragment: 'unknown field; did you mean "seeds"? (allowed: name, description, cluster, network, producer, consumer, workload, faults, runLimitMs, seeds, expect, kafka, sink, gateway, ledgerDb)',
+      fragment: 'unknown field; did you mean "seeds"? (allowed: name, description, cluster, network, producer, consumer, workload, faults, runLimitMs, seeds, expect, notMeaningful, kafka, sink, gateway, ledgerDb)',
     },
     {
       what: 'unknown nested field', text: `${MINIMAL}producer: {enableIdempotency: true}\n`, path: 'producer.enableIdempotency',
@@ -170,10 +182,22 @@ describe('parseScenario: bad input names the file, the field and what is allowed
     { what: 'unknown fault kind', text: faults('{atMs: 5, fault: partition}'), path: 'faults.schedule[0].fault', fragment: '"partition" is not allowed (allowed: "crash-broker",' },
     {
       what: 'broker id out of range', text: faults('{atMs: 0, fault: heal}', '{atMs: 10, fault: crash-broker, broker: 7}'),
-      path: 'faults.schedule[1].broker', fragment: 'broker 7 does not exist (allowed: 1..3 or "leader:<topic>/<partition>")',
+      path: 'faults.schedule[1].broker', fragment: 'broker 7 does not exist (allowed: 1..3, "leader:<topic>/<partition>", "txn-coordinator:<transactional.id>" or "group-coordinator:<group>")',
     },
     { what: 'restart of a broker that does not exist', text: faults('{atMs: 1, fault: restart-broker, broker: 0}'), path: 'faults.schedule[0].broker', fragment: 'broker 0 does not exist (allowed: 1..3)' },
-    { what: 'leader target on an unknown topic', text: faults('{atMs: 1, fault: crash-broker, broker: "leader:orders/0"}'), path: 'faults.schedule[0].broker', fragment: 'topic "orders" does not exist (allowed: "payments")' },
+    { what: 'leader target on an unknown topic', text: faults('{atMs: 1, fault: crash-broker, broker: "leader:orders/0"}'), path: 'faults.schedule[0].broker', fragment: 'topic "orders" does not exist (allowed: "payments", "__consumer_offsets", "__transaction_state")' },
+    { what: 'leader target on an internal partition out of range', text: faults('{atMs: 1, fault: crash-broker, broker: "leader:__transaction_state/3"}'), path: 'faults.schedule[0].broker', fragment: 'partition 3 of topic "__transaction_state" does not exist (allowed: 0..2)' },
+    { what: 'unknown broker role', text: faults('{atMs: 1, fault: crash-broker, broker: "controller:1"}'), path: 'faults.schedule[0].broker', fragment: '"controller:1" is not a broker role (allowed: "leader:<topic>/<partition>", "txn-coordinator:<transactional.id>" or "group-coordinator:<group>")' },
+    { what: 'coordinator of a transactional.id no client uses', text: faults('{atMs: 1, fault: stall-broker, broker: "txn-coordinator:producer-2", forMs: 5}'), path: 'faults.schedule[0].broker', fragment: 'transactional.id "producer-2" does not exist (allowed: producer-1)' },
+    { what: 'coordinator of a group the workload does not form', text: faults('{atMs: 1, fault: crash-broker, broker: "group-coordinator:payments-processor"}'), path: 'faults.schedule[0].broker', fragment: 'group "payments-processor" does not exist (allowed: "payments-ledger")' },
+    { what: 'mode both run and not meaningful', text: `${MINIMAL}expect: [{mode: idempotent}]\nnotMeaningful: [{mode: idempotent, reason: r}]\n`, path: 'notMeaningful[0].mode', fragment: '"idempotent" has an expectation at expect[0]; a mode that runs is meaningful' },
+    { what: 'mode declared not meaningful twice', text: `${MINIMAL}notMeaningful: [{mode: at-most-once, reason: a}, {mode: at-most-once, reason: b}]\n`, path: 'notMeaningful[1].mode', fragment: '"at-most-once" is already declared at notMeaningful[0]' },
+    { what: 'not meaningful without a reason', text: `${MINIMAL}notMeaningful: [{mode: at-most-once}]\n`, path: 'notMeaningful[0].reason', fragment: 'is required' },
+    { what: 'topic that is not topics[0]', text: `${MINIMAL}cluster: {topics: [{name: a}, {name: b}]}\nworkload: {topic: b, topics: [a, b]}\n`, path: 'workload.topic', fragment: 'must be topics[0] ("a") or left out, got "b"' },
+    { what: 'input topic not in the cluster', text: `${MINIMAL}cluster: {topics: [{name: a}, {name: b}]}\nworkload: {topics: [a, c]}\n`, path: 'workload.topics[1]', fragment: 'topic "c" does not exist; did you mean "a"? (allowed: "a", "b")' },
+    { what: 'output topic that is also an input', text: `${MINIMAL}cluster: {topics: [{name: a}, {name: b}, {name: c}]}\nworkload: {topics: [a, b], processors: 1, outputTopics: [c, b]}\n`, path: 'workload.outputTopics[1]', fragment: 'topic "b" does not exist; did you mean "c"? (allowed: "c")' },
+    { what: 'several input topics with a sink', text: `${MINIMAL}cluster: {topics: [{name: a}, {name: b}]}\nworkload: {topics: [a, b]}\nsink: {pattern: naive}\n`, path: 'workload.topics', fragment: 'several input topics are not supported with a sink section yet' },
+    { what: 'failpoint armed zero times', text: faults('{atMs: 1, fault: failpoint, point: after-commit-marker, times: 0}'), path: 'faults.schedule[0].times', fragment: 'must be >= 1, got 0' },
     { what: 'leader target on a partition out of range', text: faults('{atMs: 1, fault: crash-broker, broker: "leader:payments/3"}'), path: 'faults.schedule[0].broker', fragment: 'partition 3 of topic "payments" does not exist (allowed: 0..2)' },
     { what: 'malformed leader target', text: faults('{atMs: 1, fault: crash-broker, broker: "leader:payments"}'), path: 'faults.schedule[0].broker', fragment: 'is not a leader target (allowed: "leader:<topic>/<partition>", e.g. "leader:payments/0")' },
     { what: 'client the workload does not start', text: faults('{atMs: 1, fault: crash-client, client: producer-2}'), path: 'faults.schedule[0].client', fragment: 'client "producer-2" does not exist (allowed: producer-1, consumer-1)' },
@@ -264,7 +288,7 @@ describe('parseScenario: bad input names the file, the field and what is allowed
   it('keeps the parts of the message apart for tools', () => {
     const err = errorOf(`${MINIMAL}faults: {schedule: [{atMs: 1, fault: crash-broker, broker: 9}]}\n`);
     expect(err).toMatchObject({
-      file: FILE, path: 'faults.schedule[0].broker', problem: 'broker 9 does not exist', allowed: '1..3 or "leader:<topic>/<partition>"',
+      file: FILE, path: 'faults.schedule[0].broker', problem: 'broker 9 does not exist', allowed: '1..3, "leader:<topic>/<partition>", "txn-coordinator:<transactional.id>" or "group-coordinator:<group>"',
     });
   });
 });
@@ -307,13 +331,13 @@ describe('loadScenario, resolveScenarioPath, listScenarios', () => {
     );
   });
 
-  it('lists scenarios sorted by name with their descriptions', () => {
-    write('b-b.yaml', 'name: b-b\ndescription: second\n');
+  it('lists scenarios sorted by name with their descriptions and the modes they do not run', () => {
+    write('b-b.yaml', 'name: b-b\ndescription: second\nnotMeaningful: [{mode: at-most-once, reason: no acks}]\n');
     write('b.json', '{"name": "b", "description": "first"}');
     write('notes.md', 'not a scenario');
     expect(listScenarios(dir)).toEqual([
-      { name: 'b', file: join(dir, 'b.json'), description: 'first' },
-      { name: 'b-b', file: join(dir, 'b-b.yaml'), description: 'second' },
+      { name: 'b', file: join(dir, 'b.json'), description: 'first', notMeaningful: [] },
+      { name: 'b-b', file: join(dir, 'b-b.yaml'), description: 'second', notMeaningful: [{ mode: 'at-most-once', reason: 'no acks' }] },
     ]);
   });
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { parseScenarioContent } from './format.ts';
 import { SchemaIssue, formatPath, issueText, suggest } from './schema.ts';
-import type { Scenario } from './types.ts';
+import type { NotMeaningful, Scenario } from './types.ts';
 
 export class ScenarioError extends Error {
   /**
@@ -100,13 +100,13 @@ export function resolveScenarioPath(nameOrPath: string, dir: string = SCENARIOS_
 }
 
 /** The shipped scenarios, sorted by name. Each is loaded, so a broken shipped file fails loudly here. */
-export function listScenarios(dir: string = SCENARIOS_DIR): { name: string; file: string; description: string }[] {
+export function listScenarios(dir: string = SCENARIOS_DIR): { name: string; file: string; description: string; notMeaningful: NotMeaningful[] }[] {
   return shippedFiles(dir).map((f) => {
     const file = join(dir, f);
-    const { name, description } = loadScenario(file);
+    const { name, description, notMeaningful } = loadScenario(file);
     // Names are how users pick shipped scenarios (`eos-sim run lost-ack`), and lookup goes by file name.
     if (name !== stem(f)) throw new ScenarioError(file, 'name', `must match the file name, got ${JSON.stringify(name)}`, JSON.stringify(stem(f)));
-    return { name, file, description };
+    return { name, file, description, notMeaningful: notMeaningful ?? [] };
   });
 }
 

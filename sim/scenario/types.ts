@@ -34,11 +34,21 @@ export interface WorkloadSpec {
   sendIntervalMs: number;
   /** Consumers (consumer-1 …) that apply payments to the ledger sink. */
   consumers: number;
-  /** Topic the producers write (and, without processors, the consumers read). */
+  /** Topic the producers write (and, without processors, the consumers read); `topics[0]` when that is set. */
   topic: string;
+  /**
+   * Several topics instead of one: the producers are spread over them (producer-i writes
+   * topics[(i - 1) mod n]), and the processors (or, without processors, the consumers) read them all.
+   */
+  topics?: string[];
   /** Consume-transform-produce processors (processor-1 …) from `topic` to `outputTopic`; the consumers then read `outputTopic`. */
   processors: number;
   outputTopic: string;
+  /**
+   * Several output topics: a processor writes the output of an input read from topics[j] to
+   * outputTopics[j mod m], so one transaction spans several topics; the consumers read them all.
+   */
+  outputTopics?: string[];
   /** Payments per transaction of a transactional producer. */
   transactionSize: number;
   /** Chance a processor aborts a transaction on purpose. */
@@ -88,4 +98,15 @@ export interface Scenario extends Overrides {
   /** Seeds 1..seeds run by the suite and by npm test. */
   seeds: number;
   expect: ExpectCase[];
+  /**
+   * Modes the scenario's story says nothing about, each with the reason; every other mode has an expect
+   * case. A loaded file always has it (default []); scenarios built in code may leave it out.
+   */
+  notMeaningful?: NotMeaningful[];
+}
+
+/** A mode a scenario deliberately does not run, and why (e.g. no transactions: the faults strike nothing). */
+export interface NotMeaningful {
+  mode: Mode;
+  reason: string;
 }

@@ -29,7 +29,7 @@ export class PaymentsConsumer {
     private readonly recorder: Recorder,
     readonly client: KafkaConsumer,
     private readonly sink: RecordSink,
-    private readonly topic: string,
+    private readonly topics: readonly string[],
     private readonly config: ConsumerConfig,
     index: number,
     private readonly peers: readonly PaymentsConsumer[] = [],
@@ -50,8 +50,8 @@ export class PaymentsConsumer {
 
   private start(): void {
     const inc = this.incarnation;
-    this.recorder.instant(this.process, 'subscribe', [this.topic], [this.topic]);
-    this.client.subscribe([this.topic], {
+    this.recorder.instant(this.process, 'subscribe', [...this.topics], [...this.topics]);
+    this.client.subscribe([...this.topics], {
       onPartitionsRevoked: (keys, done) => this.whenAwake(inc, () => this.onRevoked(keys, inc, done)),
       onPartitionsAssigned: (keys) => {
         if (!this.alive(inc)) return;
@@ -181,6 +181,6 @@ export class PaymentsConsumer {
       if (!m.client.isStable() || m.client.generation() !== generation) return false;
       for (const key of m.client.assignment()) covered.add(key);
     }
-    return Object.keys(ends).filter((key) => key.startsWith(`${this.topic}/`)).every((key) => covered.has(key));
+    return Object.keys(ends).filter((key) => this.topics.some((t) => key.startsWith(`${t}/`))).every((key) => covered.has(key));
   }
 }

@@ -3,7 +3,8 @@
 // checker can pair output and input), and move the input offsets forward. In exactly-once mode each poll is
 // one transaction holding the outputs and the input offsets (sendOffsetsToTransaction); an abortable error
 // aborts it and rewinds the consumer to its committed offsets; a fenced instance stops for good. In the
-// other modes the outputs are sent and then the offsets committed, so a crash in between duplicates.
+// other modes the outputs are sent and then the offsets committed, so a crash in between duplicates
+// (at-most-once commits first, so a crash in between loses instead).
 import type { RandomStream } from '../core/random.ts';
 import type { Simulation } from '../core/simulation.ts';
 import type { Mop } from '../check/history.ts';
@@ -17,9 +18,9 @@ import { Stall } from './stall.ts';
 
 export interface ProcessorOptions {
   index: number;
-  inputTopic: string;
-  outputTopic: string;
-  outputPartitions: number;
+  /** Topics the processor reads; the output of a record of inputTopics[j] goes to outputTopics[j mod m]. */
+  inputTopics: readonly string[];
+  outputTopics: readonly { name: string; partitions: number }[];
   /** Outputs and offsets in one transaction (exactly-once); false: send, then commit offsets. */
   transactional: boolean;
   /** Bug offsets-outside-txn: the transaction holds only the outputs; offsets are committed after it. */
@@ -88,7 +89,7 @@ export class Processor {
   private start(): void {
     const inc = this.incarnation;
     const subscribe = () => {
-      this.consumer.subscribe([this.options.inputTopic], {
+      this.consumer.subscribe([...this.options.inputTopics], {
         onPartitionsRevoked: (_keys, done) => {
           // Finish the step in hand first: its transaction commits or aborts before the partitions go.
           const wait = () => (this.busy && this.alive(inc) ? this.sim.afterMs(1, wait) : done());
@@ -137,10 +138,13 @@ export class Processor {
   }
 
   private outputs(records: ConsumedRecord[]): { key: string; value: string }[] {
-    return records.map((r) => ({
-      key: partitionKey(this.options.outputTopic, partitionForKey(r.value, this.options.outputPartitions)),
-      value: outputValue(r.value, this.options.outputTopic),
-    }));
+    const { inputTopics, outputTopics } = this.options;
+    return records.map((r) => {
+      const out = outputTopics[Math.max(0, inputTopics.findIndex((t) => r.key.startsWith(`${t}/`))) % outputTopics.length];
+      // One stage, named after the first output topic, whichever topic an output lands in: the checker
+      // pairs each input with exactly one output of its stage.
+      return { key: partitionKey(out.name, partitionForKey(r.value, out.partitions)), value: outputValue(r.value, outputTopics[0].name) };
+    });
   }
 
   private transactionalStep(records: ConsumedRecord[], offsets: Record<string, number>, inc: number, next: () => void): void {
@@ -191,15 +195,28 @@ export class Processor {
     });
   }
 
-  /** Outputs first, then a plain offset commit: a crash in between processes the input again. */
+  /**
+   * Outputs first, then a plain offset commit: a crash in between processes the input again. Committing
+   * before processing (at-most-once) turns that round: a crash in between loses the input's outputs.
+   */
   private plainStep(records: ConsumedRecord[], offsets: Record<string, number>, inc: number, next: () => void): void {
+    if (this.consumerConfig.commitOrder === 'before-processing') {
+      // A refused commit (the group moved on) is Kafka's CommitFailedException: the batch is not processed;
+      // whoever owns the partitions now reads it from the committed offsets.
+      return this.commitOffsets(offsets, inc, (committed) => (committed ? this.whenAwake(inc, () => this.sendOutputs(records, next)) : next()));
+    }
+    this.sendOutputs(records, () => this.whenAwake(inc, () => this.commitOffsets(offsets, inc, next)));
+  }
+
+  /** Sends one output per input outside any transaction; `done` once every send has its answer. */
+  private sendOutputs(records: ConsumedRecord[], done: () => void): void {
     const outs = this.outputs(records);
     let pending = outs.length;
     for (const o of outs) {
       const id = this.recorder.invoke(this.process, 'send', [['send', o.key, o.value]]);
       this.producer.send(o.key, o.value, (r) => {
         this.recorder.complete(this.process, id, r.status, [['send', o.key, [r.offset, o.value]]], r.error);
-        if (--pending === 0) this.whenAwake(inc, () => this.commitOffsets(offsets, inc, next));
+        if (--pending === 0) done();
       });
     }
   }
@@ -217,7 +234,7 @@ export class Processor {
     this.pollLoop(inc);
   }
 
-  private commitOffsets(offsets: Record<string, number>, inc: number, next: () => void): void {
+  private commitOffsets(offsets: Record<string, number>, inc: number, next: (committed: boolean) => void): void {
     this.lastOffsetCommitUs = this.sim.nowUs;
     const group = this.consumer.group;
     const id = this.recorder.invoke(this.process, 'commit', [['commit', group, offsets]]);
@@ -225,7 +242,7 @@ export class Processor {
       if (!this.alive(inc)) return;
       this.recorder.complete(this.process, id, error ? 'info' : 'ok', [['commit', group, offsets]], error ?? undefined);
       if (!error) this.committed = { ...this.committed, ...offsets };
-      next();
+      next(!error);
     });
   }
 
