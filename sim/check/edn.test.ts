@@ -56,7 +56,7 @@ describe('writing history v1 as EDN', () => {
   const roundTrip = (h: History) => parseEdnHistory([...historyToEdnLines(h)], 'x.edn');
 
   it('gives back the same history, header and final lines included, so the verdict is the same', () => {
-    const b = new HistoryBuilder({ isolation: 'read_committed', sinks: [{ name: 'ledger', topics: ['ledger-entries'] }] })
+    const b = new HistoryBuilder({ isolation: 'read_committed', kafka: '3.5', sinks: [{ name: 'ledger', topics: ['ledger-entries'] }] })
       .txn('producer-1', 'ok', [['payments/0', 'p1-e0-s0', 0]], ['processor', { 'payments/0': 1 }])
       .txn('producer-1', 'fail', [['payments/0', 'p1-e0-s1', 2]], undefined, 'PRODUCER_FENCED')
       .poll('consumer-1', { 'payments/0': [[0, 'p1-e0-s0'], [2, 'p1-e0-s1']] })

@@ -333,7 +333,7 @@ function headerToEdn(h: HistoryHeader): EDNVal {
   const p = h.producer;
   return ednMap([
     ['history', h.history], ['version', h.version], ['scenario', h.scenario], ['mode', h.mode], ['seed', h.seed],
-    ['bugs', h.bugs], ['isolation', h.isolation],
+    ['bugs', h.bugs], ['isolation', h.isolation], ['kafka', h.kafka],
     ['producer', p === undefined ? undefined : ednMap([
       ['acks', p.acks], ['idempotence', p.idempotence], ['maxInFlight', p.maxInFlight], ['retries', p.retries],
       ['transactional', p.transactional],
