@@ -7,10 +7,16 @@
 // overstate the checker's. On a shared machine both times move with the load, so the bench also times a
 // yardstick on the same file right after: reading it and JSON.parse of every line, nothing else. The
 // check's CPU time as a multiple of the yardstick's says what the checker costs whatever the machine.
+// The same history is then exported to Jepsen's EDN shape and checked again (the EDN row): its CPU time
+// beside the JSON Lines check's, the issue's target being within ~2x. Its RSS is the process's peak so far,
+// which includes the JSON Lines check's.
 // Wall time is read with performance.now(): allowed in bench/ (see eslint.config.js).
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ednMetaLines, opToEdnLine } from '../sim/check/edn.ts';
+import type { Op } from '../sim/check/history.ts';
+import { HistoryParser } from '../sim/check/parse.ts';
 import { checkHistoryFile, forEachLine } from '../sim/check/read.ts';
 
 /** Seconds per 1,000,000 operations (scaled for --quick's smaller history). */
@@ -31,6 +37,8 @@ export interface CheckerBenchResult {
   /** CPU time of the yardstick: reading the same file and JSON.parse of every line, nothing else. */
   jsonParseCpuSeconds: number;
   verdict: 'pass' | 'fail';
+  /** The same history as Jepsen's EDN (eos-sim export), checked the same way. */
+  edn: { megabytes: number; seconds: number; cpuSeconds: number; rssMb: number; verdict: 'pass' | 'fail' };
   targets: { seconds: { target: number; met: boolean }; rssMb: { target: number; met: boolean } };
 }
 
@@ -120,26 +128,53 @@ export function writeBenchHistory(file: string, operations: number): { operation
   }
 }
 
+/** Writes the history in `jsonl` to `edn` as `eos-sim export --format edn` does, streamed; returns the bytes written. */
+function writeEdnCopy(jsonl: string, edn: string): number {
+  const fd = openSync(edn, 'w');
+  const out = new LineWriter(fd);
+  try {
+    let last: Op | undefined;
+    const parser = new HistoryParser(jsonl, (op) => {
+      out.line(opToEdnLine(op));
+      last = op;
+    });
+    forEachLine(jsonl, (text, lineNo) => parser.line(text, lineNo));
+    const h = parser.finish();
+    for (const line of ednMetaLines(h.header, h.finals, last)) out.line(line);
+    out.flush();
+    return out.bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Times checkHistoryFile on one file: wall and process CPU seconds, and the process's peak RSS so far. */
+function timeCheck(file: string): { seconds: number; cpuSeconds: number; rssMb: number; verdict: 'pass' | 'fail' } {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const { result } = checkHistoryFile(file);
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMb: process.resourceUsage().maxRSS / 1024, verdict: result.verdict };
+}
+
 export function benchChecker(operations = 1_000_000): CheckerBenchResult {
   const dir = mkdtempSync(join(tmpdir(), 'eos-check-bench-'));
   try {
     const file = join(dir, 'history.jsonl');
     const written = writeBenchHistory(file, operations);
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    const { result } = checkHistoryFile(file);
-    const seconds = (performance.now() - start) / 1000;
-    const used = process.cpuUsage(cpu);
-    const cpuSeconds = (used.user + used.system) / 1e6;
-    const rssMb = process.resourceUsage().maxRSS / 1024;
+    const { seconds, cpuSeconds, rssMb, verdict } = timeCheck(file);
     const yardstick = process.cpuUsage();
     forEachLine(file, (text) => JSON.parse(text));
     const parsed = process.cpuUsage(yardstick);
     const jsonParseCpuSeconds = (parsed.user + parsed.system) / 1e6;
+    const ednFile = join(dir, 'history.edn');
+    const ednBytes = writeEdnCopy(file, ednFile);
+    const edn = { megabytes: ednBytes / (1 << 20), ...timeCheck(ednFile) };
     return {
       operations: written.operations, megabytes: written.bytes / (1 << 20), seconds, cpuSeconds, opsPerSecond: written.operations / seconds, rssMb,
       jsonParseCpuSeconds,
-      verdict: result.verdict,
+      verdict, edn,
       targets: {
         seconds: { target: (TARGET_CHECK_SECONDS * written.operations) / 1e6, met: seconds <= (TARGET_CHECK_SECONDS * written.operations) / 1e6 },
         rssMb: { target: TARGET_CHECK_RSS_MB, met: rssMb <= TARGET_CHECK_RSS_MB },
@@ -158,6 +193,9 @@ export function formatCheckerBench(r: CheckerBenchResult): string {
       + `= ${int(r.opsPerSecond)} ops/s (process CPU time ${r.cpuSeconds.toFixed(2)} s), peak RSS ${int(r.rssMb)} MB, verdict ${r.verdict}`,
     `yardstick: reading the same file and JSON.parse of every line alone took ${r.jsonParseCpuSeconds.toFixed(2)} s of CPU time; `
       + `the check took ${(r.cpuSeconds / r.jsonParseCpuSeconds).toFixed(1)}x that`,
+    `checker, the same history as Jepsen EDN (${r.edn.megabytes.toFixed(0)} MB): ${r.edn.seconds.toFixed(2)} s, process CPU time `
+      + `${r.edn.cpuSeconds.toFixed(2)} s = ${(r.edn.cpuSeconds / r.cpuSeconds).toFixed(1)}x the JSON Lines check's (target ~2x), `
+      + `peak RSS so far ${int(r.edn.rssMb)} MB, verdict ${r.edn.verdict}`,
     `target <= ${r.targets.seconds.target.toFixed(2)} s for ${int(r.operations)} operations (3 s per million): ${mark(r.targets.seconds.met)}; `
       + `target <= ${int(r.targets.rssMb.target)} MB RSS: ${mark(r.targets.rssMb.met)}`,
   ].join('\n');

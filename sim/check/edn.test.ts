@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check } from './checker.ts';
-import { historyToEdnLines, parseEdnHistory } from './edn.ts';
+import { historyToEdnLines, parseEdnHistory, readEdnHistory } from './edn.ts';
 import type { History } from './history.ts';
+import { checkHistoryFile, forEachLineBytes } from './read.ts';
 import { HistoryBuilder, foundKinds } from './test-histories.ts';
 
 /** A history in the shape Jepsen's Kafka workload writes, integer keys, values and processes included. */
@@ -52,7 +56,7 @@ describe('writing history v1 as EDN', () => {
   const roundTrip = (h: History) => parseEdnHistory([...historyToEdnLines(h)], 'x.edn');
 
   it('gives back the same history, header and final lines included, so the verdict is the same', () => {
-    const b = new HistoryBuilder({ isolation: 'read_committed', sinks: [{ name: 'ledger', topics: ['ledger-entries'] }] })
+    const b = new HistoryBuilder({ isolation: 'read_committed', kafka: '3.5', sinks: [{ name: 'ledger', topics: ['ledger-entries'] }] })
       .txn('producer-1', 'ok', [['payments/0', 'p1-e0-s0', 0]], ['processor', { 'payments/0': 1 }])
       .txn('producer-1', 'fail', [['payments/0', 'p1-e0-s1', 2]], undefined, 'PRODUCER_FENCED')
       .poll('consumer-1', { 'payments/0': [[0, 'p1-e0-s0'], [2, 'p1-e0-s1']] })
@@ -79,5 +83,45 @@ describe('writing history v1 as EDN', () => {
     const [invoke, ok] = historyToEdnLines(h);
     expect(invoke).toBe('{:index 0 :time 0 :type :invoke :process "producer-1" :f :send :value [[:send "payments/0" "p1-e0-s0"]] :id 0}');
     expect(ok).toBe('{:index 1 :time 10000 :type :ok :process "producer-1" :f :send :value [[:send "payments/0" [5 "p1-e0-s0"]]] :id 0}');
+  });
+});
+
+describe('streaming an EDN file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eos-edn-'));
+  const write = (name: string, lines: string[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, lines.join('\n') + '\n');
+    return file;
+  };
+  /** The lines of the writing tests' history with a header and final lines after the operations, as an export puts them. */
+  const exported = () => [...historyToEdnLines(new HistoryBuilder({ isolation: 'read_committed' })
+    .send('producer-1', 'ok', ['payments/0', 'p1-e0-s0', 0])
+    .send('producer-1', 'info', ['payments/0', 'p1-e0-s1'])
+    .poll('consumer-1', { 'payments/0': [[0, 'p1-e0-s0'], [1, 'p1-e0-s0']] })
+    .log('payments/0', [[0, 'p1-e0-s0'], [1, 'p1-e0-s0']], { hw: 2 })
+    .build())];
+  /** Jepsen's lines without :index: both index and id are then derived from the lines before. */
+  const noIndex = JEPSEN.map((l) => l.replace(/:index \d+, /, ''));
+
+  it('checks a file as the parsed history is checked, witnesses (lines read again by their offsets) included', () => {
+    for (const [name, lines] of [['jepsen.edn', JEPSEN], ['no-index.edn', noIndex], ['export.edn', exported()]] as const) {
+      const file = write(name, lines);
+      const inMemory = check(parseEdnHistory(lines, file));
+      expect(inMemory.verdict, name).toBe('fail');
+      const streamed = checkHistoryFile(file);
+      expect(streamed.result, name).toEqual(inMemory);
+      expect(streamed.header.scenario, name).toBe(name === 'export.edn' ? 'test' : name);
+    }
+  });
+
+  it('finds the header after the operations however the file is cut into chunks', () => {
+    const lines = exported();
+    const file = write('chunks.edn', lines);
+    const whole = parseEdnHistory(lines, file);
+    expect(whole.finals).toHaveLength(1);
+    for (const chunk of [1, 7, 64, 1 << 16]) {
+      const { history } = readEdnHistory((onLine) => forEachLineBytes(file, onLine, chunk), file);
+      expect(history, `chunk ${chunk}`).toEqual(whole);
+    }
   });
 });

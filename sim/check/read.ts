@@ -5,10 +5,11 @@
 // refused up front with a HistoryError (exit 2) instead of ending in an out-of-memory crash.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
-import { parseEdnHistory } from './edn.ts';
+import { readEdnHistory } from './edn.ts';
+import type { EdnLineSource } from './edn.ts';
 import type { CheckResult } from './anomaly.ts';
-import { check, judge } from './checker.ts';
-import type { History, HistoryHeader } from './history.ts';
+import { judge } from './checker.ts';
+import type { History, HistoryHeader, Op } from './history.ts';
 import { IndexBuilder } from './index.ts';
 import { HistoryError, HistoryParser, parseOpLine } from './parse.ts';
 
@@ -123,34 +124,46 @@ function fileSize(file: string): number {
   }
 }
 
+/** The lines of a file as bytes, for the EDN reader (which reads a file twice). */
+function ednLines(file: string, onProgress?: (linesRead: number) => void): EdnLineSource {
+  return (onLine) => forEachLineBytes(file, (bytes, start, end, lineNo, byteOffset) => {
+    onLine(bytes, start, end, lineNo, byteOffset);
+    if (onProgress !== undefined && lineNo % PROGRESS_LINES === 0) onProgress(lineNo);
+  });
+}
+
 /**
  * Checks a history file without holding its parsed operations: each line goes to the index as it is
- * read (IndexBuilder), keeping its byte offset for witnesses. A Jepsen `.edn` file is read whole, then checked.
+ * read (IndexBuilder), keeping its byte offset for witnesses. A Jepsen `.edn` file is streamed the same way.
  */
 export function checkHistoryFile(
   file: string, onProgress?: (linesRead: number) => void,
 ): { header: HistoryHeader; ops: number; finals: number; result: CheckResult } {
-  if (file.endsWith('.edn')) {
-    const history = readHistoryFile(file);
-    return { header: history.header, ops: history.ops.length, finals: history.finals.length, result: check(history) };
-  }
   assertFits(file, fileSize(file));
-  // Witnesses show a few lines again: read back by their byte offsets (they were validated when read).
-  const lineAt = (offset: number) => parseOpLine(readLineAt(file, offset));
   let builder: IndexBuilder | undefined;
   let ops = 0;
-  let lineStart = 0;
-  const parser = new HistoryParser(file, (op) => {
-    builder ??= new IndexBuilder(parser.header!, lineAt);
-    builder.add(op, lineStart);
+  // Witnesses show a few lines again: read back by their byte offsets (they were validated when read).
+  let lineAt = (offset: number): Op => parseOpLine(readLineAt(file, offset));
+  const add = (op: Op, offset: number, header: HistoryHeader) => {
+    builder ??= new IndexBuilder(header, (o) => lineAt(o));
+    builder.add(op, offset);
     ops++;
-  });
-  forEachLineBytes(file, (bytes, start, end, lineNo, byteOffset) => {
-    lineStart = byteOffset;
-    parser.lineBytes(bytes, start, end, lineNo);
-    if (onProgress !== undefined && lineNo % PROGRESS_LINES === 0) onProgress(lineNo);
-  });
-  const history = parser.finish();
+  };
+  let history: History;
+  if (file.endsWith('.edn')) {
+    const read = readEdnHistory(ednLines(file, onProgress), file, add);
+    history = read.history;
+    lineAt = (offset) => read.reread(readLineAt(file, offset), offset);
+  } else {
+    let lineStart = 0;
+    const parser = new HistoryParser(file, (op) => add(op, lineStart, parser.header!));
+    forEachLineBytes(file, (bytes, start, end, lineNo, byteOffset) => {
+      lineStart = byteOffset;
+      parser.lineBytes(bytes, start, end, lineNo);
+      if (onProgress !== undefined && lineNo % PROGRESS_LINES === 0) onProgress(lineNo);
+    });
+    history = parser.finish();
+  }
   builder ??= new IndexBuilder(history.header, lineAt);
   return { header: history.header, ops, finals: history.finals.length, result: judge(builder.finish(history.finals)) };
 }
@@ -158,11 +171,7 @@ export function checkHistoryFile(
 /** Reads a history file: JSON Lines (format v1), or a Jepsen history when the name ends in `.edn`. */
 export function readHistoryFile(file: string): History {
   assertFits(file, fileSize(file));
-  if (file.endsWith('.edn')) {
-    const lines: string[] = [];
-    forEachLine(file, (text) => lines.push(text));
-    return parseEdnHistory(lines, file);
-  }
+  if (file.endsWith('.edn')) return readEdnHistory(ednLines(file), file).history;
   const parser = new HistoryParser(file);
   forEachLine(file, (text, lineNo) => parser.line(text, lineNo));
   return parser.finish();

@@ -30,14 +30,14 @@ const MAX_DIGITS = 15;
 const TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
 const FS: readonly OpF[] = ['send', 'poll', 'txn'];
 
-/** Thrown (and caught in scanOpLine) when the line leaves the form the lane takes. */
-const NOT_TAKEN = new Error('not in the fast lane');
+/** Thrown (and caught in scanOpLine, and in edn-scan.ts's scanEdnLine) when the line leaves the form the lane takes. */
+export const NOT_TAKEN = new Error('not in the fast lane');
 
-/** A cursor over one line's bytes; every read either advances it or throws NOT_TAKEN. */
-class Cursor {
+/** A cursor over one line's bytes; every read either advances it or throws NOT_TAKEN. The EDN lane extends it. */
+export class Cursor {
   at: number;
 
-  constructor(private readonly bytes: Buffer, start: number, private readonly end: number) {
+  constructor(protected readonly bytes: Buffer, start: number, protected readonly end: number) {
     this.at = start;
   }
 
@@ -59,7 +59,7 @@ class Cursor {
   }
 
   /** A field name or value of printable ASCII other than `"` and `\`, returned with its start and end. */
-  private stringBounds(): [number, number] {
+  protected stringBounds(): [number, number] {
     this.expect(QUOTE);
     const from = this.at;
     const { bytes, end } = this;
