@@ -18,7 +18,7 @@ import { describeFault } from '../sim/faults/nemesis.ts';
 import { DEFAULT_COST_MODEL } from '../sim/costs/cost-model.ts';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/faults/schedule.ts';
 import { DEFAULT_NETWORK } from '../sim/kafka/config.ts';
-import { MODEL_CHECK_NAMES, MODEL_CHECKS } from '../sim/kafka/checks.ts';
+import { MODEL_CHECK_NAMES, MODEL_CHECKS, ModelChecks } from '../sim/kafka/checks.ts';
 import { knownReleasesText, NEWEST_RELEASE, RELEASE_LINES, ReleaseError, resolveRelease } from '../sim/kafka/releases.ts';
 import { verdictExitCode } from '../sim/report/run-report.ts';
 import { formatAnomalies, formatRunReport } from '../sim/report/text.ts';
@@ -175,7 +175,8 @@ function commandRun(scenarioArg: string, flags: RunFlags): number {
   const budget = flags.maxEvents === undefined ? undefined
     : { ...DEFAULT_BUDGET, maxEvents: parsePositive('--max-events', flags.maxEvents, Number.MAX_SAFE_INTEGER) };
   const swarm = flags.swarm === true;
-  const checksOff = [...new Set(flags.disableCheck.map((n) => oneOfFlag('--disable-check', n, MODEL_CHECK_NAMES)))];
+  // In the table's order, whatever the flags' order: one run, one reproduce command, one file name.
+  const checksOff = new ModelChecks(flags.disableCheck.map((n) => oneOfFlag('--disable-check', n, MODEL_CHECK_NAMES))).switchedOff();
   const reproduce = reproduceCommand(scenario, {
     seed, caseIndex,
     mode: caseIndex === undefined || flags.mode !== undefined ? mode : undefined,

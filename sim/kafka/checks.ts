@@ -21,7 +21,7 @@ export interface ModelCheckInfo {
 export const MODEL_CHECKS = {
   'duplicate-batch': {
     where: 'ProducerStateManager / ProducerAppendInfo (UnifiedLog.analyzeAndValidateProducerState)',
-    protects: 'a retried batch equal to one of its producer\'s last five is answered as a duplicate; without it the retry is appended again',
+    protects: 'a retried batch equal to one of its producer\'s last five is answered as a duplicate with its offsets; without it the retry is refused as out of order, the producer gives up on a batch that may be written, and the application resends it',
     points: [
       'ProducerStateManager duplicate batch, window position 0',
       'ProducerStateManager duplicate batch, window position 1',
@@ -80,7 +80,7 @@ export const MODEL_CHECKS = {
   },
   'diverging-epoch-truncation': {
     where: 'AbstractFetcherThread.truncateOnFetchResponse (KIP-101/KIP-279 diverging epoch)',
-    protects: 'a follower cuts the suffix of its log that diverges from the new leader\'s; without it the follower keeps records the leader never had',
+    protects: 'a follower cuts the suffix of its log that diverges from the new leader\'s; without it the follower ignores the divergence and keeps records the leader never had (it stops replicating that partition, while its log may still be chosen later)',
     points: ['Partition truncate to the diverging epoch'],
   },
   'broker-fencing': {

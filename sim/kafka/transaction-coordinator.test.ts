@@ -172,6 +172,20 @@ describe('EndTxn', () => {
     }
   });
 
+  it('an instance fenced by a new one while its transaction was open cannot end it or reopen one, in either version', () => {
+    for (const release of ['4.0', '3.9']) {
+      const t = setup(release);
+      const a = t.init();
+      t.add(a.producerId, a.producerEpoch);
+      expect(t.init().error).toBe('CONCURRENT_TRANSACTIONS'); // the new instance fences and aborts a's transaction
+      t.sim.run(t.sim.nowUs + 1_000_000);
+      expect(t.end(a.producerId, a.producerEpoch, false).error, release).toBe('PRODUCER_FENCED');
+      expect(t.end(a.producerId, a.producerEpoch, true).error, release).toBe('PRODUCER_FENCED');
+      expect(t.add(a.producerId, a.producerEpoch).error, release).toBe('PRODUCER_FENCED');
+      expect(t.init().error, release).toBe('NONE');
+    }
+  });
+
   it('an EndTxn for a transaction never begun gets INVALID_TXN_STATE; one with another epoch PRODUCER_FENCED', () => {
     const t = setup('3.9');
     const a = t.init();

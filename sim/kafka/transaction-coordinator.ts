@@ -175,10 +175,11 @@ export class TransactionCoordinator {
       return this.respond(env, 'CONCURRENT_TRANSACTIONS');
     }
     const meta = m;
-    if (expected && expected.epoch !== meta.producerEpoch && meta.producerEpoch !== NO_PRODUCER_EPOCH && this.options.checks.on('init-producer-id-expected-epoch')) {
+    if (expected && expected.epoch !== meta.producerEpoch && meta.producerEpoch !== NO_PRODUCER_EPOCH) {
       // prepareIncrementProducerEpoch: the epoch before the last bump is a retry of that bump (its answer
       // was lost): the current epoch comes back without a second bump. Any other epoch is a zombie's.
-      return this.respond(env, expected.epoch === meta.lastProducerEpoch ? 'NONE' : 'PRODUCER_FENCED', meta);
+      if (expected.epoch === meta.lastProducerEpoch) return this.respond(env, 'NONE', meta);
+      if (this.options.checks.on('init-producer-id-expected-epoch')) return this.respond(env, 'PRODUCER_FENCED', meta);
     }
     // prepareIncrementProducerEpoch: a new instance (no expected epoch) leaves no last epoch behind, so no
     // earlier instance can pass its own bump off as a retry of this one; a producer's own bump keeps it.
@@ -254,8 +255,10 @@ export class TransactionCoordinator {
   private endTxnEpochValid(m: TransactionMetadata, producerEpoch: number): boolean {
     if (!this.options.features.transactionV2) return producerEpoch === m.producerEpoch;
     switch (m.state) {
+      // The epoch this EndTxn (or the timeout's abort) bumped from is the last epoch; a new instance's fence
+      // leaves none (Kafka bumps twice there, fence then abort), so the old instance is fenced.
       case 'PrepareCommit': case 'PrepareAbort': case 'CompleteCommit': case 'CompleteAbort':
-        return m.producerEpoch === producerEpoch + 1;
+        return m.producerEpoch === producerEpoch + 1 && m.lastProducerEpoch === producerEpoch;
       default:
         return producerEpoch === m.producerEpoch;
     }

@@ -72,7 +72,12 @@ export function trySeed(check: ModelCheck, candidate: Candidate, seed: number): 
   }
   const shown = Object.keys(off.kinds).filter((k) => !c.mayAlsoFind.includes(k));
   if (shown.length === 0) return { kinds: [], runs: 1, broken: null };
-  const on = executeRun({ ...base, reproduce: reproduceCommand(scenario, { caseIndex, seed }) }).summary;
+  const onReproduce = reproduceCommand(scenario, { caseIndex, seed });
+  const on = executeRun({ ...base, reproduce: onReproduce }).summary;
+  // A control that broke the simulator judged nothing: it cannot show that the switch made the difference.
+  if (on.verdict === 'budget-exceeded' || on.verdict === 'invariant-broken') {
+    return { kinds: [], runs: 2, broken: { reproduce: onReproduce, message: `control run ${on.verdict}: ${on.error ?? ''}` } };
+  }
   return { kinds: shown.filter((k) => !(k in on.kinds)).sort(), runs: 2, broken: null };
 }
 
