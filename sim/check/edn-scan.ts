@@ -11,22 +11,14 @@
 // map keys, an element not followed by a separator, anything after the map), which the caller then hands
 // to edn-data, accepting or rejecting it with its own message.
 
-import { Cursor, NOT_TAKEN } from './scan.ts';
+import {
+  CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, Cursor, MINUS, NINE, NOT_TAKEN, OPEN_BRACE, OPEN_BRACKET, QUOTE, ZERO,
+} from './scan.ts';
 
 const TAB = 0x09;
 const CR = 0x0d;
 const SPACE = 0x20;
-const QUOTE = 0x22;
 const HASH = 0x23;
-const COMMA = 0x2c;
-const MINUS = 0x2d;
-const COLON = 0x3a;
-const ZERO = 0x30;
-const NINE = 0x39;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 const OP_TAG = '#jepsen.history.Op';
 
 /** Bytes a keyword may hold after its first letter: no delimiter, quote, '#', ':' or '\'. */

@@ -13,17 +13,17 @@
 // their order.
 import type { Key, Mop, Op, OpF, OpType } from './history.ts';
 
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const MINUS = 0x2d;
+export const QUOTE = 0x22;
+export const COMMA = 0x2c;
+export const COLON = 0x3a;
+export const MINUS = 0x2d;
 const SLASH = 0x2f;
-const ZERO = 0x30;
-const NINE = 0x39;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
+export const ZERO = 0x30;
+export const NINE = 0x39;
+export const OPEN_BRACKET = 0x5b;
+export const CLOSE_BRACKET = 0x5d;
+export const OPEN_BRACE = 0x7b;
+export const CLOSE_BRACE = 0x7d;
 /** 15 decimal digits are below 2^53: every such integer is exact, as JSON.parse would read it. */
 const MAX_DIGITS = 15;
 

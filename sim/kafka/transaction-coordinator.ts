@@ -134,7 +134,7 @@ export class TransactionCoordinator {
     this.broker.answer(env, resp);
   }
 
-  /** PRODUCER_FENCED / INVALID_PRODUCER_ID_MAPPING checks shared by AddPartitions, AddOffsets and EndTxn. */
+  /** AddPartitionsToTxn's PRODUCER_FENCED / INVALID_PRODUCER_ID_MAPPING (EndTxn judges epochs by endTxnEpochValid). */
   private checkProducer(m: TransactionMetadata | undefined, producerId: number, producerEpoch: number): ErrorCode {
     if (!m || m.producerId !== producerId) return 'INVALID_PRODUCER_ID_MAPPING';
     if (producerEpoch !== m.producerEpoch && this.options.checks.on('coordinator-producer-epoch')) return 'PRODUCER_FENCED';
