@@ -6,6 +6,7 @@ import type { Simulation } from '../core/simulation.ts';
 import type { CrashKind } from '../faults/schedule.ts';
 import type { Envelope, NetNode, Network } from '../net/network.ts';
 import { RpcClient, reply, type RpcCallback } from '../net/rpc.ts';
+import { Slots } from '../core/slots.ts';
 import type { ApiName } from '../faults/schedule.ts';
 import type { BrokerConfig } from './config.ts';
 import type { ModelChecks } from './checks.ts';
@@ -14,7 +15,9 @@ import { CONTROLLER_ID } from './controller.ts';
 import { GroupCoordinator } from './group-coordinator.ts';
 import { TransactionCoordinator } from './transaction-coordinator.ts';
 import { Partition } from './partition.ts';
-import type { AppendCheck } from './producer-state-manager.ts';
+import { APPEND, type AppendCheck } from './producer-state-manager.ts';
+import { DelayedFetch } from './delayed-fetch.ts';
+import { DelayedProduce } from './delayed-produce.ts';
 import { coordinatorPartitionFor } from './partitioner.ts';
 import {
   partitionKey,
@@ -26,6 +29,9 @@ import {
   type EndTxnRequest, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse, type TxnResponse,
   type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse,
 } from './protocol.ts';
+
+/** An empty abortedTransactions, shared (frozen: a reader that changed it would fail loudly). */
+const NO_ABORTED: FetchResponse['abortedTransactions'] = Object.freeze([]) as unknown as FetchResponse['abortedTransactions'];
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
@@ -44,8 +50,12 @@ export interface BrokerOptions {
   allocateProducerId: () => number;
 }
 
+/** Node ids by broker id, built once: every request to a broker names it, and a fresh string would be hashed anew. */
+const BROKER_NODE_IDS: string[] = [];
+
 export function brokerNodeId(id: number): string {
-  return `broker-${id}`;
+  if (!(Number.isInteger(id) && id >= 0)) return `broker-${id}`;
+  return (BROKER_NODE_IDS[id] ??= `broker-${id}`);
 }
 
 export class Broker implements NetNode {
@@ -59,6 +69,11 @@ export class Broker implements NetNode {
   private nextFetchSession = 1;
   readonly groupCoordinator: GroupCoordinator;
   readonly transactionCoordinator: TransactionCoordinator;
+  /** Parked fetches and held produces, by slot, for their timeouts: typed events, not a closure each. */
+  private readonly parkedFetches = new Slots<DelayedFetch>();
+  private readonly parkedProduces = new Slots<DelayedProduce>();
+  private readonly fetchExpiryKind: number;
+  private readonly produceExpiryKind: number;
 
   constructor(
     private readonly sim: Simulation,
@@ -70,6 +85,8 @@ export class Broker implements NetNode {
     this.rpc = new RpcClient(sim, net, this.id);
     this.groupCoordinator = new GroupCoordinator(this, sim);
     this.transactionCoordinator = new TransactionCoordinator(sim, this, { features: options.features, checks: options.checks });
+    this.fetchExpiryKind = sim.register((slot) => this.parkedFetches.take(slot).expire());
+    this.produceExpiryKind = sim.register((slot) => this.expireProduce(this.parkedProduces.take(slot)));
     this.startTimers();
   }
 
@@ -246,8 +263,7 @@ export class Broker implements NetNode {
     };
     this.rpc.request<FetchRequest, FetchResponse>(brokerNodeId(p.leaderId), 'Fetch', req, c.replicaFetchWaitMaxMs + 1000, (err, resp) => {
       if (this.fetchSessions.get(p.key) !== session || p.role !== 'follower' || p.leaderEpoch !== epoch) return;
-      const again = (delayMs: number) => this.sim.afterMs(delayMs, () => this.fetchFromLeader(p, session));
-      if (err || !resp || resp.error !== 'NONE') return again(50);
+      if (err || !resp || resp.error !== 'NONE') return this.sim.afterMs(50, () => this.fetchFromLeader(p, session));
       if (resp.divergingEpoch && this.options.checks.on('diverging-epoch-truncation')) {
         const local = p.log.endOffsetForEpoch(resp.divergingEpoch.epoch);
         this.sim.cover('Partition truncate to the diverging epoch');
@@ -317,11 +333,11 @@ export class Broker implements NetNode {
     if (acks === 'all' && p.isr.length < this.options.config.minInsyncReplicas && this.options.checks.on('min-insync-replicas')) return done('NOT_ENOUGH_REPLICAS', -1);
     let baseOffset: number;
     let lastOffset: number;
-    let check: AppendCheck = { kind: 'append' };
+    let check: AppendCheck;
     if (!marker) check = p.producerState.check(batch);
     else {
       const error = p.producerState.checkMarker(batch.producerId, batch.producerEpoch, marker.coordinatorEpoch);
-      if (error !== 'NONE') check = { kind: 'error', error };
+      check = error === 'NONE' ? APPEND : { kind: 'error', error };
     }
     if (check.kind === 'error') {
       if (check.reason) this.sim.cover(`ProducerStateManager ${check.error} (${check.reason})`);
@@ -340,22 +356,17 @@ export class Broker implements NetNode {
     }
     if (acks !== 'all') return done('NONE', baseOffset);
     if (lastOffset < p.log.highWatermark) return done('NONE', baseOffset);
-    let finished = false;
-    const delayed = {
-      requiredOffset: lastOffset + 1,
-      complete: (error: ErrorCode) => {
-        if (finished) return;
-        finished = true;
-        done(error, error === 'NONE' ? baseOffset : -1);
-      },
-    };
+    const delayed = new DelayedProduce(p, this.incarnation, lastOffset + 1, baseOffset, done);
     p.delayedProduces.push(delayed);
-    const inc = this.incarnation;
-    this.sim.afterMs(timeoutMs, () => {
-      if (finished || inc !== this.incarnation) return;
-      p.delayedProduces = p.delayedProduces.filter((d) => d !== delayed);
-      delayed.complete('REQUEST_TIMED_OUT');
-    });
+    this.sim.afterEvent(timeoutMs * 1000, this.produceExpiryKind, this.parkedProduces.park(delayed), 0);
+  }
+
+  /** A held produce's timeout: unless it completed (or this incarnation died), it fails REQUEST_TIMED_OUT. */
+  private expireProduce(delayed: DelayedProduce): void {
+    if (delayed.isFinished || delayed.incarnation !== this.incarnation) return;
+    const p = delayed.partition;
+    p.delayedProduces = p.delayedProduces.filter((d) => d !== delayed);
+    delayed.complete('REQUEST_TIMED_OUT');
   }
 
   private onProduce(env: Envelope<ProduceRequest>): void {
@@ -418,14 +429,11 @@ export class Broker implements NetNode {
   private onFetch(env: Envelope<FetchRequest>): void {
     const req = env.body;
     const p = this.leaderPartition(req.key);
-    const fail = (error: ErrorCode) => this.answer<FetchResponse>(env, {
-      error, highWatermark: -1, lastStableOffset: -1, logStartOffset: 0, batches: [], abortedTransactions: [], divergingEpoch: null,
-    });
-    if (!p) return fail('NOT_LEADER_OR_FOLLOWER');
+    if (!p) return this.failFetch(env, 'NOT_LEADER_OR_FOLLOWER');
     const isReplica = req.replicaId >= 0;
     // Followers always send their leader epoch; consumers too since KIP-320 (-1: no check).
-    if (req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch < p.leaderEpoch) return fail('FENCED_LEADER_EPOCH');
-    if (req.currentLeaderEpoch > p.leaderEpoch) return fail('UNKNOWN_LEADER_EPOCH');
+    if (req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch < p.leaderEpoch) return this.failFetch(env, 'FENCED_LEADER_EPOCH');
+    if (req.currentLeaderEpoch > p.leaderEpoch) return this.failFetch(env, 'UNKNOWN_LEADER_EPOCH');
     if (isReplica) {
       if (req.lastFetchedEpoch >= 0) {
         const end = p.log.endOffsetForEpoch(req.lastFetchedEpoch);
@@ -436,44 +444,56 @@ export class Broker implements NetNode {
           });
         }
       }
-      if (req.fetchOffset > p.log.logEndOffset) return fail('OFFSET_OUT_OF_RANGE');
-      if (!p.updateFollower(req.replicaId, req.fetchOffset, req.replicaEpoch)) return fail('NOT_LEADER_OR_FOLLOWER');
+      if (req.fetchOffset > p.log.logEndOffset) return this.failFetch(env, 'OFFSET_OUT_OF_RANGE');
+      if (!p.updateFollower(req.replicaId, req.fetchOffset, req.replicaEpoch)) return this.failFetch(env, 'NOT_LEADER_OR_FOLLOWER');
       if (p.shouldAddToIsr(req.replicaId)) this.alterIsr(p, [...p.isr, req.replicaId]);
     } else if (req.fetchOffset > p.log.logEndOffset) {
-      return fail('OFFSET_OUT_OF_RANGE');
+      return this.failFetch(env, 'OFFSET_OUT_OF_RANGE');
     }
-    const inc = this.incarnation;
-    const epoch = p.leaderEpoch;
-    const tryAnswer = (force: boolean): boolean => {
-      if (inc !== this.incarnation) return true;
-      if (p.role !== 'leader' || p.leaderEpoch !== epoch) {
-        fail('NOT_LEADER_OR_FOLLOWER');
-        return true;
-      }
-      const bounded = req.isolationLevel === 'read_committed' && this.options.checks.on('last-stable-offset');
-      const maxOffset = isReplica ? p.log.logEndOffset : bounded ? p.lastStableOffset() : p.log.highWatermark;
-      if (bounded && maxOffset < p.log.highWatermark && maxOffset > req.fetchOffset) this.sim.cover(LSO_BOUND);
-      const batches = p.log.read(req.fetchOffset, maxOffset, req.maxRecords);
-      if (batches.length === 0 && !force) return false;
-      const aborted = !isReplica && req.isolationLevel === 'read_committed'
-        ? p.producerState.abortedTransactions(req.fetchOffset, maxOffset).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }))
-        : [];
-      // A consumer learns where the log ends from these (its endOffsets), which a new leader cannot say yet.
-      const endKnown = isReplica || p.endOffsetsKnown();
-      this.answer<FetchResponse>(env, {
-        error: 'NONE', highWatermark: endKnown ? p.log.highWatermark : -1, lastStableOffset: endKnown ? p.lastStableOffset() : -1, logStartOffset: 0,
-        batches, abortedTransactions: aborted, divergingEpoch: null,
-      });
-      return true;
-    };
-    if (tryAnswer(req.maxWaitMs <= 0)) return;
+    const fetch = new DelayedFetch(this, env, p, this.incarnation);
+    if (fetch.tryComplete(req.maxWaitMs <= 0)) return;
     // Long poll: park until data arrives or maxWaitMs passes (Kafka's DelayedFetch).
-    let answered = false;
-    p.waitingFetches.push(() => (answered = answered || tryAnswer(false)));
-    this.sim.afterMs(req.maxWaitMs, () => {
-      if (answered) return;
-      answered = true;
-      tryAnswer(true);
+    p.waitingFetches.push(fetch);
+    this.sim.afterEvent(req.maxWaitMs * 1000, this.fetchExpiryKind, this.parkedFetches.park(fetch), 0);
+  }
+
+  /**
+   * Answers a fetch if it has data to return (or `force`, its wait is over): Kafka's DelayedFetch.tryComplete.
+   * Returns whether the fetch is done with: answered, or moot (this incarnation died, or `epoch`'s leadership ended).
+   */
+  answerFetch(env: Envelope<FetchRequest>, p: Partition, epoch: number, inc: number, force: boolean): boolean {
+    if (inc !== this.incarnation) return true;
+    if (p.role !== 'leader' || p.leaderEpoch !== epoch) {
+      this.failFetch(env, 'NOT_LEADER_OR_FOLLOWER');
+      return true;
+    }
+    const req = env.body;
+    const isReplica = req.replicaId >= 0;
+    const bounded = req.isolationLevel === 'read_committed' && this.options.checks.on('last-stable-offset');
+    const maxOffset = isReplica ? p.log.logEndOffset : bounded ? p.lastStableOffset() : p.log.highWatermark;
+    if (bounded && maxOffset < p.log.highWatermark && maxOffset > req.fetchOffset) this.sim.cover(LSO_BOUND);
+    const batches = p.log.read(req.fetchOffset, maxOffset, req.maxRecords);
+    if (batches.length === 0 && !force) return false;
+    const aborted = !isReplica && req.isolationLevel === 'read_committed' ? this.abortedForFetch(p, req.fetchOffset, maxOffset) : NO_ABORTED;
+    // A consumer learns where the log ends from these (its endOffsets), which a new leader cannot say yet.
+    const endKnown = isReplica || p.endOffsetsKnown();
+    this.answer<FetchResponse>(env, {
+      error: 'NONE', highWatermark: endKnown ? p.log.highWatermark : -1, lastStableOffset: endKnown ? p.lastStableOffset() : -1, logStartOffset: 0,
+      batches, abortedTransactions: aborted, divergingEpoch: null,
+    });
+    return true;
+  }
+
+  /** A fetch's abortedTransactions; most partitions never saw an abort, and then nothing is allocated. */
+  private abortedForFetch(p: Partition, fromOffset: number, toOffset: number): FetchResponse['abortedTransactions'] {
+    const aborted = p.producerState.abortedTransactions(fromOffset, toOffset);
+    if (aborted.length === 0) return NO_ABORTED;
+    return aborted.map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
+  }
+
+  private failFetch(env: Envelope<FetchRequest>, error: ErrorCode): void {
+    this.answer<FetchResponse>(env, {
+      error, highWatermark: -1, lastStableOffset: -1, logStartOffset: 0, batches: [], abortedTransactions: [], divergingEpoch: null,
     });
   }
 

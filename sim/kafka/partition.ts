@@ -2,6 +2,8 @@
 // as leader the follower positions, the ISR, the high watermark and the produce requests waiting for
 // acks=all. The broker wires it to the network; this file holds the replication rules.
 import type { Simulation } from '../core/simulation.ts';
+import type { DelayedFetch } from './delayed-fetch.ts';
+import type { DelayedProduce } from './delayed-produce.ts';
 import { Log } from './log.ts';
 import { ProducerStateManager, type ProducerStateOptions } from './producer-state-manager.ts';
 import type { KafkaFeatures } from './releases.ts';
@@ -13,11 +15,6 @@ export interface FollowerState {
   lastCaughtUpUs: number;
   /** Broker epoch of the follower's latest fetch (KIP-903; Kafka's ReplicaState.brokerEpoch), -1 before one. */
   brokerEpoch: number;
-}
-
-export interface DelayedProduce {
-  requiredOffset: number;
-  complete(error: ErrorCode): void;
 }
 
 export class Partition {
@@ -35,8 +32,8 @@ export class Partition {
   /** Log end offset when this replica became leader: a follower joins the ISR only once it has that much. */
   leaderEpochStartOffset = 0;
   delayedProduces: DelayedProduce[] = [];
-  /** Fetches parked until data arrives (long poll); each returns true once it has answered. */
-  waitingFetches: (() => boolean)[] = [];
+  /** Fetches parked until data arrives (long poll). */
+  waitingFetches: DelayedFetch[] = [];
   /**
    * Completed transactions whose marker the high watermark has not passed yet (ProducerStateManager's
    * unreplicatedTxns): the marker could still be lost with this replica, so the LSO waits for it.
@@ -63,7 +60,10 @@ export class Partition {
   lastStableOffset(): number {
     const hw = this.log.highWatermark;
     // ProducerStateManager.onHighWatermarkUpdated: a transaction whose marker is below the HW is stable.
-    if (this.unreplicatedTxns.length > 0) this.unreplicatedTxns = this.unreplicatedTxns.filter((t) => t.markerOffset >= hw);
+    // (Asked on every fetch: the list, in marker order, is copied only when its first has become stable.)
+    if (this.unreplicatedTxns.length > 0 && this.unreplicatedTxns[0].markerOffset < hw) {
+      this.unreplicatedTxns = this.unreplicatedTxns.filter((t) => t.markerOffset >= hw);
+    }
     let first = this.producerState.firstUnstableOffset();
     for (const t of this.unreplicatedTxns) if (first < 0 || t.firstOffset < first) first = t.firstOffset;
     return first >= 0 ? Math.min(first, hw) : hw;
@@ -202,8 +202,12 @@ export class Partition {
 
   /** Answers produce requests whose records the whole ISR now has (DelayedProduce.tryComplete). */
   completeDelayedProduces(): void {
-    if (this.delayedProduces.length === 0) return;
     const hw = this.log.highWatermark;
+    // Called on every high watermark move: split the list only when something completes. (Not sorted: a
+    // duplicate batch waits for its original's offsets.)
+    let any = false;
+    for (let i = 0; i < this.delayedProduces.length && !any; i++) any = this.delayedProduces[i].requiredOffset <= hw;
+    if (!any) return;
     const remaining: DelayedProduce[] = [];
     const done: DelayedProduce[] = [];
     for (const d of this.delayedProduces) (d.requiredOffset <= hw ? done : remaining).push(d);
@@ -214,10 +218,12 @@ export class Partition {
   }
 
   wakeFetches(): void {
-    if (this.waitingFetches.length === 0) return;
+    // In place: called on every append and high watermark move. Answering a fetch only sends a message,
+    // so nothing parks a fetch here while the list is being walked.
     const waiting = this.waitingFetches;
-    this.waitingFetches = [];
-    for (const w of waiting) if (!w()) this.waitingFetches.push(w);
+    let kept = 0;
+    for (let i = 0; i < waiting.length; i++) if (!waiting[i].wake()) waiting[kept++] = waiting[i];
+    waiting.length = kept;
   }
 
   /**

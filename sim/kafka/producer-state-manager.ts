@@ -40,7 +40,7 @@ export type AppendCheck =
   | { kind: 'error'; error: ErrorCode; reason?: 'sequence-gap' | 'new-epoch-not-at-zero' };
 
 // The common verdicts, shared: a check runs on every produced batch and should allocate nothing.
-const APPEND: AppendCheck = Object.freeze({ kind: 'append' });
+export const APPEND: AppendCheck = Object.freeze({ kind: 'append' });
 const FENCED: AppendCheck = Object.freeze({ kind: 'error', error: 'INVALID_PRODUCER_EPOCH' });
 const SEQUENCE_GAP: AppendCheck = Object.freeze({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', reason: 'sequence-gap' });
 const NEW_EPOCH_NOT_AT_ZERO: AppendCheck = Object.freeze({ kind: 'error', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', reason: 'new-epoch-not-at-zero' });

@@ -385,7 +385,10 @@ export class KafkaProducer implements NetNode {
   private finish(q: PartitionQueue, b: ProducerBatchState, result: SendResult): void {
     const i = q.batches.indexOf(b);
     if (i >= 0) q.batches.splice(i, 1);
-    b.records.forEach((r, j) => r.callback({ ...result, offset: result.offset === null ? null : result.offset + j }));
+    // The first record (often the only one) gets `result` itself: callbacks read results, never change them.
+    for (let j = 0; j < b.records.length; j++) {
+      b.records[j].callback(j === 0 || result.offset === null ? result : { ...result, offset: result.offset + j });
+    }
     if (this.epochBumpNeeded) this.maybeBumpEpoch();
     this.notifyFlush();
   }

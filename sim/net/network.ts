@@ -17,6 +17,7 @@
 // messages of an API.
 import type { Simulation } from '../core/simulation.ts';
 import type { RandomStream } from '../core/random.ts';
+import { Slots } from '../core/slots.ts';
 import { RecordKind } from '../core/trace.ts';
 import type { ApiName } from '../faults/schedule.ts';
 import type { NetworkConfig } from '../kafka/config.ts';
@@ -116,11 +117,9 @@ export class Network {
   private readonly linkList: Link[] = [];
   /**
    * Messages on their way, by slot: a delivery is a typed event (slot, link index), not a closure per
-   * message (sim/core/event-queue.ts). A slot is taken when the message is scheduled and given back when
-   * it arrives; freeSlots is a stack of the slots not in use.
+   * message (sim/core/event-queue.ts). A message is parked when it is scheduled and taken when it arrives.
    */
-  private inFlight: (Envelope | null)[] = [];
-  private freeSlots: number[] = [];
+  private readonly inFlight = new Slots<Envelope>();
   private readonly arriveKind: number;
   /** The cut links, to heal them without scanning every pair. */
   private cutLinks: Link[] = [];
@@ -255,26 +254,12 @@ export class Network {
         conn.lastResponseArrivalUs = arrival;
       }
     }
-    this.sim.atEvent(arrival, this.arriveKind, this.park(env), path.index);
-  }
-
-  /** Puts a message in a free in-flight slot and returns the slot. */
-  private park(env: Envelope): number {
-    if (this.freeSlots.length > 0) {
-      const slot = this.freeSlots.pop()!;
-      this.inFlight[slot] = env;
-      return slot;
-    }
-    this.inFlight.push(env);
-    return this.inFlight.length - 1;
+    this.sim.atEvent(arrival, this.arriveKind, this.inFlight.park(env), path.index);
   }
 
   /** The typed delivery event: the message in `slot` reaches the far end of link `linkIndex`. */
   private arriveSlot(slot: number, linkIndex: number): void {
-    const env = this.inFlight[slot]!;
-    this.inFlight[slot] = null;
-    this.freeSlots.push(slot);
-    this.arrive(env, this.linkList[linkIndex]);
+    this.arrive(this.inFlight.take(slot), this.linkList[linkIndex]);
   }
 
   /** The link is cut: the message waits, in order, for the cut to heal. Nobody is told. */
@@ -303,7 +288,7 @@ export class Network {
     const srcEnd = path.client;
     // A message already on its way when the receiver stalled waits for it to wake up.
     if (dstEnd.heldUntilUs > this.sim.nowUs) {
-      this.sim.atEvent(dstEnd.heldUntilUs, this.arriveKind, this.park(env), path.index);
+      this.sim.atEvent(dstEnd.heldUntilUs, this.arriveKind, this.inFlight.park(env), path.index);
       return;
     }
     const dst = dstEnd.node!;

@@ -1,0 +1,42 @@
+// A fetch the leader parks until data arrives or its wait runs out (Kafka's DelayedFetch): a consumer's or
+// a follower's long poll. One object per parked fetch, woken by its partition (Partition.wakeFetches) and
+// expired by a typed event of its broker, rather than a closure for each of those.
+import type { Envelope } from '../net/network.ts';
+import type { Broker } from './broker.ts';
+import type { Partition } from './partition.ts';
+import type { FetchRequest } from './protocol.ts';
+
+export class DelayedFetch {
+  /** Answered, or moot: nothing more to do when woken or expired. */
+  private done = false;
+  /** The leader epoch it was parked in: a fetch outlives no leadership. */
+  private readonly epoch: number;
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly env: Envelope<FetchRequest>,
+    private readonly partition: Partition,
+    /** The broker incarnation it was parked in: a fetch outlives no crash. */
+    private readonly incarnation: number,
+  ) {
+    this.epoch = partition.leaderEpoch;
+  }
+
+  /** Answers now if there is data, or whatever there is when `force`; returns whether the fetch is done with. */
+  tryComplete(force: boolean): boolean {
+    return this.broker.answerFetch(this.env, this.partition, this.epoch, this.incarnation, force);
+  }
+
+  /** New data or a new high watermark on its partition; returns whether it is done with (and can be dropped). */
+  wake(): boolean {
+    this.done = this.done || this.tryComplete(false);
+    return this.done;
+  }
+
+  /** Its wait is over: answers with what there is. */
+  expire(): void {
+    if (this.done) return;
+    this.done = true;
+    this.tryComplete(true);
+  }
+}
