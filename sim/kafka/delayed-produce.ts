@@ -5,8 +5,15 @@
 import type { Partition } from './partition.ts';
 import type { ErrorCode } from './protocol.ts';
 
+type Done = (error: ErrorCode, baseOffset: number) => void;
+
 export class DelayedProduce {
-  private finished = false;
+  /**
+   * Who waits for the answer; null once answered. The timeout event keeps this object until
+   * request.timeout.ms passes, long after most produces completed: letting go of the callback (and the
+   * request it holds) at once keeps a run's requests from outliving their answers in the heap.
+   */
+  private done: Done | null;
 
   constructor(
     readonly partition: Partition,
@@ -15,16 +22,19 @@ export class DelayedProduce {
     /** The high watermark that completes it: one past its last offset. */
     readonly requiredOffset: number,
     private readonly baseOffset: number,
-    private readonly done: (error: ErrorCode, baseOffset: number) => void,
-  ) {}
+    done: Done,
+  ) {
+    this.done = done;
+  }
 
   get isFinished(): boolean {
-    return this.finished;
+    return this.done === null;
   }
 
   complete(error: ErrorCode): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.done(error, error === 'NONE' ? this.baseOffset : -1);
+    const done = this.done;
+    if (done === null) return;
+    this.done = null;
+    done(error, error === 'NONE' ? this.baseOffset : -1);
   }
 }
