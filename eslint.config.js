@@ -9,6 +9,8 @@ export default tseslint.config(
     languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // sim.logt`...` writes a trace record from a tagged template (sim/core/simulation.ts).
+      '@typescript-eslint/no-unused-expressions': ['error', { allowTaggedTemplates: true }],
       // The simulation must be a pure function of (scenario, options, seed): no ambient time or randomness.
       'no-restricted-properties': ['error',
         { object: 'Math', property: 'random', message: 'Use a named seeded stream (sim/core/random.ts).' },

@@ -180,4 +180,24 @@ describe('Simulation', () => {
     text.run(1e9);
     expect(text.trace.hash()).not.toBe(kept.hash());
   });
+  it('logt writes the record log would, with the same hash, whether or not records are kept', () => {
+    const write = (s: Simulation, tagged: boolean) => {
+      s.after(1500, () => {
+        const id = 'broker-1';
+        const offset = 42;
+        if (tagged) s.logt`${id} payments/0 append ${offset}..${offset + 2} pid=${-1}`;
+        else s.log(`${id} payments/0 append ${offset}..${offset + 2} pid=${-1}`);
+      });
+      s.run(10_000);
+    };
+    const [logKept, logtKept, logtNotKept] = [sim(1, true), sim(1, true), sim(1, false)];
+    write(logKept, false);
+    write(logtKept, true);
+    write(logtNotKept, true);
+    expect(logtKept.trace.records).toEqual(['1500 broker-1 payments/0 append 42..44 pid=-1']);
+    expect(logtKept.trace.records).toEqual(logKept.trace.records);
+    expect(logtKept.trace.hash()).toBe(logKept.trace.hash());
+    expect(logtNotKept.trace.hash()).toBe(logKept.trace.hash());
+    expect(logtNotKept.trace.records).toBeNull();
+  });
 });

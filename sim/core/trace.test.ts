@@ -132,4 +132,32 @@ describe('Trace', () => {
     expect(traceToken('broker-1')).not.toBe(traceToken('broker-2'));
     expect(traceToken('Produce') | 0).toBe(traceToken('Produce'));
   });
+  it('a text given as template parts hashes as the text the template builds', () => {
+    const cases: [string[], (string | number)[]][] = [
+      [['broker-', ' append ', '..', ' pid=', ''], [1, 0, 12345, -1]],
+      [['', ''], [0]],
+      [['x', 'y'], [-0]],
+      [['n=', ''], [Number.MAX_SAFE_INTEGER]],
+      [['n=', ''], [-987654321]],
+      [['f=', ' big=', ' nan=', ''], [1.5, 2 ** 60, Number.NaN]],
+      [['just text'], []],
+      [['', ' and ', ''], ['names', 'more names']],
+    ];
+    for (const [strings, values] of cases) {
+      const built = strings.reduce((acc, s, i) => acc + s + (i < values.length ? String(values[i]) : ''), '');
+      const parts = new Trace(false);
+      parts.textParts(strings, values);
+      parts.end(null);
+      const whole = new Trace(false);
+      whole.text(built);
+      whole.end(null);
+      expect(parts.hash(), built).toBe(whole.hash());
+    }
+    // And it is still a function of the text: different digits, different hash.
+    const a = new Trace(false);
+    a.textParts(['n=', ''], [12]);
+    const b = new Trace(false);
+    b.textParts(['n=', ''], [21]);
+    expect(a.hash()).not.toBe(b.hash());
+  });
 });

@@ -17,6 +17,10 @@ const P2 = 0x5bd1e995;
 /** Field tags, so that a text field and a large number's text never fold like an integer field. */
 const TAG_TEXT = 0x1_0002;
 const TAG_BIG = 0x1_0003;
+const MINUS = 0x2d;
+const ZERO = 0x30;
+/** Scratch for digits(): a safe integer has at most 16 decimal digits. */
+const DIGITS = new Uint8Array(16);
 
 /** A 32-bit FNV-1a hash of a string: a stable integer stand-in for a name (node id, API) in a record. */
 export function traceToken(s: string): number {
@@ -94,16 +98,85 @@ export class Trace {
 
   /** Folds a text field into the record being written. */
   text(s: string): void {
-    let h1 = Math.imul(this.h1 ^ TAG_TEXT, P1);
-    let h2 = Math.imul(this.h2 ^ TAG_TEXT, P2);
+    this.openText();
+    this.chars(s);
+    this.closeText(s.length);
+  }
+
+  /**
+   * Folds a text field given as a template's parts, exactly as text() folds the string the template
+   * builds (`strings[0] + values[0] + strings[1] + ...`, numbers as their decimal text). Integers are
+   * folded digit by digit, so a record made of names and integers builds no string.
+   */
+  textParts(strings: readonly string[], values: readonly (string | number)[]): void {
+    this.openText();
+    let length = 0;
+    for (let i = 0; i < strings.length; i++) {
+      this.chars(strings[i]);
+      length += strings[i].length;
+      if (i >= values.length) continue;
+      const v = values[i];
+      if (typeof v === 'string') {
+        this.chars(v);
+        length += v.length;
+      } else if (Number.isSafeInteger(v)) {
+        length += this.digits(v);
+      } else {
+        const text = String(v);
+        this.chars(text);
+        length += text.length;
+      }
+    }
+    this.closeText(length);
+  }
+
+  private openText(): void {
+    this.h1 = Math.imul(this.h1 ^ TAG_TEXT, P1);
+    this.h2 = Math.imul(this.h2 ^ TAG_TEXT, P2);
+  }
+
+  private chars(s: string): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       h1 = Math.imul(h1 ^ c, P1);
       h2 = Math.imul(h2 ^ c, P2);
     }
+    this.h1 = h1;
+    this.h2 = h2;
+  }
+
+  /** Folds a safe integer's decimal text (as String(n) spells it) and returns its length. */
+  private digits(n: number): number {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    let length = 0;
+    if (n < 0) {
+      h1 = Math.imul(h1 ^ MINUS, P1);
+      h2 = Math.imul(h2 ^ MINUS, P2);
+      length++;
+      n = -n;
+    }
+    let d = 0;
+    do {
+      DIGITS[d++] = ZERO + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    for (let i = d - 1; i >= 0; i--) {
+      h1 = Math.imul(h1 ^ DIGITS[i], P1);
+      h2 = Math.imul(h2 ^ DIGITS[i], P2);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+    return length + d;
+  }
+
+  private closeText(length: number): void {
     // Fold in the length so that ["ab","c"] and ["a","bc"] differ as fields.
-    this.h1 = Math.imul(h1 ^ s.length, P1);
-    this.h2 = Math.imul(h2 ^ s.length, P2) ^ (h1 >>> 15);
+    const h1 = this.h1;
+    this.h1 = Math.imul(h1 ^ length, P1);
+    this.h2 = Math.imul(this.h2 ^ length, P2) ^ (h1 >>> 15);
   }
 
   /**

@@ -347,12 +347,14 @@ export class Broker implements NetNode {
       this.sim.cover(`ProducerStateManager duplicate batch, window position ${check.windowPosition}`);
       baseOffset = check.firstOffset;
       lastOffset = check.lastOffset;
-      this.sim.log(`${this.id} ${p.key} duplicate pid=${batch.producerId} seq=${batch.baseSequence} at ${baseOffset}`);
+      this.sim.logt`${this.id} ${p.key} duplicate pid=${batch.producerId} seq=${batch.baseSequence} at ${baseOffset}`;
     } else {
       const appended = p.appendAsLeader(batch, marker?.control ?? null, marker?.coordinatorEpoch ?? -1);
       baseOffset = appended.baseOffset;
       lastOffset = appended.lastOffset;
-      this.sim.log(`${this.id} ${p.key} append ${marker ? marker.control + ' ' : ''}${baseOffset}..${lastOffset} pid=${batch.producerId} e=${batch.producerEpoch} seq=${batch.baseSequence}`);
+      // One record per append: written as template parts (Simulation.logt), so no text is built for it.
+      if (marker) this.sim.logt`${this.id} ${p.key} append ${marker.control} ${baseOffset}..${lastOffset} pid=${batch.producerId} e=${batch.producerEpoch} seq=${batch.baseSequence}`;
+      else this.sim.logt`${this.id} ${p.key} append ${baseOffset}..${lastOffset} pid=${batch.producerId} e=${batch.producerEpoch} seq=${batch.baseSequence}`;
     }
     if (acks !== 'all') return done('NONE', baseOffset);
     if (lastOffset < p.log.highWatermark) return done('NONE', baseOffset);

@@ -299,7 +299,7 @@ export class KafkaProducer implements NetNode {
   private sendBatch(q: PartitionQueue, b: ProducerBatchState, leader: string): void {
     b.inFlight = true;
     b.attempts++;
-    this.sim.log(`${this.id} produce ${q.key} epoch=${b.producerEpoch} seq=${b.baseSequence} n=${b.records.length} attempt=${b.attempts} -> ${leader}`);
+    this.sim.logt`${this.id} produce ${q.key} epoch=${b.producerEpoch} seq=${b.baseSequence} n=${b.records.length} attempt=${b.attempts} -> ${leader}`;
     const req: ProduceRequest = {
       key: q.key, acks: this.config.acks, timeoutMs: this.config.requestTimeoutMs, transactionalId: this.txn?.transactionalId ?? null,
       batch: {
@@ -648,7 +648,7 @@ export class KafkaProducer implements NetNode {
         return true;
       }
       if (resp && resp.producerEpoch !== this.producerEpoch) {
-        this.sim.log(`${this.id} epoch ${this.producerEpoch} -> ${resp.producerEpoch} (EndTxn)`);
+        this.sim.logt`${this.id} epoch ${this.producerEpoch} -> ${resp.producerEpoch} (EndTxn)`;
         this.producerEpoch = resp.producerEpoch;
       }
       finish(null);

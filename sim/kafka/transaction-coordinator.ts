@@ -123,13 +123,15 @@ export class TransactionCoordinator {
       if (error !== 'NONE') return done('COORDINATOR_NOT_AVAILABLE');
       Object.assign(m, next);
       m.state = to;
-      this.sim.log(`${this.broker.id} txn ${m.transactionalId} -> ${to} pid=${m.producerId} epoch=${m.producerEpoch} [${[...m.partitions].sort().join(',')}]`);
+      this.sim.logt`${this.broker.id} txn ${m.transactionalId} -> ${to} pid=${m.producerId} epoch=${m.producerEpoch} [${[...m.partitions].sort().join(',')}]`;
       done('NONE');
     });
   }
 
   private respond(env: Envelope, error: ErrorCode, m?: TransactionMetadata): void {
-    this.sim.log(`${this.broker.id} txn-coordinator ${env.api} from ${env.from} -> ${error}${m ? ` (${m.state} epoch=${m.producerEpoch})` : ''}`);
+    // Once per request: written as template parts (Simulation.logt), so no text is built for it.
+    if (m) this.sim.logt`${this.broker.id} txn-coordinator ${env.api} from ${env.from} -> ${error} (${m.state} epoch=${m.producerEpoch})`;
+    else this.sim.logt`${this.broker.id} txn-coordinator ${env.api} from ${env.from} -> ${error}`;
     const resp: TxnResponse = { error, producerId: m?.producerId ?? NO_PRODUCER_ID, producerEpoch: m?.producerEpoch ?? NO_PRODUCER_EPOCH };
     this.broker.answer(env, resp);
   }
