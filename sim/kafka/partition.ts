@@ -60,12 +60,11 @@ export class Partition {
   lastStableOffset(): number {
     const hw = this.log.highWatermark;
     // ProducerStateManager.onHighWatermarkUpdated: a transaction whose marker is below the HW is stable.
-    // (Asked on every fetch: the list, in marker order, is copied only when its first has become stable.)
-    if (this.unreplicatedTxns.length > 0 && this.unreplicatedTxns[0].markerOffset < hw) {
-      this.unreplicatedTxns = this.unreplicatedTxns.filter((t) => t.markerOffset >= hw);
-    }
+    // The list is in marker order (markers are appended in offset order), so the stable ones are its head.
+    const unreplicated = this.unreplicatedTxns;
+    while (unreplicated.length > 0 && unreplicated[0].markerOffset < hw) unreplicated.shift();
     let first = this.producerState.firstUnstableOffset();
-    for (const t of this.unreplicatedTxns) if (first < 0 || t.firstOffset < first) first = t.firstOffset;
+    for (let i = 0; i < unreplicated.length; i++) if (first < 0 || unreplicated[i].firstOffset < first) first = unreplicated[i].firstOffset;
     return first >= 0 ? Math.min(first, hw) : hw;
   }
 

@@ -59,6 +59,8 @@ export interface ProducerStateOptions {
 
 export class ProducerStateManager {
   readonly producers = new Map<number, ProducerStateEntry>();
+  /** The same entries in the same (insertion) order, for the LSO's scan on every fetch without a Map iterator. */
+  private readonly entries: ProducerStateEntry[] = [];
   /** Aborted transactions in offset order: read_committed fetches hand them out so consumers can skip them. */
   abortedIndex: AbortedTxn[] = [];
 
@@ -119,6 +121,7 @@ export class ProducerStateManager {
     if (!entry) {
       entry = { producerId: batch.producerId, producerEpoch: batch.producerEpoch, batches: [], currentTxnFirstOffset: -1, coordinatorEpoch: -1 };
       this.producers.set(batch.producerId, entry);
+      this.entries.push(entry);
     }
     if (batch.producerEpoch > entry.producerEpoch) {
       entry.producerEpoch = batch.producerEpoch;
@@ -146,7 +149,8 @@ export class ProducerStateManager {
   /** First offset of the oldest open transaction, or -1: the last stable offset cannot pass it. */
   firstUnstableOffset(): number {
     let first = -1;
-    for (const e of this.producers.values()) {
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i];
       if (e.currentTxnFirstOffset >= 0 && (first < 0 || e.currentTxnFirstOffset < first)) first = e.currentTxnFirstOffset;
     }
     return first;
@@ -164,6 +168,7 @@ export class ProducerStateManager {
 
   rebuild(batches: readonly RecordBatch[]): void {
     this.producers.clear();
+    this.entries.length = 0;
     this.abortedIndex = [];
     for (const b of batches) this.update(b);
   }
