@@ -660,7 +660,9 @@ export class KafkaConsumer implements NetNode {
       : [...resp.abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset || a.producerId - b.producerId);
     const aborting = aborted.length === 0 ? NO_PRODUCER_IDS : new Set<number>();
     let next = 0;
-    for (const b of resp.batches) {
+    // An index loop: for-of over the shared empty read (a frozen array) fell back to a generic, allocating iterator.
+    for (let i = 0; i < resp.batches.length; i++) {
+      const b = resp.batches[i];
       const last = s.fetchedEpochs[s.fetchedEpochs.length - 1];
       if (!last || b.partitionLeaderEpoch > last.epoch) s.fetchedEpochs.push({ epoch: b.partitionLeaderEpoch, startOffset: b.baseOffset });
       while (next < aborted.length && aborted[next].firstOffset <= b.lastOffset) aborting.add(aborted[next++].producerId);
