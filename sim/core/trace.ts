@@ -11,6 +11,10 @@
 // Simulation.logf(kind, a, b, ...): its fields are integers, names among them (node ids, partition keys,
 // APIs) as intern(name), which is the name's traceToken, so a name hashes the same in every run whatever
 // was interned before it. The kind renders the text from the fields, only when records are kept.
+//
+// A text record written often, whose hash must stay what its text gives (changing how a record is hashed
+// changes every run's hash), is written with Simulation.logt, a tagged template: textParts() folds the
+// template's parts and values as the built text would fold, and the text is built only when records are kept.
 
 const P1 = 0x01000193;
 const P2 = 0x5bd1e995;
