@@ -240,8 +240,17 @@ export interface AlterPartitionResponse {
   registration: PartitionRegistration | null;
 }
 
+/**
+ * Keys by topic and partition, each built once: a key names its partition in requests, maps and
+ * coordinator look-ups many times a run, and a string built anew is allocated and hashed anew.
+ */
+const PARTITION_KEYS = new Map<string, string[]>();
+
 export function partitionKey(topic: string, partition: number): string {
-  return `${topic}/${partition}`;
+  if (!(Number.isInteger(partition) && partition >= 0)) return `${topic}/${partition}`;
+  let keys = PARTITION_KEYS.get(topic);
+  if (keys === undefined) PARTITION_KEYS.set(topic, (keys = []));
+  return (keys[partition] ??= `${topic}/${partition}`);
 }
 
 export interface AddPartitionsToTxnRequest {

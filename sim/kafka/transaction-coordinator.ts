@@ -234,7 +234,8 @@ export class TransactionCoordinator {
     const check = this.checkProducer(m, producerId, producerEpoch);
     if (check !== 'NONE') return this.respond(env, check, m);
     const meta = m!;
-    const all = partitions.every((k) => meta.partitions.has(k));
+    let all = true;
+    for (let i = 0; i < partitions.length && all; i++) all = meta.partitions.has(partitions[i]);
     if (verifyOnly) return this.respond(env, meta.state === 'Ongoing' && all ? 'NONE' : 'INVALID_TXN_STATE', meta);
     if (meta.pendingState || meta.state === 'PrepareCommit' || meta.state === 'PrepareAbort' || meta.state === 'PrepareEpochFence') {
       return this.respond(env, 'CONCURRENT_TRANSACTIONS', meta);
