@@ -384,7 +384,9 @@ export class KafkaProducer implements NetNode {
 
   private finish(q: PartitionQueue, b: ProducerBatchState, result: SendResult): void {
     const i = q.batches.indexOf(b);
-    if (i >= 0) q.batches.splice(i, 1);
+    // Batches mostly finish in order: shift() the first rather than splice(), which allocates its result.
+    if (i === 0) q.batches.shift();
+    else if (i > 0) q.batches.splice(i, 1);
     // The first record (often the only one) gets `result` itself: callbacks read results, never change them.
     for (let j = 0; j < b.records.length; j++) {
       b.records[j].callback(j === 0 || result.offset === null ? result : { ...result, offset: result.offset + j });

@@ -24,12 +24,16 @@ export class RpcClient {
    * are answered long before they time out, and a timer per request made a third of all events no-ops.
    */
   private timerAtUs = Infinity;
+  /** The timer's typed event (its payload: the deadline it was armed for), not a closure per arming. */
+  private readonly expireKind: number;
 
   constructor(
     private readonly sim: Simulation,
     private readonly net: Network,
     private readonly self: string,
-  ) {}
+  ) {
+    this.expireKind = sim.register((armedAtUs) => this.expire(armedAtUs));
+  }
 
   request<Req, Resp>(to: string, api: ApiName, body: Req, timeoutMs: number, callback: RpcCallback<Resp>): void {
     const correlationId = this.nextCorrelationId++;
@@ -42,7 +46,7 @@ export class RpcClient {
   private arm(deadlineUs: number): void {
     if (deadlineUs >= this.timerAtUs) return;
     this.timerAtUs = deadlineUs;
-    this.sim.at(deadlineUs, () => this.expire(deadlineUs));
+    this.sim.atEvent(deadlineUs, this.expireKind, deadlineUs, 0);
   }
 
   /** Times out every request past its deadline, as NetworkClient does, then re-arms for the next one. */
