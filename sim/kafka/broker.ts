@@ -478,14 +478,11 @@ export class Broker implements NetNode {
     if (req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch < p.leaderEpoch) return this.failFetch(env, 'FENCED_LEADER_EPOCH');
     if (req.currentLeaderEpoch > p.leaderEpoch) return this.failFetch(env, 'UNKNOWN_LEADER_EPOCH');
     if (isReplica) {
-      if (req.lastFetchedEpoch >= 0) {
-        const end = p.log.endOffsetForEpoch(req.lastFetchedEpoch);
-        if (end.epoch !== req.lastFetchedEpoch || end.endOffset < req.fetchOffset) {
-          return this.answer<FetchResponse>(env, {
-            error: 'NONE', highWatermark: p.log.highWatermark, lastStableOffset: p.lastStableOffset(), logStartOffset: 0,
-            batches: [], abortedTransactions: [], divergingEpoch: end,
-          });
-        }
+      if (req.lastFetchedEpoch >= 0 && !p.log.hasEpochThrough(req.lastFetchedEpoch, req.fetchOffset)) {
+        return this.answer<FetchResponse>(env, {
+          error: 'NONE', highWatermark: p.log.highWatermark, lastStableOffset: p.lastStableOffset(), logStartOffset: 0,
+          batches: [], abortedTransactions: [], divergingEpoch: p.log.endOffsetForEpoch(req.lastFetchedEpoch),
+        });
       }
       if (req.fetchOffset > p.log.logEndOffset) return this.failFetch(env, 'OFFSET_OUT_OF_RANGE');
       if (!p.updateFollower(req.replicaId, req.fetchOffset, req.replicaEpoch)) return this.failFetch(env, 'NOT_LEADER_OR_FOLLOWER');

@@ -70,6 +70,24 @@ describe('Log.endOffsetForEpoch', () => {
   });
 });
 
+describe('Log.hasEpochThrough', () => {
+  // Epoch 0 at 0..4, epoch 2 at 5..7, epoch 5 at 8..9; log end offset 10.
+  const log = logOf([2, 0], [3, 0], [3, 2], [2, 5]);
+
+  it('agrees with endOffsetForEpoch: the epoch itself, ending at or past the offset', () => {
+    for (let epoch = -1; epoch <= 7; epoch++) {
+      for (let offset = 0; offset <= 11; offset++) {
+        const end = log.endOffsetForEpoch(epoch);
+        expect(log.hasEpochThrough(epoch, offset), `epoch ${epoch} offset ${offset}`).toBe(end.epoch === epoch && end.endOffset >= offset);
+      }
+    }
+    expect(log.hasEpochThrough(2, 8)).toBe(true);
+    expect(log.hasEpochThrough(2, 9)).toBe(false);
+    expect(log.hasEpochThrough(3, 6)).toBe(false);
+    expect(new Log().hasEpochThrough(0, 0)).toBe(false);
+  });
+});
+
 describe('Log.truncateTo', () => {
   it('drops whole batches at or above the offset, including one straddling it', () => {
     const log = logOf([3, 0], [3, 1], [3, 1]); // 0..2, 3..5, 6..8

@@ -49,14 +49,33 @@ export class Log {
    * epoch below it (Kafka's OffsetsForLeaderEpoch semantics).
    */
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    const found = this.epochIndexFor(epoch);
+    if (found === -1) return { epoch: -1, endOffset: this.epochs.length > 0 ? this.epochs[0].startOffset : this.logEndOffset };
+    return { epoch: this.epochs[found].epoch, endOffset: this.endOffsetOfEpochAt(found) };
+  }
+
+  /**
+   * Whether this log has `epoch` itself and holds it up to `offset` at least: endOffsetForEpoch(epoch) is
+   * that epoch's and does not end below `offset`. A leader asks on every follower fetch: no object for it.
+   */
+  hasEpochThrough(epoch: number, offset: number): boolean {
+    const found = this.epochIndexFor(epoch);
+    return found !== -1 && this.epochs[found].epoch === epoch && this.endOffsetOfEpochAt(found) >= offset;
+  }
+
+  /** Index of the largest epoch entry at or below `epoch`, or -1. */
+  private epochIndexFor(epoch: number): number {
     let found = -1;
     for (let i = 0; i < this.epochs.length; i++) {
       if (this.epochs[i].epoch <= epoch) found = i;
       else break;
     }
-    if (found === -1) return { epoch: -1, endOffset: this.epochs.length > 0 ? this.epochs[0].startOffset : this.logEndOffset };
-    const next = this.epochs[found + 1];
-    return { epoch: this.epochs[found].epoch, endOffset: next ? next.startOffset : this.logEndOffset };
+    return found;
+  }
+
+  private endOffsetOfEpochAt(index: number): number {
+    const next = this.epochs[index + 1];
+    return next ? next.startOffset : this.logEndOffset;
   }
 
   /** Index of the batch containing offset, or of the first batch after it. */

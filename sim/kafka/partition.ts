@@ -188,9 +188,10 @@ export class Partition {
     // KAFKA-15583 (3.7+): below min.insync.replicas nothing new is committed, whatever acks wrote it.
     if (this.features.highWatermarkWaitsForMinIsr && this.isr.length < this.minInsyncReplicas) return;
     let hw = this.log.logEndOffset;
-    for (const id of this.maximalIsr()) {
-      if (id === this.brokerId) continue;
-      const f = this.followers.get(id);
+    const isr = this.maximalIsr();
+    for (let i = 0; i < isr.length; i++) {
+      if (isr[i] === this.brokerId) continue;
+      const f = this.followers.get(isr[i]);
       hw = Math.min(hw, f ? f.logEndOffset : 0);
     }
     if (hw <= this.log.highWatermark) return;
@@ -202,18 +203,23 @@ export class Partition {
   /** Answers produce requests whose records the whole ISR now has (DelayedProduce.tryComplete). */
   completeDelayedProduces(): void {
     const hw = this.log.highWatermark;
-    // Called on every high watermark move: split the list only when something completes. (Not sorted: a
-    // duplicate batch waits for its original's offsets.)
+    // Called on every high watermark move: nothing is allocated unless something completes. (The list is
+    // not sorted: a duplicate batch waits for its original's offsets.)
+    const waiting = this.delayedProduces;
     let any = false;
-    for (let i = 0; i < this.delayedProduces.length && !any; i++) any = this.delayedProduces[i].requiredOffset <= hw;
+    for (let i = 0; i < waiting.length && !any; i++) any = waiting[i].requiredOffset <= hw;
     if (!any) return;
-    const remaining: DelayedProduce[] = [];
+    // The rest stay in place, in order, before anything that completing these appends here.
     const done: DelayedProduce[] = [];
-    for (const d of this.delayedProduces) (d.requiredOffset <= hw ? done : remaining).push(d);
-    this.delayedProduces = remaining;
+    let kept = 0;
+    for (let i = 0; i < waiting.length; i++) {
+      if (waiting[i].requiredOffset <= hw) done.push(waiting[i]);
+      else waiting[kept++] = waiting[i];
+    }
+    waiting.length = kept;
     // Kafka's checkEnoughReplicasReachOffset counts the maximal ISR: a member being added already counts.
     const enough = this.maximalIsr().length >= this.minInsyncReplicas;
-    for (const d of done) d.complete(enough ? 'NONE' : 'NOT_ENOUGH_REPLICAS_AFTER_APPEND');
+    for (let i = 0; i < done.length; i++) done[i].complete(enough ? 'NONE' : 'NOT_ENOUGH_REPLICAS_AFTER_APPEND');
   }
 
   wakeFetches(): void {
