@@ -163,10 +163,19 @@ export class Trace {
       n = -n;
     }
     let d = 0;
-    do {
-      DIGITS[d++] = ZERO + (n % 10);
-      n = Math.floor(n / 10);
-    } while (n > 0);
+    if (n <= 0x7fffffff) {
+      // Small integers (nearly every field: offsets, epochs, sequences, ids): 32-bit arithmetic.
+      let m = n | 0;
+      do {
+        DIGITS[d++] = ZERO + (m % 10);
+        m = (m / 10) | 0;
+      } while (m > 0);
+    } else {
+      do {
+        DIGITS[d++] = ZERO + (n % 10);
+        n = Math.floor(n / 10);
+      } while (n > 0);
+    }
     for (let i = d - 1; i >= 0; i--) {
       h1 = Math.imul(h1 ^ DIGITS[i], P1);
       h2 = Math.imul(h2 ^ DIGITS[i], P2);
