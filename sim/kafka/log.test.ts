@@ -75,7 +75,7 @@ describe('Log.hasEpochThrough', () => {
   const log = logOf([2, 0], [3, 0], [3, 2], [2, 5]);
 
   it('agrees with endOffsetForEpoch: the epoch itself, ending at or past the offset', () => {
-    for (let epoch = -1; epoch <= 7; epoch++) {
+    for (let epoch = 0; epoch <= 7; epoch++) {
       for (let offset = 0; offset <= 11; offset++) {
         const end = log.endOffsetForEpoch(epoch);
         expect(log.hasEpochThrough(epoch, offset), `epoch ${epoch} offset ${offset}`).toBe(end.epoch === epoch && end.endOffset >= offset);
@@ -85,6 +85,7 @@ describe('Log.hasEpochThrough', () => {
     expect(log.hasEpochThrough(2, 9)).toBe(false);
     expect(log.hasEpochThrough(3, 6)).toBe(false);
     expect(new Log().hasEpochThrough(0, 0)).toBe(false);
+    expect(() => log.hasEpochThrough(-1, 0)).toThrow(/an epoch is >= 0/);
   });
 });
 

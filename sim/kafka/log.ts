@@ -55,10 +55,11 @@ export class Log {
   }
 
   /**
-   * Whether this log has `epoch` itself and holds it up to `offset` at least: endOffsetForEpoch(epoch) is
-   * that epoch's and does not end below `offset`. A leader asks on every follower fetch: no object for it.
+   * Whether this log has `epoch` (>= 0) itself and holds it up to `offset` at least: endOffsetForEpoch(epoch)
+   * is that epoch's and does not end below `offset`. A leader asks on every follower fetch: no object for it.
    */
   hasEpochThrough(epoch: number, offset: number): boolean {
+    if (!(epoch >= 0)) throw new Error(`log: hasEpochThrough(${epoch}): an epoch is >= 0`);
     const found = this.epochIndexFor(epoch);
     return found !== -1 && this.epochs[found].epoch === epoch && this.endOffsetOfEpochAt(found) >= offset;
   }
