@@ -9,7 +9,8 @@
 import type {
   FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
 } from './history.ts';
-import { Groups, Interner, lowerBound, OpHeads, Reads, Writes } from './tables.ts';
+import { rowOfOp, OpRow } from './op-row.ts';
+import { Groups, lowerBound, newNames, OpHeads, Reads, Writes } from './tables.ts';
 import type { Names, Read } from './tables.ts';
 
 export type { OpHead, Read, Write } from './tables.ts';
@@ -165,17 +166,6 @@ function wasRead(ix: HistoryIndex, w: { vid: number; kid: number }): boolean {
   return false;
 }
 
-/** The sends of one micro-op list: [key, value, offset|null]. */
-function sendMops(op: Op): { key: Key; value: string; offset: number | null }[] {
-  const out: { key: Key; value: string; offset: number | null }[] = [];
-  for (const m of mopsOf(op)) {
-    if (m[0] !== 'send') continue;
-    const r = m[2];
-    out.push(typeof r === 'string' ? { key: m[1], value: r, offset: null } : { key: m[1], value: r[1], offset: r[0] });
-  }
-  return out;
-}
-
 /**
  * How the index gets a whole line back (for witnesses): the Op itself, or where the line starts in the
  * file it was streamed from (a byte offset), for the builder's `lineAt` to read it again.
@@ -192,14 +182,13 @@ interface Pending { writes: number[]; txn: number; applies: Mop[] | null }
  * order of their operation's first line; a send only a completion lists joins its operation's writes.
  */
 export class IndexBuilder {
-  private readonly names: Names = { values: new Interner(), keys: new Interner(), processes: new Interner() };
-  private readonly heads = new OpHeads(this.names);
+  private readonly heads: OpHeads;
   private readonly sources: OpSource[] = [];
   private readonly partner: number[] = [];
   private readonly prevOfProcess: number[] = [];
-  private readonly writes = new Writes(this.names);
+  private readonly writes: Writes;
   private readonly txns: Txn[] = [];
-  private readonly reads = new Reads(this.names);
+  private readonly reads: Reads;
   private readonly applies: Apply[] = [];
   private readonly groupsOf = new Map<string, Set<string>>();
   /** Per process id: its last line, and its open invokes by id. */
@@ -209,44 +198,29 @@ export class IndexBuilder {
   /** A write was appended after writes of a later operation (a send only its completion listed). */
   private disordered = false;
   private readonly atomicBatches: boolean;
+  /** The row add() fills from an Op. */
+  private readonly row = new OpRow();
 
-  /** `lineAt` reads back a streamed line by the byte offset it was added with. */
-  constructor(private readonly header: HistoryHeader, private readonly lineAt?: (offset: number) => Op) {
+  /**
+   * `lineAt` reads back a streamed line by the byte offset it was added with. `names` are the interners
+   * the rows given to addRow name things by (the streaming parser's lane shares them).
+   */
+  constructor(
+    private readonly header: HistoryHeader, private readonly lineAt?: (offset: number) => Op, readonly names: Names = newNames(),
+  ) {
     this.atomicBatches = header.producer === undefined || header.producer.transactional;
+    this.heads = new OpHeads(names);
+    this.writes = new Writes(names);
+    this.reads = new Reads(names);
   }
 
   /** Adds the next operation line; `source` is the op itself (in memory) or its line's byte offset (streamed). */
   add(op: Op, source: OpSource): void {
-    const p = this.heads.length;
-    const proc = this.names.processes.id(op.process);
-    if (proc === this.lastOfProcess.length) {
-      this.lastOfProcess.push(-1);
-      this.openOfProcess.push(new Map());
-    }
-    // Streamed lines each carry their own copy of the process name: share one.
-    const process = this.names.processes.names[proc];
-    this.heads.push(op, proc);
-    this.sources.push(source);
-    this.prevOfProcess.push(this.lastOfProcess[proc]);
-    this.lastOfProcess[proc] = p;
-    this.partner.push(-1);
-    let invoke = -1;
-    const open = this.openOfProcess[proc];
-    if (op.type === 'invoke') {
-      open.set(op.id, p);
-    } else {
-      const q = open.get(op.id);
-      if (q !== undefined && this.heads.f(q) === op.f) {
-        invoke = q;
-        this.partner[p] = q;
-        this.partner[q] = p;
-        open.delete(op.id);
-      }
-    }
-    if (op.f === 'send' || op.f === 'txn') this.addSends(op, p, invoke, process, proc);
-    else if (op.f === 'apply') this.addApplies(op, p, invoke, process);
-    if (op.type === 'ok' && (op.f === 'poll' || op.f === 'txn')) this.addReads(op, p, proc);
+    const p = this.addRow(rowOfOp(op, this.names, this.row), source);
+    // What rows do not carry: applies and the groups commit micro-ops name (never in the fast lane).
+    if (op.f === 'apply') this.addApplies(op, p, this.partner[p]);
     if (op.f !== 'commit' && op.f !== 'txn') return;
+    const process = this.names.processes.names[this.row.proc];
     for (const m of mopsOf(op)) {
       if (m[0] !== 'commit') continue;
       let groups = this.groupsOf.get(process);
@@ -255,73 +229,108 @@ export class IndexBuilder {
     }
   }
 
+  /** Adds the next operation line as a row (see add); returns its position. */
+  addRow(row: OpRow, source: OpSource): number {
+    const p = this.heads.length;
+    const { proc } = row;
+    while (proc >= this.lastOfProcess.length) {
+      this.lastOfProcess.push(-1);
+      this.openOfProcess.push(new Map());
+    }
+    this.heads.push(row, proc);
+    this.sources.push(source);
+    this.prevOfProcess.push(this.lastOfProcess[proc]);
+    this.lastOfProcess[proc] = p;
+    this.partner.push(-1);
+    let invoke = -1;
+    const open = this.openOfProcess[proc];
+    if (row.type === 'invoke') {
+      open.set(row.id, p);
+    } else {
+      const q = open.get(row.id);
+      if (q !== undefined && this.heads.f(q) === row.f) {
+        invoke = q;
+        this.partner[p] = q;
+        this.partner[q] = p;
+        open.delete(row.id);
+      }
+    }
+    if (row.f === 'send' || row.f === 'txn') this.addSends(row, p, invoke);
+    for (let i = 0; i < row.reads; i++) this.reads.push(proc, row.readKids[i], row.readOffsets[i], row.readVids[i], p);
+    return p;
+  }
+
   /** The write of `ids` with this key and value, or -1. */
   private find(ids: number[], kid: number, vid: number): number {
     for (const w of ids) if (this.writes.kid(w) === kid && this.writes.vid(w) === vid) return w;
     return -1;
   }
 
-  private addSends(op: Op, p: number, invoke: number, process: string, proc: number): void {
-    const { writes, names } = this;
-    const sends = sendMops(op);
+  private addSends(row: OpRow, p: number, invoke: number): void {
+    const { writes } = this;
+    const { proc, type: opType } = row;
     let pending = invoke >= 0 ? this.pending.get(invoke) : undefined;
     if (pending === undefined) {
       // The operation's first line (an invoke, or a completion without one).
-      const isTxn = op.f === 'txn' || (this.atomicBatches && sends.length > 1);
-      const done = op.type === 'invoke' ? -1 : p;
-      const type: Outcome = op.type === 'invoke' ? 'info' : op.type;
+      const isTxn = row.f === 'txn' || (this.atomicBatches && row.sends > 1);
+      const done = opType === 'invoke' ? -1 : p;
+      const type: Outcome = opType === 'invoke' ? 'info' : opType;
       const txn = isTxn ? this.txns.length : -1;
       const ids: number[] = [];
-      for (const { key, value, offset } of sends) {
-        const kid = names.keys.id(key);
-        const vid = names.values.id(value);
+      for (let j = 0; j < row.sends; j++) {
+        const kid = row.sendKids[j];
+        const vid = row.sendVids[j];
+        const offset = row.sendOffsets[j];
         // One write per key and value within an operation; a later claim of an offset wins.
         const same = this.find(ids, kid, vid);
         if (same >= 0) {
-          if (offset !== null) writes.setOffset(same, offset);
+          if (offset >= 0) writes.setOffset(same, offset);
           continue;
         }
         ids.push(writes.length);
-        writes.push(vid, kid, proc, { invoke: op.type === 'invoke' ? p : -1, done, type, offset, txn });
+        writes.push(vid, kid, proc, { invoke: opType === 'invoke' ? p : -1, done, type, offset: offset < 0 ? null : offset, txn });
       }
       if (isTxn) {
-        this.txns.push({ process, invoke: op.type === 'invoke' ? p : -1, done, type, error: op.type === 'invoke' ? undefined : op.error, commitAt: op.commit ?? -1, writes: ids });
+        this.txns.push({
+          process: this.names.processes.names[proc], invoke: opType === 'invoke' ? p : -1, done, type,
+          error: opType === 'invoke' ? undefined : row.error, commitAt: row.commit ?? -1, writes: ids,
+        });
       }
-      if (op.type === 'invoke') this.pending.set(p, (pending = { writes: ids, txn, applies: null }));
+      if (opType === 'invoke') this.pending.set(p, (pending = { writes: ids, txn, applies: null }));
       return;
     }
     // The completion: its outcome, and the offsets it claims, for the invoke's sends (in the same order,
     // usually) and any send only the completion lists.
     this.pending.delete(invoke);
-    const type = op.type as Outcome;
+    const type = opType as Outcome;
     for (const w of pending.writes) writes.complete(w, p, type);
     const ids = pending.writes;
     const known = ids.length;
-    for (let j = 0; j < sends.length; j++) {
-      const { key, value, offset } = sends[j];
-      // Usually the completion repeats the invoke's sends in order: compare the texts before looking them up.
-      const same = j < known && names.keys.names[writes.kid(ids[j])] === key && names.values.names[writes.vid(ids[j])] === value;
-      const kid = same ? writes.kid(ids[j]) : names.keys.id(key);
-      const vid = same ? writes.vid(ids[j]) : names.values.id(value);
-      const found = same ? ids[j] : this.find(ids, kid, vid);
+    for (let j = 0; j < row.sends; j++) {
+      const kid = row.sendKids[j];
+      const vid = row.sendVids[j];
+      const offset = row.sendOffsets[j];
+      // Usually the completion repeats the invoke's sends in order.
+      const found = j < known && writes.kid(ids[j]) === kid && writes.vid(ids[j]) === vid ? ids[j] : this.find(ids, kid, vid);
       if (found >= 0) {
-        if (offset !== null) writes.setOffset(found, offset);
+        if (offset >= 0) writes.setOffset(found, offset);
         continue;
       }
       if (writes.length > 0 && writes.firstPos(writes.length - 1) > invoke) this.disordered = true;
       ids.push(writes.length);
-      writes.push(vid, kid, proc, { invoke, done: p, type, offset, txn: pending.txn });
+      writes.push(vid, kid, proc, { invoke, done: p, type, offset: offset < 0 ? null : offset, txn: pending.txn });
     }
     if (pending.txn >= 0) {
       const t = this.txns[pending.txn];
       t.done = p;
       t.type = type;
-      t.error = op.error;
-      if (op.commit !== undefined) t.commitAt = op.commit;
+      t.error = row.error;
+      if (row.commit !== undefined) t.commitAt = row.commit;
     }
   }
 
-  private addApplies(op: Op, p: number, invoke: number, process: string): void {
+  private addApplies(op: Op, p: number, invoke: number): void {
+    const process = this.names.processes.names[this.row.proc];
     if (op.type === 'invoke') {
       this.pending.set(p, { writes: [], txn: -1, applies: mopsOf(op) });
       return;
@@ -331,17 +340,6 @@ export class IndexBuilder {
     const mops = own.length > 0 || invoke < 0 ? own : this.pending.get(invoke)?.applies ?? [];
     if (invoke >= 0) this.pending.delete(invoke);
     for (const m of mops) if (m[0] === 'apply') this.applies.push({ process, sink: m[1], value: m[2], pos: p, type: op.type as Outcome });
-  }
-
-  private addReads(op: Op, p: number, proc: number): void {
-    const { values, keys } = this.names;
-    for (const m of mopsOf(op)) {
-      if (m[0] !== 'poll' || m.length !== 2) continue;
-      for (const k of Object.keys(m[1])) {
-        const kid = keys.id(k);
-        for (const [offset, value] of m[1][k]) this.reads.push(proc, kid, offset, values.id(value), p);
-      }
-    }
   }
 
   /** The index, once every operation line was added; the final lines complete it. */
@@ -399,8 +397,8 @@ export class IndexBuilder {
       ordered: producer === undefined || producer.idempotence || producer.maxInFlight === 1,
       partner: Int32Array.from(this.partner), prevOfProcess: Int32Array.from(this.prevOfProcess),
       writes, txns, reads, applies: this.applies,
-      values: values.names, valueId: (value) => values.ids.get(value) ?? -1, keys: names.keys.names,
-      keyId: (key) => names.keys.ids.get(key) ?? -1,
+      values: values.names, valueId: (value) => values.find(value), keys: names.keys.names,
+      keyId: (key) => names.keys.find(key),
       processes: names.processes.names, writesOf, readsOf,
       groupsOf: this.groupsOf, logs, finalOffsets, finalSinks, paymentFinals,
       versionOrder: buildVersionOrder(reads, logs, readCommitted),

@@ -6,10 +6,13 @@ import {
   ACKS, HEADER_DEFAULTS, HISTORY_VERSION, ISOLATIONS, OP_FS, OP_TYPES, TXN_OUTCOMES,
 } from './history.ts';
 import type {
-  FinalLine, FinalLog, History, HistoryHeader, Key, Mop, Op, OpF, ProducerDescription, RecordMeta,
+  FinalLine, FinalLog, History, HistoryHeader, Key, Mop, Op, OpF, OpType, ProducerDescription, RecordMeta,
   SinkDescription, ChargeFacts,
 } from './history.ts';
-import { scanOpLine } from './scan.ts';
+import { Interner } from './interner.ts';
+import type { OpRow } from './op-row.ts';
+import { RowScanner } from './scan.ts';
+import type { Names } from './tables.ts';
 
 export class HistoryError extends Error {
   constructor(readonly file: string, readonly line: number, readonly path: string, detail: string) {
@@ -422,17 +425,26 @@ export class HistoryParser {
   private readonly ops: Op[] = [];
   private readonly finals: FinalLine[] = [];
   private readonly finalLines = new Map<string, number>();
-  // Open invokes by process, then id: a completion must have the f of the invoke it completes. Nested maps
-  // rather than one keyed by "process + id", and the invoke's line and f as one number: a million lines
-  // would otherwise build a million key strings and objects.
-  private readonly open = new Map<string, Map<number, number>>();
+  /** Processes by id: the fast lane's rows name them so, and open invokes are kept by them. */
+  private readonly processes: Interner;
+  // Open invokes by process id, then id: a completion must have the f of the invoke it completes. The
+  // invoke's line and f as one number: a million lines would otherwise build a million objects.
+  private readonly open: Map<number, number>[] = [];
   private lastIndex = -1;
+  private readonly scanner: RowScanner | undefined;
 
   /**
    * `onOp`, when given, receives each operation line instead of the parser collecting them: a checker
-   * streaming a file keeps only what it needs of each line.
+   * streaming a file keeps only what it needs of each line. With `lane` too, the lines the fast lane
+   * takes (scan.ts, through lineBytes) go to `lane.onRow` instead, their names interned in `lane.names`.
    */
-  constructor(private readonly fileName: string, private readonly onOp?: (op: Op) => void) {}
+  constructor(
+    private readonly fileName: string, private readonly onOp?: (op: Op) => void,
+    private readonly lane?: { names: Names; onRow: (row: OpRow) => void },
+  ) {
+    this.processes = lane?.names.processes ?? new Interner();
+    this.scanner = lane === undefined ? undefined : new RowScanner(lane.names);
+  }
 
   line(text: string, lineNo: number): void {
     const line = text.trim();
@@ -449,16 +461,17 @@ export class HistoryParser {
   }
 
   /**
-   * A line as bytes, `bytes[start, end)` without its newline: an operation line in historyToJsonl's form is
-   * read straight from them (scan.ts), any other line decoded and parsed as `line` does.
+   * A line as bytes, `bytes[start, end)` without its newline: with a `lane`, an operation line in
+   * historyToJsonl's form is read straight from them into a row (scan.ts); any other line is decoded and
+   * parsed as `line` does.
    */
   lineBytes(bytes: Buffer, start: number, end: number, lineNo: number): void {
-    if (this.header !== undefined && this.finals.length === 0) {
-      const op = scanOpLine(bytes, start, end);
-      if (op !== undefined) {
-        this.operation(op, { file: this.fileName, line: lineNo, path: '' });
-        return;
-      }
+    const { scanner } = this;
+    if (scanner !== undefined && this.header !== undefined && this.finals.length === 0 && scanner.scan(bytes, start, end)) {
+      const { row } = scanner;
+      this.admit(row.index, row.proc, row.id, row.type, row.f, { file: this.fileName, line: lineNo, path: '' });
+      this.lane!.onRow(row);
+      return;
     }
     this.line(bytes.toString('utf8', start, end), lineNo);
   }
@@ -485,23 +498,30 @@ export class HistoryParser {
 
   /** An operation line's checks against the lines before it; then it is kept or handed on. */
   private operation(op: Op, a: At): void {
-    if (op.index <= this.lastIndex) {
-      fail(at(a, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, op.index);
-    }
-    this.lastIndex = op.index;
-    let open = this.open.get(op.process);
-    if (open === undefined) this.open.set(op.process, (open = new Map()));
-    const invoke = open.get(op.id);
-    if (op.type === 'invoke') {
-      if (invoke !== undefined) fail(at(a, 'id'), `an id that ${op.process} has no open operation with (line ${Math.floor(invoke / OP_FS.length)} is open)`, op.id);
-      open.set(op.id, a.line * OP_FS.length + OP_FS.indexOf(op.f));
-    } else if (invoke !== undefined) {
-      const f = OP_FS[invoke % OP_FS.length];
-      if (f !== op.f) fail(at(a, 'f'), `${JSON.stringify(f)} like the invoke on line ${Math.floor(invoke / OP_FS.length)}`, op.f);
-      open.delete(op.id);
-    }
+    this.admit(op.index, this.processes.id(op.process), op.id, op.type, op.f, a);
     if (this.onOp === undefined) this.ops.push(op);
     else this.onOp(op);
+  }
+
+  /** The checks of an operation line against the lines before it: its index, and its id among its process's open invokes. */
+  private admit(index: number, proc: number, id: number, type: OpType, f: OpF, a: At): void {
+    if (index <= this.lastIndex) {
+      fail(at(a, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, index);
+    }
+    this.lastIndex = index;
+    while (this.open.length <= proc) this.open.push(new Map());
+    const open = this.open[proc];
+    const invoke = open.get(id);
+    if (type === 'invoke') {
+      if (invoke !== undefined) {
+        fail(at(a, 'id'), `an id that ${this.processes.names[proc]} has no open operation with (line ${Math.floor(invoke / OP_FS.length)} is open)`, id);
+      }
+      open.set(id, a.line * OP_FS.length + OP_FS.indexOf(f));
+    } else if (invoke !== undefined) {
+      const invoked = OP_FS[invoke % OP_FS.length];
+      if (invoked !== f) fail(at(a, 'f'), `${JSON.stringify(invoked)} like the invoke on line ${Math.floor(invoke / OP_FS.length)}`, f);
+      open.delete(id);
+    }
   }
 
   finish(): History {

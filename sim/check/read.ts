@@ -12,6 +12,7 @@ import { judge } from './checker.ts';
 import type { History, HistoryHeader, Op } from './history.ts';
 import { IndexBuilder } from './index.ts';
 import { HistoryError, HistoryParser, parseOpLine } from './parse.ts';
+import { newNames } from './tables.ts';
 
 const CHUNK_BYTES = 1 << 24;
 /** How often a streamed check reports progress, in lines. */
@@ -140,12 +141,16 @@ export function checkHistoryFile(
   file: string, onProgress?: (linesRead: number) => void,
 ): { header: HistoryHeader; ops: number; finals: number; result: CheckResult } {
   assertFits(file, fileSize(file));
+  // The fast lane's rows name things by the ids of these interners; the builder, made once the header is
+  // read, shares them.
+  const names = newNames();
   let builder: IndexBuilder | undefined;
   let ops = 0;
   // Witnesses show a few lines again: read back by their byte offsets (they were validated when read).
   let lineAt = (offset: number): Op => parseOpLine(readLineAt(file, offset));
+  const start = (header: HistoryHeader) => new IndexBuilder(header, (o) => lineAt(o), names);
   const add = (op: Op, offset: number, header: HistoryHeader) => {
-    builder ??= new IndexBuilder(header, (o) => lineAt(o));
+    builder ??= start(header);
     builder.add(op, offset);
     ops++;
   };
@@ -156,15 +161,22 @@ export function checkHistoryFile(
     lineAt = (offset) => read.reread(readLineAt(file, offset), offset);
   } else {
     let lineStart = 0;
-    const parser = new HistoryParser(file, (op) => add(op, lineStart, parser.header!));
-    forEachLineBytes(file, (bytes, start, end, lineNo, byteOffset) => {
+    const parser = new HistoryParser(file, (op) => add(op, lineStart, parser.header!), {
+      names,
+      onRow: (row) => {
+        builder ??= start(parser.header!);
+        builder.addRow(row, lineStart);
+        ops++;
+      },
+    });
+    forEachLineBytes(file, (bytes, from, to, lineNo, byteOffset) => {
       lineStart = byteOffset;
-      parser.lineBytes(bytes, start, end, lineNo);
+      parser.lineBytes(bytes, from, to, lineNo);
       if (onProgress !== undefined && lineNo % PROGRESS_LINES === 0) onProgress(lineNo);
     });
     history = parser.finish();
   }
-  builder ??= new IndexBuilder(history.header, lineAt);
+  builder ??= start(history.header);
   return { header: history.header, ops, finals: history.finals.length, result: judge(builder.finish(history.finals)) };
 }
 

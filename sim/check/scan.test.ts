@@ -1,18 +1,39 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { OpRow, rowOfOp } from './op-row.ts';
 import { historyToJsonl, parseOpLine } from './parse.ts';
-import { scanOpLine } from './scan.ts';
+import { RowScanner } from './scan.ts';
+import { newNames } from './tables.ts';
+import type { Names } from './tables.ts';
 import { HistoryBuilder } from './test-histories.ts';
+
+/**
+ * A row as plain data: its fields, and its sends and reads both as ids (given out by fresh interners, in
+ * the order the line's names were interned) and as the names they stand for.
+ */
+function rowData(row: OpRow, names: Names) {
+  const { index, id, time, type, f, commit, error } = row;
+  const sends = Array.from({ length: row.sends }, (_, i) => [row.sendKids[i], row.sendVids[i], row.sendOffsets[i]]);
+  const reads = Array.from({ length: row.reads }, (_, i) => [row.readKids[i], row.readOffsets[i], row.readVids[i]]);
+  return {
+    index, id, time, process: names.processes.names[row.proc], type, f, commit, error, sends, reads,
+    sent: sends.map(([k, v, o]) => [names.keys.names[k], names.values.names[v], o]),
+    read: reads.map(([k, o, v]) => [names.keys.names[k], o, names.values.names[v]]),
+  };
+}
 
 const scan = (line: string) => {
   const bytes = Buffer.from(`garbage\n${line}\nmore`);
-  return scanOpLine(bytes, 8, 8 + Buffer.byteLength(line));
+  const names = newNames();
+  const scanner = new RowScanner(names);
+  return scanner.scan(bytes, 8, 8 + Buffer.byteLength(line)) ? rowData(scanner.row, names) : undefined;
 };
 
-/** What the full parser makes of a line: the Op, or the error it reports. */
+/** What the full parser makes of a line, as a row: or the error it reports. */
 const parsed = (line: string) => {
   try {
-    return parseOpLine(line);
+    const names = newNames();
+    return rowData(rowOfOp(parseOpLine(line), names, new OpRow()), names);
   } catch (e) {
     return `error: ${(e as Error).message}`;
   }
@@ -23,15 +44,21 @@ const SEND_OK = '{"index":1,"id":0,"time":10,"process":"producer-1","type":"ok",
 const POLL_OK = '{"index":3,"id":-4,"time":30,"process":"consumer-1","type":"ok","f":"poll","value":[["poll",{"payments/0":[[0,"a"],[1,"b"]],"payments/1":[]}]]}';
 const TXN_OK = '{"index":5,"id":2,"time":50,"process":"p","type":"ok","f":"txn","value":[["send","out/0",[4,"x>y"]],["poll",{}]],"commit":45,"error":"E"}';
 const TXN_EMPTY = '{"index":6,"id":3,"time":60,"process":"p","type":"invoke","f":"txn","value":[]}';
+const TXN_POLL_FIRST = '{"index":8,"id":4,"time":80,"process":"p","type":"ok","f":"txn","value":[["poll",{"in/0":[[3,"a"],[4,"b"]]}],["send","out/0",[7,"x"]]]}';
+const POLL_INFO = '{"index":9,"id":5,"time":90,"process":"c","type":"info","f":"poll","value":[["poll",{"in/0":[[3,"a"]]}]]}';
 const SEND_INFO = '{"index":7,"id":1,"time":70,"process":"producer-1","type":"info","f":"send","value":null,"error":"REQUEST_TIMED_OUT"}';
 
-describe('scanOpLine', () => {
+describe('RowScanner', () => {
   it('reads the send, poll and txn lines historyToJsonl writes exactly as the full parser does', () => {
-    for (const line of [SEND_INVOKE, SEND_OK, POLL_OK, TXN_OK, TXN_EMPTY, SEND_INFO]) {
-      const op = scan(line);
-      expect(op, line).toBeDefined();
-      expect(op).toEqual(parsed(line));
+    for (const line of [SEND_INVOKE, SEND_OK, POLL_OK, TXN_OK, TXN_EMPTY, SEND_INFO, TXN_POLL_FIRST, POLL_INFO]) {
+      const row = scan(line);
+      expect(row, line).toBeDefined();
+      expect(row).toEqual(parsed(line));
     }
+    // Reads only from ok completions; sends interned before polled records, whatever the micro-op order.
+    expect(scan(POLL_INFO)!.reads).toEqual([]);
+    expect(scan(TXN_POLL_FIRST)!.read).toEqual([['in/0', 3, 'a'], ['in/0', 4, 'b']]);
+    expect(scan(TXN_POLL_FIRST)!.sends).toEqual([[0, 0, 7]]);
   });
 
   it('takes every send, poll and txn line of a written history', () => {
@@ -84,10 +111,10 @@ describe('scanOpLine', () => {
       const how = next(3);
       const mutated = how === 0 ? line.slice(0, at) + c + line.slice(at + 1)
         : how === 1 ? line.slice(0, at) + line.slice(at + 1) : line.slice(0, at) + c + line.slice(at);
-      const op = scan(mutated);
-      if (op === undefined) continue;
+      const row = scan(mutated);
+      if (row === undefined) continue;
       taken++;
-      if (!isDeepStrictEqual(op, parsed(mutated))) expect(op, mutated).toEqual(parsed(mutated));
+      if (!isDeepStrictEqual(row, parsed(mutated))) expect(row, mutated).toEqual(parsed(mutated));
     }
     // Many mutations keep a valid line (a digit for a digit, a letter in a value): the lane must take those.
     expect(taken).toBeGreaterThan(1000);

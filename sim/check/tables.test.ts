@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Column, Groups, Interner, lowerBound, OpHeads, Reads, Writes } from './tables.ts';
-import type { Names } from './tables.ts';
-
-const names = (): Names => ({ values: new Interner(), keys: new Interner(), processes: new Interner() });
+import { Column, Groups, lowerBound, newNames as names, OpHeads, Reads, Writes } from './tables.ts';
 
 describe('Column', () => {
   it('keeps every value through growth, and rearranges rows', () => {
@@ -13,14 +10,6 @@ describe('Column', () => {
     c.set(0, -1);
     c.permute(Int32Array.from([4999, 0, 1]));
     expect([c.get(0), c.get(1), c.get(2)]).toEqual([4999 * 3 + 2 ** 40, -1, 3 + 2 ** 40]);
-  });
-});
-
-describe('Interner', () => {
-  it('numbers distinct strings in first-seen order and hands back one copy', () => {
-    const i = new Interner();
-    expect(['b', 'a', 'b', 'c', 'a'].map((s) => i.id(s))).toEqual([0, 1, 0, 2, 1]);
-    expect(i.names).toEqual(['b', 'a', 'c']);
   });
 });
 

@@ -7,6 +7,7 @@
 // before, and what they drop at once costs the collector next to nothing.
 import { OP_FS, OP_TYPES } from './history.ts';
 import type { Key, Op, OpF, OpType, Outcome } from './history.ts';
+import { Interner } from './interner.ts';
 
 /** First index in the ascending list whose value is >= `value` (the list's length when none is). */
 export function lowerBound(sorted: ArrayLike<number>, value: number): number {
@@ -50,22 +51,6 @@ export class Column {
   }
 }
 
-/** Gives each distinct string an integer id, in first-seen order, and keeps one shared copy of it. */
-export class Interner {
-  readonly ids = new Map<string, number>();
-  readonly names: string[] = [];
-
-  id(name: string): number {
-    let id = this.ids.get(name);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(name, id);
-      this.names.push(name);
-    }
-    return id;
-  }
-}
-
 /**
  * Items grouped by an integer id, e.g. the writes of each value: group g is items[start[g]] up to
  * items[start[g + 1]] (exclusive), in item order. Two flat arrays built by a stable counting sort in two
@@ -99,6 +84,8 @@ export interface Names {
   keys: Interner;
   processes: Interner;
 }
+
+export const newNames = (): Names => ({ values: new Interner(), keys: new Interner(), processes: new Interner() });
 
 const OUTCOMES: readonly Outcome[] = ['ok', 'info', 'fail'];
 const outcomeCode = (o: Outcome): number => OUTCOMES.indexOf(o);
