@@ -10,7 +10,7 @@ import type {
   FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
 } from './history.ts';
 import { rowOfOp, OpRow } from './op-row.ts';
-import { Groups, lowerBound, newNames, OpHeads, Reads, Writes } from './tables.ts';
+import { Column, Groups, lowerBound, newNames, OpHeads, Reads, Writes } from './tables.ts';
 import type { Names, Read } from './tables.ts';
 
 export type { OpHead, Read, Write } from './tables.ts';
@@ -183,9 +183,11 @@ interface Pending { writes: number[]; txn: number; applies: Mop[] | null }
  */
 export class IndexBuilder {
   private readonly heads: OpHeads;
-  private readonly sources: OpSource[] = [];
-  private readonly partner: number[] = [];
-  private readonly prevOfProcess: number[] = [];
+  /** How to show each line again: the Ops themselves (in memory), or their lines' byte offsets (streamed). */
+  private readonly sources: Op[] = [];
+  private readonly offsets: Column;
+  private readonly partner: Column;
+  private readonly prevOfProcess: Column;
   private readonly writes: Writes;
   private readonly txns: Txn[] = [];
   private readonly reads: Reads;
@@ -203,22 +205,28 @@ export class IndexBuilder {
 
   /**
    * `lineAt` reads back a streamed line by the byte offset it was added with. `names` are the interners
-   * the rows given to addRow name things by (the streaming parser's lane shares them).
+   * the rows given to addRow name things by (the streaming parser's lane shares them). `expected`, the
+   * number of lines, writes and reads to make room for at once (see Column), is an estimate: more only
+   * costs growing.
    */
   constructor(
     private readonly header: HistoryHeader, private readonly lineAt?: (offset: number) => Op, readonly names: Names = newNames(),
+    expected: { lines: number; writes: number; reads: number } = { lines: 1024, writes: 1024, reads: 1024 },
   ) {
     this.atomicBatches = header.producer === undefined || header.producer.transactional;
-    this.heads = new OpHeads(names);
-    this.writes = new Writes(names);
-    this.reads = new Reads(names);
+    this.heads = new OpHeads(names, expected.lines);
+    this.offsets = new Column('f64', lineAt === undefined ? 0 : expected.lines);
+    this.partner = new Column('i32', expected.lines);
+    this.prevOfProcess = new Column('i32', expected.lines);
+    this.writes = new Writes(names, expected.writes);
+    this.reads = new Reads(names, expected.reads);
   }
 
   /** Adds the next operation line; `source` is the op itself (in memory) or its line's byte offset (streamed). */
   add(op: Op, source: OpSource): void {
     const p = this.addRow(rowOfOp(op, this.names, this.row), source);
     // What rows do not carry: applies and the groups commit micro-ops name (never in the fast lane).
-    if (op.f === 'apply') this.addApplies(op, p, this.partner[p]);
+    if (op.f === 'apply') this.addApplies(op, p, this.partner.get(p));
     if (op.f !== 'commit' && op.f !== 'txn') return;
     const process = this.names.processes.names[this.row.proc];
     for (const m of mopsOf(op)) {
@@ -238,7 +246,8 @@ export class IndexBuilder {
       this.openOfProcess.push(new Map());
     }
     this.heads.push(row, proc);
-    this.sources.push(source);
+    if (typeof source === 'number') this.offsets.push(source);
+    else this.sources.push(source);
     this.prevOfProcess.push(this.lastOfProcess[proc]);
     this.lastOfProcess[proc] = p;
     this.partner.push(-1);
@@ -250,8 +259,8 @@ export class IndexBuilder {
       const q = open.get(row.id);
       if (q !== undefined && this.heads.f(q) === row.f) {
         invoke = q;
-        this.partner[p] = q;
-        this.partner[q] = p;
+        this.partner.set(p, q);
+        this.partner.set(q, p);
         open.delete(row.id);
       }
     }
@@ -344,7 +353,7 @@ export class IndexBuilder {
 
   /** The index, once every operation line was added; the final lines complete it. */
   finish(finals: FinalLine[]): HistoryIndex {
-    const { header, heads, sources, txns, reads, writes, lineAt, names } = this;
+    const { header, heads, sources, offsets, txns, reads, writes, lineAt, names } = this;
     // Apply operations that never completed: their effect is unknown.
     for (const [invoke, pending] of this.pending) {
       for (const m of pending.applies ?? []) {
@@ -393,9 +402,9 @@ export class IndexBuilder {
     const producer = header.producer;
     const readCommitted = header.isolation === 'read_committed';
     const ix: HistoryIndex = {
-      header, ops: heads, opAt: (p) => { const s = sources[p]; return typeof s === 'number' ? lineAt!(s) : s; }, seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
+      header, ops: heads, opAt: (p) => (lineAt === undefined ? sources[p] : lineAt(offsets.get(p))), seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
       ordered: producer === undefined || producer.idempotence || producer.maxInFlight === 1,
-      partner: Int32Array.from(this.partner), prevOfProcess: Int32Array.from(this.prevOfProcess),
+      partner: this.partner.rows() as Int32Array, prevOfProcess: this.prevOfProcess.rows() as Int32Array,
       writes, txns, reads, applies: this.applies,
       values: values.names, valueId: (value) => values.find(value), keys: names.keys.names,
       keyId: (key) => names.keys.find(key),
@@ -418,7 +427,8 @@ export class IndexBuilder {
 }
 
 export function buildIndex(history: History): HistoryIndex {
-  const builder = new IndexBuilder(history.header);
+  const n = history.ops.length;
+  const builder = new IndexBuilder(history.header, undefined, newNames(), { lines: n, writes: n, reads: n });
   for (const op of history.ops) builder.add(op, op);
   return builder.finish(history.finals);
 }

@@ -13,23 +13,33 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 /** The largest character code the byte table holds a name by. */
 const MAX_ASCII = 0x7f;
+/** Entries of the cache of recent lookups (a power of two): 16 KB. */
+const RECENT = 4096;
 
 export class Interner {
   /** Every name, by id. */
   readonly names: string[] = [];
   /** Names with a character outside ASCII (never from the byte lane). */
   private readonly others = new Map<string, number>();
-  /** The bytes of every ASCII name, one after another; name id i is arena[from[i], from[i] + length[i]). */
-  private arena: Buffer = Buffer.allocUnsafe(1 << 16);
+  /** The bytes of every ASCII name, one after another. */
+  private arena = new Uint8Array(1 << 16);
   private used = 0;
-  private from: Int32Array = new Int32Array(1024);
-  private length: Int32Array = new Int32Array(1024);
-  private hashes: Int32Array = new Int32Array(1024);
-  /** Open addressing with linear probing: each slot holds a name id + 1, 0 when free. */
-  private slots: Int32Array = new Int32Array(1 << 12);
+  /** Per id, two entries: where its bytes start in the arena, and how many there are (-1: one of `others`). */
+  private spans = new Int32Array(2048);
+  /**
+   * Open addressing with linear probing, two entries a slot: the name's hash, and its id + 1 (0: free).
+   * The hash beside the id settles most probes without reading the name.
+   */
+  private slots = new Int32Array(1 << 13);
   private inTable = 0;
+  /**
+   * The ids last looked up, by the low bits of their hash (id + 1, 0: none), checked before the table. A
+   * history names a value again a few lines after it first did (sent, acknowledged, read), and this small
+   * array stays in the processor's cache where the table, megabytes large, costs a cache miss a lookup.
+   */
+  private readonly recent = new Int32Array(RECENT);
   /** Where `id(name)` writes an ASCII name's bytes to look them up. */
-  private scratch: Buffer = Buffer.allocUnsafe(256);
+  private scratch = new Uint8Array(256);
 
   /** The id of bytes[from, to), a name of ASCII bytes; a new id (and its one string) when first seen. */
   idOfBytes(bytes: Buffer, from: number, to: number): number {
@@ -44,7 +54,7 @@ export class Interner {
     if (n < 0) {
       let id = this.others.get(name);
       if (id === undefined) {
-        id = this.newId(-1);
+        id = this.newId(0, -1);
         this.others.set(name, id);
         this.names.push(name);
       }
@@ -64,7 +74,7 @@ export class Interner {
 
   /** Writes an ASCII name's bytes to `scratch` and returns their number; -1 for any other name. */
   private encode(name: string): number {
-    if (name.length > this.scratch.length) this.scratch = Buffer.allocUnsafe(name.length * 2);
+    if (name.length > this.scratch.length) this.scratch = new Uint8Array(name.length * 2);
     const { scratch } = this;
     for (let i = 0; i < name.length; i++) {
       const c = name.charCodeAt(i);
@@ -74,75 +84,81 @@ export class Interner {
     return name.length;
   }
 
-  private lookup(hash: number, bytes: Buffer, from: number, to: number): number {
-    const { slots, arena } = this;
-    const mask = slots.length - 1;
-    const n = to - from;
+  private lookup(hash: number, bytes: Uint8Array, from: number, to: number): number {
+    const { slots, recent } = this;
+    const r = recent[hash & (RECENT - 1)] - 1;
+    if (r >= 0 && this.holds(r, bytes, from, to)) return r;
+    const mask = (slots.length >> 1) - 1;
     for (let s = hash & mask; ; s = (s + 1) & mask) {
-      const entry = slots[s];
+      const entry = slots[2 * s + 1];
       if (entry === 0) return -1;
-      const id = entry - 1;
-      if (this.hashes[id] !== hash || this.length[id] !== n) continue;
-      const at = this.from[id];
-      let i = 0;
-      while (i < n && arena[at + i] === bytes[from + i]) i++;
-      if (i === n) return id;
+      if (slots[2 * s] !== hash || !this.holds(entry - 1, bytes, from, to)) continue;
+      recent[hash & (RECENT - 1)] = entry;
+      return entry - 1;
     }
   }
 
-  /** The next id, its arena length set to `n` (-1: a name of `others`, not in the arena). */
-  private newId(n: number): number {
+  /** Whether name `id` is bytes[from, to). */
+  private holds(id: number, bytes: Uint8Array, from: number, to: number): boolean {
+    const { spans, arena } = this;
+    const n = to - from;
+    if (spans[2 * id + 1] !== n) return false;
+    const at = spans[2 * id];
+    let i = 0;
+    while (i < n && arena[at + i] === bytes[from + i]) i++;
+    return i === n;
+  }
+
+  /** The next id, its bytes at arena[from, from + n) (n = -1: a name of `others`, not in the arena). */
+  private newId(from: number, n: number): number {
     const id = this.names.length;
-    if (id === this.from.length) {
-      this.from = grown(this.from);
-      this.length = grown(this.length);
-      this.hashes = grown(this.hashes);
-    }
-    this.length[id] = n;
+    if (2 * id === this.spans.length) this.spans = grown(this.spans, this.spans.length * 2);
+    this.spans[2 * id] = from;
+    this.spans[2 * id + 1] = n;
     return id;
   }
 
-  private insert(hash: number, bytes: Buffer, from: number, to: number, name: string): number {
+  private insert(hash: number, bytes: Uint8Array, from: number, to: number, name: string): number {
     const n = to - from;
-    const id = this.newId(n);
-    if (this.used + n > this.arena.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + n));
-      this.arena.copy(bigger, 0, 0, this.used);
-      this.arena = bigger;
-    }
-    bytes.copy(this.arena, this.used, from, to);
-    this.from[id] = this.used;
-    this.hashes[id] = hash;
+    if (this.used + n > this.arena.length) this.arena = grown(this.arena, Math.max(this.arena.length * 2, this.used + n));
+    // Names are short: a loop beats Buffer.copy's call.
+    const { arena, used } = this;
+    for (let i = 0; i < n; i++) arena[used + i] = bytes[from + i];
+    const id = this.newId(used, n);
     this.used += n;
     this.names.push(name);
     // At most half full, so probes stay short.
-    if (++this.inTable * 2 > this.slots.length) this.rehash();
-    else this.place(id);
+    if (++this.inTable * 4 > this.slots.length) this.rehash();
+    this.place(hash, id + 1);
+    this.recent[hash & (RECENT - 1)] = id + 1;
     return id;
   }
 
-  private place(id: number): void {
+  private place(hash: number, entry: number): void {
     const { slots } = this;
-    const mask = slots.length - 1;
-    let s = this.hashes[id] & mask;
-    while (slots[s] !== 0) s = (s + 1) & mask;
-    slots[s] = id + 1;
+    const mask = (slots.length >> 1) - 1;
+    let s = hash & mask;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = hash;
+    slots[2 * s + 1] = entry;
   }
 
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
-    for (let id = 0; id < this.names.length; id++) if (this.length[id] >= 0) this.place(id);
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== 0) this.place(old[s], old[s + 1]);
   }
 }
 
-function hashOf(bytes: Buffer, from: number, to: number): number {
+function hashOf(bytes: Uint8Array, from: number, to: number): number {
   let h = FNV_OFFSET;
   for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i], FNV_PRIME);
   return h;
 }
 
-function grown(a: Int32Array): Int32Array {
-  const bigger = new Int32Array(a.length * 2);
+/** A copy of `a`, `length` long. */
+function grown<T extends Int32Array | Uint8Array>(a: T, length: number): T {
+  const bigger = new (a.constructor as new (n: number) => T)(length);
   bigger.set(a);
   return bigger;
 }

@@ -105,6 +105,16 @@ export function readLineAt(file: string, byteOffset: number): string {
   }
 }
 
+/**
+ * How many lines, writes and reads a history file of `bytes` bytes may hold, for the index to make room
+ * for at once (IndexBuilder): an operation line is ~100 bytes or more, and a write or a read, with the
+ * lines around it, ~250 or more (the bench history has 174 and 435). Too high costs nothing but address
+ * space; too low, growing.
+ */
+function expectedRows(bytes: number): { lines: number; writes: number; reads: number } {
+  return { lines: Math.ceil(bytes / 100), writes: Math.ceil(bytes / 250), reads: Math.ceil(bytes / 250) };
+}
+
 /** Refuses a file whose parsed form cannot fit in the heap this process may use. */
 function assertFits(file: string, bytes: number): void {
   const heap = getHeapStatistics();
@@ -140,15 +150,17 @@ function ednLines(file: string, onProgress?: (linesRead: number) => void): EdnLi
 export function checkHistoryFile(
   file: string, onProgress?: (linesRead: number) => void,
 ): { header: HistoryHeader; ops: number; finals: number; result: CheckResult } {
-  assertFits(file, fileSize(file));
+  const bytes = fileSize(file);
+  assertFits(file, bytes);
   // The fast lane's rows name things by the ids of these interners; the builder, made once the header is
   // read, shares them.
   const names = newNames();
+  const expected = expectedRows(bytes);
   let builder: IndexBuilder | undefined;
   let ops = 0;
   // Witnesses show a few lines again: read back by their byte offsets (they were validated when read).
   let lineAt = (offset: number): Op => parseOpLine(readLineAt(file, offset));
-  const start = (header: HistoryHeader) => new IndexBuilder(header, (o) => lineAt(o), names);
+  const start = (header: HistoryHeader) => new IndexBuilder(header, (o) => lineAt(o), names, expected);
   const add = (op: Op, offset: number, header: HistoryHeader) => {
     builder ??= start(header);
     builder.add(op, offset);

@@ -11,6 +11,18 @@ describe('Column', () => {
     c.permute(Int32Array.from([4999, 0, 1]));
     expect([c.get(0), c.get(1), c.get(2)]).toEqual([4999 * 3 + 2 ** 40, -1, 3 + 2 ** 40]);
   });
+
+  it('keeps ids as 32-bit integers from any starting room, and hands its rows out as one array', () => {
+    for (const capacity of [0, 3, 5000]) {
+      const c = new Column('i32', capacity);
+      for (let i = 0; i < 5000; i++) c.push(i - 7);
+      expect(c.rows()).toBeInstanceOf(Int32Array);
+      expect(c.rows().length).toBe(5000);
+      expect([c.get(0), c.get(4999)]).toEqual([-7, 4992]);
+      c.permute(Int32Array.from([4999, 0]));
+      expect(Array.from(c.rows().subarray(0, 2))).toEqual([4992, -7]);
+    }
+  });
 });
 
 describe('Groups', () => {
