@@ -52,7 +52,9 @@ export class LogView {
    * id, numbering them across the logs, this log's from `first` on.
    */
   constructor(readonly log: FinalLog, readonly vids: Int32Array, private readonly first: number, private readonly byValue: Groups) {
-    this.offsets = Float64Array.from(log.records, (r) => r[0]);
+    const { records } = log;
+    this.offsets = new Float64Array(records.length);
+    for (let i = 0; i < records.length; i++) this.offsets[i] = records[i][0];
   }
 
   /** Index into log.records of the record at `offset`; -1 when the log holds none there. */
@@ -215,9 +217,9 @@ export class IndexBuilder {
   ) {
     this.atomicBatches = header.producer === undefined || header.producer.transactional;
     this.heads = new OpHeads(names, expected.lines);
-    this.offsets = new Column('f64', lineAt === undefined ? 0 : expected.lines);
-    this.partner = new Column('i32', expected.lines);
-    this.prevOfProcess = new Column('i32', expected.lines);
+    this.offsets = new Column(lineAt === undefined ? 0 : expected.lines);
+    this.partner = new Column(expected.lines);
+    this.prevOfProcess = new Column(expected.lines);
     this.writes = new Writes(names, expected.writes);
     this.reads = new Reads(names, expected.reads);
   }
@@ -396,8 +398,8 @@ export class IndexBuilder {
       logs.set(f.key, new LogView(f, recordVids.subarray(g, g + f.records.length), g, recordsByValue));
       g += f.records.length;
     }
-    const writesOf = new Groups(Int32Array.from({ length: writes.length }, (_, i) => writes.vid(i)), valueCount);
-    const readsOf = new Groups(Int32Array.from({ length: reads.length }, (_, i) => reads.vid(i)), valueCount);
+    const writesOf = new Groups(writes.valueIds(), valueCount);
+    const readsOf = new Groups(reads.valueIds(), valueCount);
 
     const producer = header.producer;
     const readCommitted = header.isolation === 'read_committed';

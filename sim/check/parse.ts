@@ -469,7 +469,7 @@ export class HistoryParser {
     const { scanner } = this;
     if (scanner !== undefined && this.header !== undefined && this.finals.length === 0 && scanner.scan(bytes, start, end)) {
       const { row } = scanner;
-      this.admit(row.index, row.proc, row.id, row.type, row.f, { file: this.fileName, line: lineNo, path: '' });
+      this.admit(row.index, row.proc, row.id, row.type, row.f, lineNo);
       this.lane!.onRow(row);
       return;
     }
@@ -498,15 +498,20 @@ export class HistoryParser {
 
   /** An operation line's checks against the lines before it; then it is kept or handed on. */
   private operation(op: Op, a: At): void {
-    this.admit(op.index, this.processes.id(op.process), op.id, op.type, op.f, a);
+    this.admit(op.index, this.processes.id(op.process), op.id, op.type, op.f, a.line);
     if (this.onOp === undefined) this.ops.push(op);
     else this.onOp(op);
   }
 
+  /** A field of a line, for a message: made only when one is needed (a million lines pass admit). */
+  private where(lineNo: number, field: string): At {
+    return at({ file: this.fileName, line: lineNo, path: '' }, field);
+  }
+
   /** The checks of an operation line against the lines before it: its index, and its id among its process's open invokes. */
-  private admit(index: number, proc: number, id: number, type: OpType, f: OpF, a: At): void {
+  private admit(index: number, proc: number, id: number, type: OpType, f: OpF, lineNo: number): void {
     if (index <= this.lastIndex) {
-      fail(at(a, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, index);
+      fail(this.where(lineNo, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, index);
     }
     this.lastIndex = index;
     while (this.open.length <= proc) this.open.push(new Map());
@@ -514,12 +519,12 @@ export class HistoryParser {
     const invoke = open.get(id);
     if (type === 'invoke') {
       if (invoke !== undefined) {
-        fail(at(a, 'id'), `an id that ${this.processes.names[proc]} has no open operation with (line ${Math.floor(invoke / OP_FS.length)} is open)`, id);
+        fail(this.where(lineNo, 'id'), `an id that ${this.processes.names[proc]} has no open operation with (line ${Math.floor(invoke / OP_FS.length)} is open)`, id);
       }
-      open.set(id, a.line * OP_FS.length + OP_FS.indexOf(f));
+      open.set(id, lineNo * OP_FS.length + OP_FS.indexOf(f));
     } else if (invoke !== undefined) {
       const invoked = OP_FS[invoke % OP_FS.length];
-      if (invoked !== f) fail(at(a, 'f'), `${JSON.stringify(invoked)} like the invoke on line ${Math.floor(invoke / OP_FS.length)}`, f);
+      if (invoked !== f) fail(this.where(lineNo, 'f'), `${JSON.stringify(invoked)} like the invoke on line ${Math.floor(invoke / OP_FS.length)}`, f);
       open.delete(id);
     }
   }

@@ -33,6 +33,7 @@ const MAX_DIGITS = 15;
 
 const TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
 const FS: readonly OpF[] = ['send', 'poll', 'txn'];
+const MOP_NAMES = ['send', 'poll'] as const;
 
 /** Thrown (and caught in scanOpLine, and in edn-scan.ts's scanEdnLine) when the line leaves the form the lane takes. */
 export const NOT_TAKEN = new Error('not in the fast lane');
@@ -41,8 +42,15 @@ export const NOT_TAKEN = new Error('not in the fast lane');
 export class Cursor {
   at: number;
 
-  constructor(protected readonly bytes: Buffer, start: number, protected readonly end: number) {
+  constructor(protected bytes: Buffer, start: number, protected end: number) {
     this.at = start;
+  }
+
+  /** Moves the cursor to another line (one cursor serves a whole file). */
+  reset(bytes: Buffer, start: number, end: number): void {
+    this.bytes = bytes;
+    this.at = start;
+    this.end = end;
   }
 
   peek(): number {
@@ -178,6 +186,8 @@ export class RowScanner {
   /** The keys of the poll micro-op being scanned: from, to. */
   private readonly pollKeys: number[] = [];
 
+  private readonly cursor = new Cursor(Buffer.alloc(0), 0, 0);
+
   constructor(private readonly names: Names) {}
 
   /**
@@ -185,8 +195,8 @@ export class RowScanner {
    * form and returns true; false otherwise (the caller then parses the line in full).
    */
   scan(bytes: Buffer, start: number, end: number): boolean {
-    const c = new Cursor(bytes, start, end);
-    const { row } = this;
+    const { row, cursor: c } = this;
+    c.reset(bytes, start, end);
     this.sendCount = 0;
     this.readCount = 0;
     try {
@@ -274,7 +284,7 @@ export class RowScanner {
     if (c.peek() !== CLOSE_BRACKET) {
       for (;;) {
         c.expect(OPEN_BRACKET);
-        const name = c.oneOf(['send', 'poll'] as const);
+        const name = c.oneOf(MOP_NAMES);
         if (name === 'send' ? f === 'poll' : f === 'send') throw NOT_TAKEN;
         if (name === 'send') this.sendMop(c, completion);
         else this.pollMop(c, bytes, completion);

@@ -8,19 +8,24 @@ describe('Column', () => {
     expect(c.length).toBe(5000);
     expect(c.get(4999)).toBe(4999 * 3 + 2 ** 40);
     c.set(0, -1);
+    expect(c.rows()).toBeInstanceOf(Float64Array);
     c.permute(Int32Array.from([4999, 0, 1]));
     expect([c.get(0), c.get(1), c.get(2)]).toEqual([4999 * 3 + 2 ** 40, -1, 3 + 2 ** 40]);
   });
 
-  it('keeps ids as 32-bit integers from any starting room, and hands its rows out as one array', () => {
+  it('keeps 32-bit integers as such from any starting room, and hands its rows out as one array', () => {
     for (const capacity of [0, 3, 5000]) {
-      const c = new Column('i32', capacity);
+      const c = new Column(capacity);
       for (let i = 0; i < 5000; i++) c.push(i - 7);
       expect(c.rows()).toBeInstanceOf(Int32Array);
       expect(c.rows().length).toBe(5000);
       expect([c.get(0), c.get(4999)]).toEqual([-7, 4992]);
       c.permute(Int32Array.from([4999, 0]));
       expect(Array.from(c.rows().subarray(0, 2))).toEqual([4992, -7]);
+      c.set(1, 0.5);
+      c.push(2 ** 31);
+      expect(c.rows()).toBeInstanceOf(Float64Array);
+      expect([c.get(0), c.get(1), c.get(5000)]).toEqual([4992, 0.5, 2 ** 31]);
     }
   });
 });

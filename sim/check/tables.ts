@@ -22,22 +22,24 @@ export function lowerBound(sorted: ArrayLike<number>, value: number): number {
 }
 
 /**
- * One numeric field of many rows, in a typed array that doubles when full: Float64 (integers up to 2^53
- * are exact) or, for ids, codes and positions, Int32 at half the memory. It starts with room for
- * `capacity` rows: memory the process never writes costs nothing (the system hands out zeroed pages on
- * first touch), while every doubling writes the rows again into new memory, and first touches are what
- * a large check pays for (on a virtual machine ~20 µs a page).
+ * One numeric field of many rows, in a typed array that doubles when full: Int32 while every value fits
+ * (ids, codes, positions, and usually offsets and times too), Float64 from the first one that does not
+ * (integers up to 2^53 are exact). It starts with room for `capacity` rows: memory the process never
+ * writes costs nothing (the system hands out zeroed pages on first touch), while every doubling writes
+ * the rows again into new memory, and first touches are much of what a large check pays for (on a
+ * virtual machine ~20 µs a page): hence Int32, half the pages of Float64.
  */
 export class Column {
-  private data: Float64Array | Int32Array;
+  private data: Int32Array | Float64Array;
   length = 0;
 
-  constructor(kind: 'f64' | 'i32' = 'f64', capacity = 1024) {
-    this.data = kind === 'f64' ? new Float64Array(Math.max(capacity, 16)) : new Int32Array(Math.max(capacity, 16));
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(Math.max(capacity, 16));
   }
 
   push(value: number): void {
-    if (this.length === this.data.length) this.data = this.copy(this.data.length * 2);
+    if (this.length === this.data.length) this.data = this.copy(this.data.length * 2, this.data instanceof Float64Array);
+    if ((value | 0) !== value && this.data instanceof Int32Array) this.data = this.copy(this.data.length, true);
     this.data[this.length++] = value;
   }
 
@@ -46,24 +48,26 @@ export class Column {
   }
 
   set(i: number, value: number): void {
+    if ((value | 0) !== value && this.data instanceof Int32Array) this.data = this.copy(this.data.length, true);
     this.data[i] = value;
   }
 
-  /** The rows, as one array (a view of the column's: valid until the next push). */
-  rows(): Float64Array | Int32Array {
+  /** The rows, as one array (a view of the column's: valid until the next push or set). */
+  rows(): Int32Array | Float64Array {
     return this.data.subarray(0, this.length);
   }
 
   /** Rearranges the rows: row i becomes the old row order[i]. */
   permute(order: Int32Array): void {
     const old = this.data;
-    this.data = this.copy(old.length);
+    this.data = this.copy(old.length, old instanceof Float64Array, false);
     for (let i = 0; i < order.length; i++) this.data[i] = old[order[i]];
   }
 
-  private copy(length: number): Float64Array | Int32Array {
-    const bigger = this.data instanceof Float64Array ? new Float64Array(length) : new Int32Array(length);
-    if (length >= this.data.length) bigger.set(this.data);
+  /** A new array of `length` rows, Float64 or Int32, with the rows copied unless `keep` is false. */
+  private copy(length: number, float: boolean, keep = true): Int32Array | Float64Array {
+    const bigger = float ? new Float64Array(length) : new Int32Array(length);
+    if (keep) bigger.set(this.data);
     return bigger;
   }
 }
@@ -145,12 +149,12 @@ export class OpHeads extends Table<OpHead> {
   /** `capacity`: the number of lines expected (see Column). */
   constructor(private readonly names: Names, capacity?: number) {
     super();
-    this.index = new Column('f64', capacity);
-    this.id = new Column('f64', capacity);
-    this.time = new Column('f64', capacity);
-    this.procs = new Column('i32', capacity);
-    this.types = new Column('i32', capacity);
-    this.fs = new Column('i32', capacity);
+    this.index = new Column(capacity);
+    this.id = new Column(capacity);
+    this.time = new Column(capacity);
+    this.procs = new Column(capacity);
+    this.types = new Column(capacity);
+    this.fs = new Column(capacity);
   }
 
   get length(): number {
@@ -243,14 +247,14 @@ export class Writes extends Table<Write> {
   /** `capacity`: the number of writes expected (see Column). */
   constructor(private readonly names: Names, capacity?: number) {
     super();
-    this.vids = new Column('i32', capacity);
-    this.kids = new Column('i32', capacity);
-    this.procs = new Column('i32', capacity);
-    this.invokes = new Column('i32', capacity);
-    this.dones = new Column('i32', capacity);
-    this.types = new Column('i32', capacity);
-    this.offsets = new Column('f64', capacity);
-    this.txns = new Column('i32', capacity);
+    this.vids = new Column(capacity);
+    this.kids = new Column(capacity);
+    this.procs = new Column(capacity);
+    this.invokes = new Column(capacity);
+    this.dones = new Column(capacity);
+    this.types = new Column(capacity);
+    this.offsets = new Column(capacity);
+    this.txns = new Column(capacity);
   }
 
   get length(): number {
@@ -283,6 +287,11 @@ export class Writes extends Table<Write> {
 
   vid(i: number): number {
     return this.vids.get(i);
+  }
+
+  /** Every write's value id, as one array (a view: valid until the next push). */
+  valueIds(): Int32Array {
+    return this.vids.rows() as Int32Array;
   }
 
   kid(i: number): number {
@@ -333,11 +342,11 @@ export class Reads extends Table<Read> {
   /** `capacity`: the number of reads expected (see Column). */
   constructor(private readonly names: Names, capacity?: number) {
     super();
-    this.procs = new Column('i32', capacity);
-    this.kids = new Column('i32', capacity);
-    this.offsets = new Column('f64', capacity);
-    this.vids = new Column('i32', capacity);
-    this.positions = new Column('i32', capacity);
+    this.procs = new Column(capacity);
+    this.kids = new Column(capacity);
+    this.offsets = new Column(capacity);
+    this.vids = new Column(capacity);
+    this.positions = new Column(capacity);
   }
 
   get length(): number {
@@ -365,6 +374,11 @@ export class Reads extends Table<Read> {
 
   vid(i: number): number {
     return this.vids.get(i);
+  }
+
+  /** Every read's value id, as one array (a view: valid until the next push). */
+  valueIds(): Int32Array {
+    return this.vids.rows() as Int32Array;
   }
 
   kid(i: number): number {
