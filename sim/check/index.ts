@@ -10,8 +10,9 @@ import type {
   FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
 } from './history.ts';
 import { rowOfOp, OpRow } from './op-row.ts';
+import { OpenInvokes } from './open-invokes.ts';
 import { Column, Groups, lowerBound, newNames, OpHeads, Reads, Writes } from './tables.ts';
-import type { Names, Read } from './tables.ts';
+import type { Names } from './tables.ts';
 
 export type { OpHead, Read, Write } from './tables.ts';
 
@@ -66,9 +67,23 @@ export class LogView {
   /** Indexes into log.records of the records of value id `vid`, in offset order. */
   recordsOf(vid: number): number[] {
     const out: number[] = [];
-    const end = this.first + this.vids.length;
-    for (const g of this.byValue.of(vid)) if (g >= this.first && g < end) out.push(g - this.first);
+    this.eachRecordOf(vid, (i) => { out.push(i); return false; });
     return out;
+  }
+
+  /**
+   * Calls `visit` with the index into log.records of each record of value id `vid`, in offset order, until
+   * it returns true; returns whether one did. (recordsOf without an array: the index asks this of every write.)
+   */
+  eachRecordOf(vid: number, visit: (i: number) => boolean): boolean {
+    if (vid < 0) return false;
+    const { start, items } = this.byValue;
+    const end = this.first + this.vids.length;
+    for (let k = start[vid]; k < start[vid + 1]; k++) {
+      const g = items[k];
+      if (g >= this.first && g < end && visit(g - this.first)) return true;
+    }
+    return false;
   }
 }
 
@@ -162,9 +177,10 @@ export function recordHolding(ix: HistoryIndex, key: Key, offset: number, value:
   return i < 0 || view!.log.records[i][1] !== value ? undefined : view!.log.records[i][2];
 }
 
-/** Whether a poll read the write's value from the write's key. */
-function wasRead(ix: HistoryIndex, w: { vid: number; kid: number }): boolean {
-  for (const r of ix.readsOf.of(w.vid)) if (ix.reads.kid(r) === w.kid) return true;
+/** Whether a poll read value id `vid` from key id `kid`. */
+function wasRead(ix: HistoryIndex, vid: number, kid: number): boolean {
+  const { start, items } = ix.readsOf;
+  for (let k = start[vid]; k < start[vid + 1]; k++) if (ix.reads.kid(items[k]) === kid) return true;
   return false;
 }
 
@@ -195,9 +211,9 @@ export class IndexBuilder {
   private readonly reads: Reads;
   private readonly applies: Apply[] = [];
   private readonly groupsOf = new Map<string, Set<string>>();
-  /** Per process id: its last line, and its open invokes by id. */
+  /** Per process id: its last line, and its open invokes by id (with their positions). */
   private readonly lastOfProcess: number[] = [];
-  private readonly openOfProcess: Map<number, number>[] = [];
+  private readonly open = new OpenInvokes();
   private readonly pending = new Map<number, Pending>();
   /** A write was appended after writes of a later operation (a send only its completion listed). */
   private disordered = false;
@@ -243,10 +259,7 @@ export class IndexBuilder {
   addRow(row: OpRow, source: OpSource): number {
     const p = this.heads.length;
     const { proc } = row;
-    while (proc >= this.lastOfProcess.length) {
-      this.lastOfProcess.push(-1);
-      this.openOfProcess.push(new Map());
-    }
+    while (proc >= this.lastOfProcess.length) this.lastOfProcess.push(-1);
     this.heads.push(row, proc);
     if (typeof source === 'number') this.offsets.push(source);
     else this.sources.push(source);
@@ -254,16 +267,16 @@ export class IndexBuilder {
     this.lastOfProcess[proc] = p;
     this.partner.push(-1);
     let invoke = -1;
-    const open = this.openOfProcess[proc];
+    const { open } = this;
     if (row.type === 'invoke') {
-      open.set(row.id, p);
+      open.open(proc, row.id, p);
     } else {
-      const q = open.get(row.id);
+      const q = open.get(proc, row.id);
       if (q !== undefined && this.heads.f(q) === row.f) {
         invoke = q;
         this.partner.set(p, q);
         this.partner.set(q, p);
-        open.delete(row.id);
+        open.close(proc, row.id);
       }
     }
     if (row.f === 'send' || row.f === 'txn') this.addSends(row, p, invoke);
@@ -412,17 +425,19 @@ export class IndexBuilder {
       keyId: (key) => names.keys.find(key),
       processes: names.processes.names, writesOf, readsOf,
       groupsOf: this.groupsOf, logs, finalOffsets, finalSinks, paymentFinals,
-      versionOrder: buildVersionOrder(reads, logs, readCommitted),
+      versionOrder: buildVersionOrder(reads, logs, readCommitted, names.keys.names, values.names),
       ownRecords: [], txnCommitted: new Uint8Array(txns.length), fencedAt: new Int32Array(txns.length).fill(-1),
       committed: new Uint8Array(writes.length), presence: [], passedBy: new Int32Array(0),
     };
     ix.ownRecords = txns.map((t) => ownRecords(ix, t));
     txns.forEach((t, i) => { ix.txnCommitted[i] = txnProvenCommitted(ix, t, ix.ownRecords[i]) ? 1 : 0; });
     markFenced(ix);
-    writes.forEach((w, i) => {
-      const committed = w.txn >= 0 ? ix.txnCommitted[w.txn] === 1 : w.type === 'ok' || (w.type === 'info' && wasRead(ix, w));
+    for (let i = 0; i < writes.length; i++) {
+      const txn = writes.txn(i);
+      const type = writes.type(i);
+      const committed = txn >= 0 ? ix.txnCommitted[txn] === 1 : type === 'ok' || (type === 'info' && wasRead(ix, writes.vid(i), writes.kid(i)));
       ix.committed[i] = committed ? 1 : 0;
-    });
+    }
     ({ presence: ix.presence, passedBy: ix.passedBy } = presences(ix));
     return ix;
   }
@@ -435,7 +450,9 @@ export function buildIndex(history: History): HistoryIndex {
   return builder.finish(history.finals);
 }
 
-function buildVersionOrder(reads: Reads, logs: Map<Key, LogView>, readCommitted: boolean): Map<Key, VersionOrder> {
+function buildVersionOrder(
+  reads: Reads, logs: Map<Key, LogView>, readCommitted: boolean, keys: Key[], values: string[],
+): Map<Key, VersionOrder> {
   const orders = new Map<Key, VersionOrder>();
   for (const [key, { log }] of logs) {
     // Control records are gaps already; aborted records are invisible to read_committed readers.
@@ -448,11 +465,13 @@ function buildVersionOrder(reads: Reads, logs: Map<Key, LogView>, readCommitted:
     orders.set(key, order);
   }
   const seen = new Map<Key, Map<number, string>>();
-  for (const r of reads) {
-    if (logs.has(r.key)) continue;
-    let byOffset = seen.get(r.key);
-    if (byOffset === undefined) seen.set(r.key, (byOffset = new Map()));
-    if (!byOffset.has(r.offset)) byOffset.set(r.offset, r.value);
+  for (let i = 0; i < reads.length; i++) {
+    const key = keys[reads.kid(i)];
+    if (logs.has(key)) continue;
+    let byOffset = seen.get(key);
+    if (byOffset === undefined) seen.set(key, (byOffset = new Map()));
+    const offset = reads.offset(i);
+    if (!byOffset.has(offset)) byOffset.set(offset, values[reads.vid(i)]);
   }
   for (const [key, byOffset] of seen) {
     const offsets = [...byOffset.keys()].sort((a, b) => a - b);
@@ -492,7 +511,7 @@ function txnProvenCommitted(ix: HistoryIndex, t: Txn, own: KeyedRecord[]): boole
   const outcomes = own.map((r) => r.record[2].txn);
   if (outcomes.includes('committed')) return true;
   if (outcomes.includes('aborted')) return false;
-  return ix.readCommitted && t.writes.some((wi) => wasRead(ix, ix.writes.at(wi)));
+  return ix.readCommitted && t.writes.some((wi) => wasRead(ix, ix.writes.vid(wi), ix.writes.kid(wi)));
 }
 
 /**
@@ -526,34 +545,50 @@ function markFenced(ix: HistoryIndex): void {
  */
 function presences(ix: HistoryIndex): { presence: Presence[]; passedBy: Int32Array } {
   // Per key id, the read at the highest offset; per (key id, sending process id), the read of the value
-  // first sent latest.
-  const furthest: (Read | undefined)[] = new Array(ix.keys.length).fill(undefined);
-  const latest = new Map<number, { read: Read; sentAt: number }>();
+  // first sent latest. Reads by their index into ix.reads.
+  const { reads, writes } = ix;
+  const furthest = new Int32Array(ix.keys.length).fill(-1);
+  const latest = new Map<number, { read: number; sentAt: number }>();
   const procs = ix.processes.length;
   const { start, items } = ix.writesOf;
-  for (const r of ix.reads) {
-    if (r.offset > (furthest[r.kid]?.offset ?? -1)) furthest[r.kid] = r;
-    if (start[r.vid] === start[r.vid + 1]) continue;
-    const w = ix.writes.at(items[start[r.vid]]);
-    const kp = r.kid * procs + w.proc;
-    if (firstPos(w) > (latest.get(kp)?.sentAt ?? -1)) latest.set(kp, { read: r, sentAt: firstPos(w) });
+  for (let r = 0; r < reads.length; r++) {
+    const kid = reads.kid(r);
+    const vid = reads.vid(r);
+    if (reads.offset(r) > (furthest[kid] < 0 ? -1 : reads.offset(furthest[kid]))) furthest[kid] = r;
+    if (start[vid] === start[vid + 1]) continue;
+    const w = items[start[vid]];
+    const kp = kid * procs + writes.proc(w);
+    if (writes.firstPos(w) > (latest.get(kp)?.sentAt ?? -1)) latest.set(kp, { read: r, sentAt: writes.firstPos(w) });
   }
-  const passedBy = new Int32Array(ix.writes.length).fill(-1);
-  const presence = ix.writes.map((w, i): Presence => {
-    const view = ix.logs.get(w.key);
+  const passedBy = new Int32Array(writes.length).fill(-1);
+  const presence: Presence[] = new Array<Presence>(writes.length);
+  for (let i = 0; i < writes.length; i++) {
+    const kid = writes.kid(i);
+    const vid = writes.vid(i);
+    const view = ix.logs.get(ix.keys[kid]);
     if (view !== undefined) {
-      return view.recordsOf(w.vid).some((r) => !isAborted(view.log.records[r][2])) ? 'present' : 'absent';
+      const { records } = view.log;
+      presence[i] = view.eachRecordOf(vid, (r) => !isAborted(records[r][2])) ? 'present' : 'absent';
+      continue;
     }
-    if (wasRead(ix, w)) return 'present';
-    const far = furthest[w.kid];
-    const late = latest.get(w.kid * procs + w.proc);
-    const past = w.offset !== null
-      ? (far !== undefined && far.offset > w.offset ? far : undefined)
-      : (late !== undefined && w.done >= 0 && late.sentAt > w.done ? late.read : undefined);
-    if (past === undefined) return 'unknown';
-    passedBy[i] = past.pos;
-    return 'absent';
-  });
+    if (wasRead(ix, vid, kid)) {
+      presence[i] = 'present';
+      continue;
+    }
+    const far = furthest[kid];
+    const late = latest.get(kid * procs + writes.proc(i));
+    const offset = writes.offset(i);
+    const done = writes.done(i);
+    const past = offset >= 0
+      ? (far >= 0 && reads.offset(far) > offset ? far : -1)
+      : (late !== undefined && done >= 0 && late.sentAt > done ? late.read : -1);
+    if (past < 0) {
+      presence[i] = 'unknown';
+      continue;
+    }
+    passedBy[i] = reads.pos(past);
+    presence[i] = 'absent';
+  }
   return { presence, passedBy };
 }
 

@@ -15,12 +15,14 @@ import type { HistoryIndex, Write } from './index.ts';
  */
 function landedAt(ix: HistoryIndex, w: Write): number | null {
   let sends = 0;
-  for (const o of ix.writesOf.of(w.vid)) if (ix.writes.kid(o) === w.kid) sends++;
+  const { start, items } = ix.writesOf;
+  for (let k = start[w.vid]; k < start[w.vid + 1]; k++) if (ix.writes.kid(items[k]) === w.kid) sends++;
   if (sends !== 1) return null;
   const view = ix.logs.get(w.key);
   if (view === undefined) return w.offset;
-  const records = view.recordsOf(w.vid);
-  return records.length === 0 ? null : view.log.records[records[0]][0];
+  let first = -1;
+  view.eachRecordOf(w.vid, (i) => { first = i; return true; });
+  return first < 0 ? null : view.log.records[first][0];
 }
 
 export function findOrderViolations(ix: HistoryIndex): Anomaly[] {
@@ -34,8 +36,8 @@ export function findOrderViolations(ix: HistoryIndex): Anomaly[] {
     if (ix.ops.f(p) === 'crash') furthest.delete(ix.ops.process(p));
     // Writes are in the order of their operation's first line, and in micro-op order within one.
     for (; next < ix.writes.length && ix.writes.firstPos(next) === p; next++) {
+      if (ix.writes.type(next) !== 'ok') continue;
       const w = ix.writes.at(next);
-      if (w.type !== 'ok') continue;
       const offset = landedAt(ix, w);
       if (offset === null) continue;
       let byKey = furthest.get(w.process);

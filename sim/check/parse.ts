@@ -11,6 +11,7 @@ import type {
 } from './history.ts';
 import { Interner } from './interner.ts';
 import type { OpRow } from './op-row.ts';
+import { OpenInvokes } from './open-invokes.ts';
 import { RowScanner } from './scan.ts';
 import type { Names } from './tables.ts';
 
@@ -429,7 +430,7 @@ export class HistoryParser {
   private readonly processes: Interner;
   // Open invokes by process id, then id: a completion must have the f of the invoke it completes. The
   // invoke's line and f as one number: a million lines would otherwise build a million objects.
-  private readonly open: Map<number, number>[] = [];
+  private readonly open = new OpenInvokes();
   private lastIndex = -1;
   private readonly scanner: RowScanner | undefined;
 
@@ -514,18 +515,17 @@ export class HistoryParser {
       fail(this.where(lineNo, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, index);
     }
     this.lastIndex = index;
-    while (this.open.length <= proc) this.open.push(new Map());
-    const open = this.open[proc];
-    const invoke = open.get(id);
+    const { open } = this;
+    const invoke = open.get(proc, id);
     if (type === 'invoke') {
       if (invoke !== undefined) {
         fail(this.where(lineNo, 'id'), `an id that ${this.processes.names[proc]} has no open operation with (line ${Math.floor(invoke / OP_FS.length)} is open)`, id);
       }
-      open.set(id, lineNo * OP_FS.length + OP_FS.indexOf(f));
+      open.open(proc, id, lineNo * OP_FS.length + OP_FS.indexOf(f));
     } else if (invoke !== undefined) {
       const invoked = OP_FS[invoke % OP_FS.length];
       if (invoked !== f) fail(this.where(lineNo, 'f'), `${JSON.stringify(invoked)} like the invoke on line ${Math.floor(invoke / OP_FS.length)}`, f);
-      open.delete(id);
+      open.close(proc, id);
     }
   }
 

@@ -298,6 +298,28 @@ export class Writes extends Table<Write> {
     return this.kids.get(i);
   }
 
+  /** The write's offset, or -1 when none was claimed (Write.offset null). */
+  offset(i: number): number {
+    return this.offsets.get(i);
+  }
+
+  /** Index into `txns` of the write's transaction, or -1. */
+  txn(i: number): number {
+    return this.txns.get(i);
+  }
+
+  type(i: number): Outcome {
+    return OUTCOMES[this.types.get(i)];
+  }
+
+  proc(i: number): number {
+    return this.procs.get(i);
+  }
+
+  done(i: number): number {
+    return this.dones.get(i);
+  }
+
   /** Position of the write's operation's first line. */
   firstPos(i: number): number {
     const invoke = this.invokes.get(i);
@@ -387,5 +409,9 @@ export class Reads extends Table<Read> {
 
   pos(i: number): number {
     return this.positions.get(i);
+  }
+
+  offset(i: number): number {
+    return this.offsets.get(i);
   }
 }
