@@ -184,6 +184,9 @@ function wasRead(ix: HistoryIndex, vid: number, kid: number): boolean {
   return false;
 }
 
+/** The writes of an invoke that has none (shared: never added to). */
+const NO_WRITES: number[] = [];
+
 /**
  * How the index gets a whole line back (for witnesses): the Op itself, or where the line starts in the
  * file it was streamed from (a byte offset), for the builder's `lineAt` to read it again.
@@ -191,7 +194,11 @@ function wasRead(ix: HistoryIndex, vid: number, kid: number): boolean {
 export type OpSource = Op | number;
 
 /** One open invoke of a send/txn/apply operation, until its completion. */
-interface Pending { writes: number[]; txn: number; applies: Mop[] | null }
+/**
+ * One open invoke, until its completion: its position, and for a send, txn or apply operation its writes
+ * (indexes into `writes`), its transaction (index into `txns`, or -1) and its apply micro-ops.
+ */
+interface Pending { pos: number; writes: number[]; txn: number; applies: Mop[] | null }
 
 /**
  * Builds the index in one pass over the operation lines, as they are read: a line's micro-ops are turned
@@ -211,10 +218,13 @@ export class IndexBuilder {
   private readonly reads: Reads;
   private readonly applies: Apply[] = [];
   private readonly groupsOf = new Map<string, Set<string>>();
-  /** Per process id: its last line, and its open invokes by id (with their positions). */
+  /** Per process id: its last line, and its open invokes by id. */
   private readonly lastOfProcess: number[] = [];
-  private readonly open = new OpenInvokes();
-  private readonly pending = new Map<number, Pending>();
+  private readonly open = new OpenInvokes<Pending>();
+  /** Open invokes another invoke of the same process and id replaced (a history the parser did not check). */
+  private readonly replaced: Pending[] = [];
+  /** The invoke the line just added opened or completed; undefined for a lone completion. */
+  private pending: Pending | undefined;
   /** A write was appended after writes of a later operation (a send only its completion listed). */
   private disordered = false;
   private readonly atomicBatches: boolean;
@@ -244,7 +254,7 @@ export class IndexBuilder {
   add(op: Op, source: OpSource): void {
     const p = this.addRow(rowOfOp(op, this.names, this.row), source);
     // What rows do not carry: applies and the groups commit micro-ops name (never in the fast lane).
-    if (op.f === 'apply') this.addApplies(op, p, this.partner.get(p));
+    if (op.f === 'apply') this.addApplies(op, p);
     if (op.f !== 'commit' && op.f !== 'txn') return;
     const process = this.names.processes.names[this.row.proc];
     for (const m of mopsOf(op)) {
@@ -266,20 +276,22 @@ export class IndexBuilder {
     this.prevOfProcess.push(this.lastOfProcess[proc]);
     this.lastOfProcess[proc] = p;
     this.partner.push(-1);
-    let invoke = -1;
     const { open } = this;
+    this.pending = undefined;
     if (row.type === 'invoke') {
-      open.open(proc, row.id, p);
+      this.pending = { pos: p, writes: NO_WRITES, txn: -1, applies: null };
+      const replaced = open.open(proc, row.id, this.pending);
+      if (replaced !== undefined) this.replaced.push(replaced);
     } else {
       const q = open.get(proc, row.id);
-      if (q !== undefined && this.heads.f(q) === row.f) {
-        invoke = q;
-        this.partner.set(p, q);
-        this.partner.set(q, p);
+      if (q !== undefined && this.heads.f(q.pos) === row.f) {
+        this.pending = q;
+        this.partner.set(p, q.pos);
+        this.partner.set(q.pos, p);
         open.close(proc, row.id);
       }
     }
-    if (row.f === 'send' || row.f === 'txn') this.addSends(row, p, invoke);
+    if (row.f === 'send' || row.f === 'txn') this.addSends(row, p, this.pending);
     for (let i = 0; i < row.reads; i++) this.reads.push(proc, row.readKids[i], row.readOffsets[i], row.readVids[i], p);
     return p;
   }
@@ -290,11 +302,11 @@ export class IndexBuilder {
     return -1;
   }
 
-  private addSends(row: OpRow, p: number, invoke: number): void {
+  /** `pending`: the invoke this line opens or completes (see addRow). */
+  private addSends(row: OpRow, p: number, pending: Pending | undefined): void {
     const { writes } = this;
     const { proc, type: opType } = row;
-    let pending = invoke >= 0 ? this.pending.get(invoke) : undefined;
-    if (pending === undefined) {
+    if (pending === undefined || opType === 'invoke') {
       // The operation's first line (an invoke, or a completion without one).
       const isTxn = row.f === 'txn' || (this.atomicBatches && row.sends > 1);
       const done = opType === 'invoke' ? -1 : p;
@@ -320,12 +332,15 @@ export class IndexBuilder {
           error: opType === 'invoke' ? undefined : row.error, commitAt: row.commit ?? -1, writes: ids,
         });
       }
-      if (opType === 'invoke') this.pending.set(p, (pending = { writes: ids, txn, applies: null }));
+      if (pending !== undefined) {
+        pending.writes = ids;
+        pending.txn = txn;
+      }
       return;
     }
     // The completion: its outcome, and the offsets it claims, for the invoke's sends (in the same order,
     // usually) and any send only the completion lists.
-    this.pending.delete(invoke);
+    const invoke = pending.pos;
     const type = opType as Outcome;
     for (const w of pending.writes) writes.complete(w, p, type);
     const ids = pending.writes;
@@ -353,26 +368,27 @@ export class IndexBuilder {
     }
   }
 
-  private addApplies(op: Op, p: number, invoke: number): void {
+  private addApplies(op: Op, p: number): void {
     const process = this.names.processes.names[this.row.proc];
+    const { pending } = this;
     if (op.type === 'invoke') {
-      this.pending.set(p, { writes: [], txn: -1, applies: mopsOf(op) });
+      pending!.applies = mopsOf(op);
       return;
     }
     // The completion's micro-ops, unless it has none (a completion may carry null).
     const own = mopsOf(op);
-    const mops = own.length > 0 || invoke < 0 ? own : this.pending.get(invoke)?.applies ?? [];
-    if (invoke >= 0) this.pending.delete(invoke);
+    const mops = own.length > 0 || pending === undefined ? own : pending.applies ?? [];
     for (const m of mops) if (m[0] === 'apply') this.applies.push({ process, sink: m[1], value: m[2], pos: p, type: op.type as Outcome });
   }
 
   /** The index, once every operation line was added; the final lines complete it. */
   finish(finals: FinalLine[]): HistoryIndex {
     const { header, heads, sources, offsets, txns, reads, writes, lineAt, names } = this;
-    // Apply operations that never completed: their effect is unknown.
-    for (const [invoke, pending] of this.pending) {
-      for (const m of pending.applies ?? []) {
-        if (m[0] === 'apply') this.applies.push({ process: heads.process(invoke), sink: m[1], value: m[2], pos: invoke, type: 'info' });
+    // Apply operations that never completed: their effect is unknown. In the order of their invokes.
+    const unfinished = [...this.open.remaining(), ...this.replaced].filter((o) => o.applies !== null).sort((a, b) => a.pos - b.pos);
+    for (const { pos, applies } of unfinished) {
+      for (const m of applies!) {
+        if (m[0] === 'apply') this.applies.push({ process: heads.process(pos), sink: m[1], value: m[2], pos, type: 'info' });
       }
     }
     if (this.disordered) {

@@ -430,7 +430,7 @@ export class HistoryParser {
   private readonly processes: Interner;
   // Open invokes by process id, then id: a completion must have the f of the invoke it completes. The
   // invoke's line and f as one number: a million lines would otherwise build a million objects.
-  private readonly open = new OpenInvokes();
+  private readonly open = new OpenInvokes<number>();
   private lastIndex = -1;
   private readonly scanner: RowScanner | undefined;
 

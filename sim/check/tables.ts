@@ -197,6 +197,11 @@ export class OpHeads extends Table<OpHead> {
     return this.names.processes.names[this.procs.get(p)];
   }
 
+  /** The process's id (HistoryIndex.processes). */
+  proc(p: number): number {
+    return this.procs.get(p);
+  }
+
   type(p: number): OpType {
     return OP_TYPES[this.types.get(p)];
   }
@@ -413,5 +418,9 @@ export class Reads extends Table<Read> {
 
   offset(i: number): number {
     return this.offsets.get(i);
+  }
+
+  proc(i: number): number {
+    return this.procs.get(i);
   }
 }
