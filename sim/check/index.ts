@@ -473,10 +473,11 @@ function buildVersionOrder(
   for (const [key, { log }] of logs) {
     // Control records are gaps already; aborted records are invisible to read_committed readers.
     const order: VersionOrder = { offsets: [], values: [] };
-    for (const [offset, value, meta] of log.records) {
-      if (readCommitted && isAborted(meta)) continue;
-      order.offsets.push(offset);
-      order.values.push(value);
+    for (let i = 0; i < log.records.length; i++) {
+      const record = log.records[i];
+      if (readCommitted && isAborted(record[2])) continue;
+      order.offsets.push(record[0]);
+      order.values.push(record[1]);
     }
     orders.set(key, order);
   }
@@ -564,7 +565,9 @@ function presences(ix: HistoryIndex): { presence: Presence[]; passedBy: Int32Arr
   // first sent latest. Reads by their index into ix.reads.
   const { reads, writes } = ix;
   const furthest = new Int32Array(ix.keys.length).fill(-1);
-  const latest = new Map<number, { read: number; sentAt: number }>();
+  const latest = new Map<number, number>();
+  // When the value a read returned was first sent: its first write's first line.
+  const sentAt = (r: number): number => writes.firstPos(ix.writesOf.items[ix.writesOf.start[reads.vid(r)]]);
   const procs = ix.processes.length;
   const { start, items } = ix.writesOf;
   for (let r = 0; r < reads.length; r++) {
@@ -572,9 +575,9 @@ function presences(ix: HistoryIndex): { presence: Presence[]; passedBy: Int32Arr
     const vid = reads.vid(r);
     if (reads.offset(r) > (furthest[kid] < 0 ? -1 : reads.offset(furthest[kid]))) furthest[kid] = r;
     if (start[vid] === start[vid + 1]) continue;
-    const w = items[start[vid]];
-    const kp = kid * procs + writes.proc(w);
-    if (writes.firstPos(w) > (latest.get(kp)?.sentAt ?? -1)) latest.set(kp, { read: r, sentAt: writes.firstPos(w) });
+    const kp = kid * procs + writes.proc(items[start[vid]]);
+    const before = latest.get(kp);
+    if (sentAt(r) > (before === undefined ? -1 : sentAt(before))) latest.set(kp, r);
   }
   const passedBy = new Int32Array(writes.length).fill(-1);
   const presence: Presence[] = new Array<Presence>(writes.length);
@@ -597,7 +600,7 @@ function presences(ix: HistoryIndex): { presence: Presence[]; passedBy: Int32Arr
     const done = writes.done(i);
     const past = offset >= 0
       ? (far >= 0 && reads.offset(far) > offset ? far : -1)
-      : (late !== undefined && done >= 0 && late.sentAt > done ? late.read : -1);
+      : (late !== undefined && done >= 0 && sentAt(late) > done ? late : -1);
     if (past < 0) {
       presence[i] = 'unknown';
       continue;

@@ -8,15 +8,10 @@ import { makeAnomaly, opRef } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import type { Key } from './history.ts';
 import { sendPositions } from './index.ts';
-import type { HistoryIndex, Read, VersionOrder } from './index.ts';
+import type { HistoryIndex, Read } from './index.ts';
 import { lowerBound } from './tables.ts';
 
 
-/** The records a reader must have passed through between two offsets it read, as [from, to) into `order`. */
-function between(order: VersionOrder | undefined, after: number, before: number): [number, number] {
-  if (order === undefined) return [0, 0];
-  return [lowerBound(order.offsets, after + 1), lowerBound(order.offsets, before)];
-}
 
 export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
@@ -48,13 +43,16 @@ export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
         out.push(makeAnomaly(ix, 'nonmonotonic-poll', message, { ...facts(r, before), value: r.value, positions: [before.pos, r.pos] }));
         continue;
       }
+      // The records the reader must have passed through between the two offsets: [from, to) of `order`.
       const order = ix.versionOrder.get(ix.keys[kid]);
-      const [from, to] = between(order, beforeOffset, offset);
+      if (order === undefined) continue;
+      const from = lowerBound(order.offsets, beforeOffset + 1);
+      const to = lowerBound(order.offsets, offset);
       if (from >= to) continue;
       const [r, before] = [reads.at(next), reads.at(b)];
-      const skipped = order!.values[from];
+      const skipped = order.values[from];
       const message = `${r.process} jumped from ${r.key} offset ${before.offset} (${opRef(ix, before.pos)}) to ${r.offset} `
-        + `(${opRef(ix, r.pos)}), skipping ${to - from} record(s) from ${skipped} at offset ${order!.offsets[from]}.`;
+        + `(${opRef(ix, r.pos)}), skipping ${to - from} record(s) from ${skipped} at offset ${order.offsets[from]}.`;
       out.push(makeAnomaly(ix, 'poll-skip', message, {
         ...facts(r, before), value: skipped,
         positions: [before.pos, r.pos, ...sendPositions(ix, r.key, skipped, 1)],
