@@ -223,6 +223,8 @@ export class IndexBuilder {
   private readonly open = new OpenInvokes<Pending>();
   /** Open invokes another invoke of the same process and id replaced (a history the parser did not check). */
   private readonly replaced: Pending[] = [];
+  /** The final logs the fast lane read, with their records' value ids (scan.ts: scanFinalLogLine). */
+  private readonly finalLogVids = new Map<FinalLog, Int32Array>();
   /** The invoke the line just added opened or completed; undefined for a lone completion. */
   private pending: Pending | undefined;
   /** A write was appended after writes of a later operation (a send only its completion listed). */
@@ -294,6 +296,11 @@ export class IndexBuilder {
     if (row.f === 'send' || row.f === 'txn') this.addSends(row, p, this.pending);
     for (let i = 0; i < row.reads; i++) this.reads.push(proc, row.readKids[i], row.readOffsets[i], row.readVids[i], p);
     return p;
+  }
+
+  /** Notes the value ids of a final log's records, interned as it was read (finish then need not look them up). */
+  noteFinalLog(log: FinalLog, vids: Int32Array): void {
+    this.finalLogVids.set(log, vids);
   }
 
   /** The write of `ids` with this key and value, or -1. */
@@ -417,7 +424,13 @@ export class IndexBuilder {
     let g = 0;
     for (const f of finalLogs) {
       names.keys.id(f.key);
-      for (const r of f.records) recordVids[g++] = values.id(r[1]);
+      const known = this.finalLogVids.get(f);
+      if (known !== undefined) {
+        recordVids.set(known, g);
+        g += known.length;
+      } else {
+        for (const r of f.records) recordVids[g++] = values.id(r[1]);
+      }
     }
     const valueCount = values.names.length;
     const recordsByValue = new Groups(recordVids, valueCount);

@@ -12,7 +12,7 @@ import type {
 import { Interner } from './interner.ts';
 import type { OpRow } from './op-row.ts';
 import { OpenInvokes } from './open-invokes.ts';
-import { RowScanner } from './scan.ts';
+import { RowScanner, scanFinalLogLine } from './scan.ts';
 import type { Names } from './tables.ts';
 
 export class HistoryError extends Error {
@@ -433,15 +433,21 @@ export class HistoryParser {
   private readonly open = new OpenInvokes<number>();
   private lastIndex = -1;
   private readonly scanner: RowScanner | undefined;
+  /**
+   * A final log was parsed in full: its values are interned only when the index is finished, so later
+   * final logs must not be interned before it by the fast lane (ids are given in first-seen order).
+   */
+  private finalLogParsed = false;
 
   /**
    * `onOp`, when given, receives each operation line instead of the parser collecting them: a checker
    * streaming a file keeps only what it needs of each line. With `lane` too, the lines the fast lane
-   * takes (scan.ts, through lineBytes) go to `lane.onRow` instead, their names interned in `lane.names`.
+   * takes (scan.ts, through lineBytes) go to `lane.onRow` instead, their names interned in `lane.names`;
+   * a final log it takes is kept as any other and also handed to `lane.onFinalLog` with its values' ids.
    */
   constructor(
     private readonly fileName: string, private readonly onOp?: (op: Op) => void,
-    private readonly lane?: { names: Names; onRow: (row: OpRow) => void },
+    private readonly lane?: { names: Names; onRow: (row: OpRow) => void; onFinalLog: (log: FinalLog, vids: Int32Array) => void },
   ) {
     this.processes = lane?.names.processes ?? new Interner();
     this.scanner = lane === undefined ? undefined : new RowScanner(lane.names);
@@ -467,12 +473,20 @@ export class HistoryParser {
    * parsed as `line` does.
    */
   lineBytes(bytes: Buffer, start: number, end: number, lineNo: number): void {
-    const { scanner } = this;
-    if (scanner !== undefined && this.header !== undefined && this.finals.length === 0 && scanner.scan(bytes, start, end)) {
-      const { row } = scanner;
-      this.admit(row.index, row.proc, row.id, row.type, row.f, lineNo);
-      this.lane!.onRow(row);
-      return;
+    const { scanner, lane } = this;
+    if (scanner !== undefined && lane !== undefined && this.header !== undefined) {
+      if (this.finals.length === 0 && scanner.scan(bytes, start, end)) {
+        const { row } = scanner;
+        this.admit(row.index, row.proc, row.id, row.type, row.f, lineNo);
+        lane.onRow(row);
+        return;
+      }
+      const scanned = this.finalLogParsed ? undefined : scanFinalLogLine(bytes, start, end, lane.names);
+      if (scanned !== undefined) {
+        this.final(scanned.log, lineNo);
+        lane.onFinalLog(scanned.log, scanned.vids);
+        return;
+      }
     }
     this.line(bytes.toString('utf8', start, end), lineNo);
   }
@@ -485,16 +499,22 @@ export class HistoryParser {
       this.header = parseHeader(o, a);
     } else if (o.final !== undefined) {
       const f = parseFinal(o, a);
-      const id = finalIdentity(f);
-      const earlier = this.finalLines.get(id);
-      if (earlier !== undefined) throw new HistoryError(fileName, lineNo, 'final', `a second final line for ${id} (first on line ${earlier})`);
-      this.finalLines.set(id, lineNo);
-      this.finals.push(f);
+      if (f.final === 'log') this.finalLogParsed = true;
+      this.final(f, lineNo);
     } else {
       if (o.history !== undefined) throw new HistoryError(fileName, lineNo, 'history', 'a second header line');
       if (this.finals.length > 0) throw new HistoryError(fileName, lineNo, '', 'an operation line after the final lines (final lines come last)');
       this.operation(parseOp(o, a), a);
     }
+  }
+
+  /** A final line, kept unless it repeats an earlier one's identity. */
+  private final(f: FinalLine, lineNo: number): void {
+    const id = finalIdentity(f);
+    const earlier = this.finalLines.get(id);
+    if (earlier !== undefined) throw new HistoryError(this.fileName, lineNo, 'final', `a second final line for ${id} (first on line ${earlier})`);
+    this.finalLines.set(id, lineNo);
+    this.finals.push(f);
   }
 
   /** An operation line's checks against the lines before it; then it is kept or handed on. */

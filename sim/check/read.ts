@@ -181,6 +181,10 @@ export function checkHistoryFile(
         builder.addRow(row, lineStart);
         ops++;
       },
+      onFinalLog: (log, vids) => {
+        builder ??= start(parser.header!);
+        builder.noteFinalLog(log, vids);
+      },
     });
     forEachLineBytes(file, (bytes, from, to, lineNo, byteOffset) => {
       lineStart = byteOffset;

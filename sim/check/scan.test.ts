@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { OpRow, rowOfOp } from './op-row.ts';
-import { historyToJsonl, parseOpLine } from './parse.ts';
-import { RowScanner } from './scan.ts';
+import { historyToJsonl, parseHistory, parseOpLine } from './parse.ts';
+import { RowScanner, scanFinalLogLine } from './scan.ts';
 import { newNames } from './tables.ts';
 import type { Names } from './tables.ts';
 import { HistoryBuilder } from './test-histories.ts';
@@ -118,5 +118,81 @@ describe('RowScanner', () => {
     }
     // Many mutations keep a valid line (a digit for a digit, a letter in a value): the lane must take those.
     expect(taken).toBeGreaterThan(1000);
+  });
+});
+
+describe('scanFinalLogLine', () => {
+  const HEADER = '{"history":"eos-sim","version":1}';
+  const LOG = '{"final":"log","key":"payments/0","hw":9,"lso":7,"records":[[0,"a",{"pid":1,"epoch":0,"seq":0,"txn":null}],'
+    + '[3,"b",{"pid":null,"epoch":null,"seq":null,"txn":"aborted"}],[5,"a",{"pid":2,"epoch":1,"seq":4,"txn":"committed"}]]}';
+  const EMPTY = '{"final":"log","key":"out/12","hw":0,"lso":0,"records":[]}';
+
+  const scanFinal = (line: string) => {
+    const names = newNames();
+    const bytes = Buffer.from(`x\n${line}\ny`);
+    const scanned = scanFinalLogLine(bytes, 2, 2 + Buffer.byteLength(line), names);
+    return scanned === undefined ? undefined : { log: scanned.log, values: Array.from(scanned.vids, (v) => names.values.names[v]) };
+  };
+  /** The final log as the full parser reads it, or the error it reports. */
+  const parsedFinal = (line: string) => {
+    try {
+      const log = parseHistory(`${HEADER}\n${line}\n`, 'h.jsonl').finals[0];
+      return { log, values: log.final === 'log' ? log.records.map((r) => r[1]) : [] };
+    } catch (e) {
+      return `error: ${(e as Error).message}`;
+    }
+  };
+
+  it('reads the final logs historyToJsonl writes exactly as the full parser does, with their values\' ids', () => {
+    for (const line of [LOG, EMPTY]) {
+      expect(scanFinal(line), line).toBeDefined();
+      expect(scanFinal(line)).toEqual(parsedFinal(line));
+    }
+    const names = newNames();
+    const scanned = scanFinalLogLine(Buffer.from(LOG), 0, LOG.length, names)!;
+    // Values are interned in record order (after the key), and the records hold the interned strings.
+    expect(Array.from(scanned.vids)).toEqual([0, 1, 0]);
+    expect(names.keys.names).toEqual(['payments/0']);
+    expect(scanned.log.records[0][1]).toBe(names.values.names[0]);
+  });
+
+  it('leaves every other final line, and every one the full parser rejects, to the full parser', () => {
+    const others = [
+      LOG.replace('"hw":9', '"hw": 9'),
+      LOG.replace('"lso":7', '"lso":10'), // lso above hw
+      LOG.replace('[3,"b"', '[0,"b"'), // offsets out of order
+      LOG.replace('[5,"a"', '[9,"a"'), // an offset not below hw
+      LOG.replace('"seq":4,', '"seq":-4,'),
+      LOG.replace('"txn":"aborted"', '"txn":"open"'),
+      LOG.replace('"payments/0"', '"payments/00"'),
+      LOG.replace('{"pid":1,"epoch":0,"seq":0,"txn":null}', '{"epoch":0,"pid":1,"seq":0,"txn":null}'),
+      '{"final":"offsets","group":"g","offsets":{"payments/0":3}}',
+    ];
+    for (const line of others) expect(scanFinal(line), line).toBeUndefined();
+    // The full parser rejects some of them: the lane must not have taken those.
+    expect(parsedFinal(others[1])).toMatch(/^error: .*lso/);
+    expect(parsedFinal(others[2])).toMatch(/^error: .*increasing order/);
+  });
+
+  it('takes nothing the full parser rejects, and agrees with it on what it takes (mutated lines)', () => {
+    let seed = 20261202;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const chars = '{}[]",:0123456789-nul ab/\\e.';
+    let taken = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const at = next(LOG.length);
+      const c = chars[next(chars.length)];
+      const how = next(3);
+      const mutated = how === 0 ? LOG.slice(0, at) + c + LOG.slice(at + 1)
+        : how === 1 ? LOG.slice(0, at) + LOG.slice(at + 1) : LOG.slice(0, at) + c + LOG.slice(at);
+      const scanned = scanFinal(mutated);
+      if (scanned === undefined) continue;
+      taken++;
+      if (!isDeepStrictEqual(scanned, parsedFinal(mutated))) expect(scanned, mutated).toEqual(parsedFinal(mutated));
+    }
+    expect(taken).toBeGreaterThan(200);
   });
 });

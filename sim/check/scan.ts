@@ -13,7 +13,7 @@
 // read the same values: no escapes or non-ASCII means a string's bytes are its characters, at most 15
 // digits means an integer is exact, and a key "topic/partition" is never an array index, so object fields
 // keep their order. A line's names are interned only once the whole line is taken, in rowOfOp's order.
-import type { OpF, OpType } from './history.ts';
+import type { FinalLog, OpF, OpType, RecordMeta } from './history.ts';
 import { OpRow, readsCount } from './op-row.ts';
 import type { Names } from './tables.ts';
 
@@ -376,5 +376,93 @@ export class RowScanner {
     this.readCount = records / 5;
     c.expect(CLOSE_BRACE);
     c.expect(CLOSE_BRACKET);
+  }
+}
+
+const TXN_OUTCOMES_SCANNED = ['committed', 'aborted'] as const;
+
+/** `null` or an integer >= 0. */
+function nullableCount(c: Cursor): number | null {
+  return c.isNull() ? null : c.integer();
+}
+
+/**
+ * A final-log line in historyToJsonl's form, read straight from its bytes: the FinalLog that parseFinal
+ * would return for it, its records' values the interned strings of `names` (interned in record order,
+ * after the key), with their ids; undefined for anything else, including every line the full parser
+ * rejects (an offset out of order or not below hw, lso above hw), which the caller then parses in full.
+ * A final log holds a record per write: a million-operation history's are 30 MB of JSON, whose parse
+ * (and a string per value, and looking each up again) cost as much as all its send lines.
+ */
+export function scanFinalLogLine(bytes: Buffer, start: number, end: number, names: Names): { log: FinalLog; vids: Int32Array } | undefined {
+  const c = new Cursor(bytes, start, end);
+  try {
+    c.expect(OPEN_BRACE);
+    c.field('final');
+    if (c.oneOf(['log'] as const) !== 'log') return undefined;
+    c.expect(COMMA);
+    c.field('key');
+    const keyFrom = c.keySpan();
+    const keyTo = c.at - 1;
+    c.expect(COMMA);
+    c.field('hw');
+    const hw = c.integer();
+    c.expect(COMMA);
+    c.field('lso');
+    const lso = c.integer();
+    if (lso > hw) return undefined;
+    c.expect(COMMA);
+    c.field('records');
+    c.expect(OPEN_BRACKET);
+    // Spans first: nothing is interned unless the whole line is taken.
+    const spans: number[] = [];
+    const metas: RecordMeta[] = [];
+    const offsets: number[] = [];
+    let previous = -1;
+    if (c.peek() !== CLOSE_BRACKET) {
+      for (;;) {
+        c.expect(OPEN_BRACKET);
+        const offset = c.integer();
+        if (offset <= previous || offset >= hw) return undefined;
+        previous = offset;
+        c.expect(COMMA);
+        const value = c.span();
+        spans.push(value, c.at - 1);
+        c.expect(COMMA);
+        c.expect(OPEN_BRACE);
+        c.field('pid');
+        const pid = nullableCount(c);
+        c.expect(COMMA);
+        c.field('epoch');
+        const epoch = nullableCount(c);
+        c.expect(COMMA);
+        c.field('seq');
+        const seq = nullableCount(c);
+        c.expect(COMMA);
+        c.field('txn');
+        const txn = c.isNull() ? null : c.oneOf(TXN_OUTCOMES_SCANNED);
+        c.expect(CLOSE_BRACE);
+        c.expect(CLOSE_BRACKET);
+        offsets.push(offset);
+        metas.push({ pid, epoch, seq, txn });
+        if (c.peek() !== COMMA) break;
+        c.at++;
+      }
+    }
+    c.expect(CLOSE_BRACKET);
+    c.expect(CLOSE_BRACE);
+    if (!c.done()) return undefined;
+    const key = names.keys.names[names.keys.idOfBytes(bytes, keyFrom, keyTo)];
+    const { values } = names;
+    const vids = new Int32Array(offsets.length);
+    const records: FinalLog['records'] = new Array(offsets.length);
+    for (let i = 0; i < offsets.length; i++) {
+      vids[i] = values.idOfBytes(bytes, spans[2 * i], spans[2 * i + 1]);
+      records[i] = [offsets[i], values.names[vids[i]], metas[i]];
+    }
+    return { log: { final: 'log', key, hw, lso, records }, vids };
+  } catch (e) {
+    if (e === NOT_TAKEN) return undefined;
+    throw e;
   }
 }
