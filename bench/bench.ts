@@ -60,7 +60,7 @@ export function standardScenario(paymentsPerProducer: number): Scenario {
       // the producer and the broker (exactly-once: transactions of 5 payments, a read_committed consumer).
       // random-faults' row has the pipeline.
       producers: 2, paymentsPerProducer, sendIntervalMs: 1, consumers: 1, topic: 'payments',
-      processors: 0, outputTopic: 'ledger-entries', transactionSize: 5, abortProbability: 0,
+      processors: 0, outputTopic: 'ledger-entries', transactionSize: 5, abortProbability: 0, offsetsApi: 'group-metadata', afterAbort: 'seek-to-committed',
     },
     faults: {
       schedule: [

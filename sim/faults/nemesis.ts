@@ -100,15 +100,18 @@ export class Nemesis {
         this.note(describeFault(e));
         net.addRule({ action: e.fault, api: e.api, message: e.message, nodes: e.node === undefined ? undefined : this.target.nodesOf(e.node), remaining: e.count, delayUs: e.fault === 'delay' ? e.delayMs * 1000 : 0 });
         return;
+      // A client's name stands for all its nodes: a processor is a consumer and a producer.
       case 'isolate':
         this.note(describeFault(e));
-        return net.isolate(e.node);
+        for (const node of this.target.nodesOf(e.node)) net.isolate(node);
+        return;
       case 'split':
         this.note(describeFault(e));
-        return net.split(e.groups);
+        return net.split(e.groups.map((group) => group.flatMap((name) => this.target.nodesOf(name))));
       case 'one-way':
         this.note(describeFault(e));
-        return net.cutLink(e.from, e.to);
+        for (const from of this.target.nodesOf(e.from)) for (const to of this.target.nodesOf(e.to)) net.cutLink(from, to);
+        return;
       case 'heal':
         this.note('heal');
         return net.heal();

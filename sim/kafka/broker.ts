@@ -2,6 +2,7 @@
 // follows by fetching from their leaders, proposes ISR changes to the controller, heartbeats, and hosts
 // the group coordinator for the __consumer_offsets partitions it leads. It crashes in two ways: a
 // process crash keeps the page cache (the whole log survives), a power loss keeps only what was flushed.
+import { InvariantError } from '../core/invariant.ts';
 import type { Simulation } from '../core/simulation.ts';
 import type { CrashKind } from '../faults/schedule.ts';
 import type { Envelope, NetNode, Network } from '../net/network.ts';
@@ -254,10 +255,29 @@ export class Broker implements NetNode {
         p.truncateTo(Math.min(resp.divergingEpoch.endOffset, local.endOffset));
         return this.fetchFromLeader(p, session);
       }
-      for (const b of resp.batches) p.appendAsFollower(b);
+      for (const b of resp.batches) {
+        if (b.lastOffset >= p.log.logEndOffset && b.baseOffset !== p.log.logEndOffset) return this.markPartitionFailed(p, b.baseOffset);
+        p.appendAsFollower(b);
+      }
       p.log.highWatermark = Math.min(resp.highWatermark, p.log.logEndOffset);
       this.fetchFromLeader(p, session);
     });
+  }
+
+  /**
+   * A fetched batch that does not start at this follower's log end: the two logs differ inside one epoch.
+   * Kafka's append throws UnexpectedAppendOffsetException and the fetcher marks the partition failed
+   * (AbstractFetcherThread.markPartitionFailed): it stops replicating it until it is made a follower again.
+   * Only a switched-off check (broker fencing, say) lets logs differ that way; with every check on, the
+   * model itself went wrong.
+   */
+  private markPartitionFailed(p: Partition, baseOffset: number): void {
+    if (this.options.checks.switchedOff().length === 0) {
+      throw new InvariantError(`${this.id} ${p.key}: fetched a batch at ${baseOffset} but the log end offset is ${p.log.logEndOffset}`);
+    }
+    this.sim.log(`${this.id} ${p.key} failed: fetched a batch at ${baseOffset}, log end offset ${p.log.logEndOffset}`);
+    this.sim.cover('Follower marked a partition failed (unexpected append offset)');
+    this.fetchSessions.delete(p.key);
   }
 
   // ---- requests ------------------------------------------------------------------------------------

@@ -555,6 +555,23 @@ export class KafkaConsumer implements NetNode {
     });
   }
 
+  /**
+   * Moves each partition of `offsets` that is still assigned to its offset and drops what was fetched
+   * beyond (KafkaConsumer.seek): an application's own rewind, from offsets it holds in memory, not from
+   * the group's committed ones.
+   */
+  seekTo(offsets: Record<string, number>): void {
+    const moved: string[] = [];
+    for (const key of Object.keys(offsets).sort()) {
+      const s = this.states.get(key);
+      if (s === undefined) continue;
+      this.seek(s, offsets[key]);
+      this.fetch(s);
+      moved.push(`${key}@${offsets[key]}`);
+    }
+    this.sim.log(`${this.id} seek ${moved.join(' ')}`);
+  }
+
   // ---- fetching --------------------------------------------------------------------------------------
 
   private fetch(s: PartitionFetchState): void {

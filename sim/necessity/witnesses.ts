@@ -16,7 +16,7 @@ export const WITNESSES: Record<ModelCheck, WitnessEntry> = {
   'marker-producer-epoch': { scenario: 'late-marker', case: 2, seed: 4 },
   'coordinator-producer-epoch': { scenario: 'late-produce', case: 2, seed: 1 },
   'init-producer-id-fence': { scenario: 'multi-topic-copy', case: 1, seed: 17 },
-  'init-producer-id-expected-epoch': { unproven: 'reached in zombie-epoch-bump (a replaced instance\'s own InitProducerId bump, held up in the network, answered PRODUCER_FENCED); switched off, the old instance takes the transactional.id back and fences its replacement, but the two share one outbox of payments, so nothing is written twice' },
+  'init-producer-id-expected-epoch': { scenario: 'zombie-resurrection', case: 1, seed: 1 },
   'transaction-timeout': { scenario: 'abandoned-transaction', case: 1, seed: 1 },
   'partition-verification': { scenario: 'late-produce', case: 2, seed: 1 },
   'min-insync-replicas': { scenario: 'lone-leader-power-loss', case: 3, seed: 1 },

@@ -11,6 +11,14 @@ describe('runScenario outcome', () => {
     expect(run.events).toBeLessThan(100_000);
   });
 
+  it('with broker fencing switched off, a follower whose log diverged inside an epoch marks the partition failed, as Kafka\'s fetcher does, instead of breaking the model', () => {
+    // broker-bounce seed 1: a broker that restarted unfenced keeps leading; a follower is later sent a
+    // batch that starts below its log end (Kafka: UnexpectedAppendOffsetException, markPartitionFailed).
+    const run = runScenario(loadScenario(resolveScenarioPath('broker-bounce')), { mode: 'exactly-once', seed: 1, bugs: [], checksOff: ['broker-fencing'] });
+    expect(run.outcome).toEqual({ kind: 'completed' });
+    expect(run.coverage['Follower marked a partition failed (unexpected append offset)']).toBeGreaterThan(0);
+  });
+
   it('stops a run at its event budget and says so, with no final lines to judge', () => {
     const run = runScenario(loadScenario(resolveScenarioPath('lost-ack')), {
       mode: 'at-least-once', seed: 1, bugs: [], budget: { maxEvents: 500, maxQueuedEvents: 1_000_000 },

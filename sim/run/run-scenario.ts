@@ -194,7 +194,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
       index, inputTopics: inputTopics.map((t) => t.name), outputTopics, transactional: txn,
       offsetsInTransaction: !options.bugs.includes('offsets-outside-txn'), abortProbability: w.abortProbability,
       // An application that picks a random transactional.id also predates KIP-447 (see docs/model.md).
-      groupMetadataInOffsets: !options.bugs.includes('random-txn-id'),
+      groupMetadataInOffsets: w.offsetsApi === 'group-metadata' && !options.bugs.includes('random-txn-id'),
+      afterAbort: w.afterAbort,
     }, config.consumer, process);
   };
   for (let i = 1; i <= w.processors; i++) processors.push(startProcessor(i, `processor-${i}`, `processor-${i}`));

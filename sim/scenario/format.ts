@@ -26,7 +26,7 @@ import {
   andThen, bool, discriminated, fail, formatPath, int, list, number, object, oneOf, parseWith, show, str, withDefault,
   type Path, type StringRule,
 } from './schema.ts';
-import { BUGS, MODES, type Mode, type Scenario, type TopicSpec } from './types.ts';
+import { AFTER_ABORT, BUGS, MODES, OFFSETS_APIS, type Mode, type Scenario, type TopicSpec } from './types.ts';
 
 const KEBAB_CASE: StringRule = {
   pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/,
@@ -236,6 +236,8 @@ const workload = andThen(
     processors: withDefault(int({ min: 0, max: MAX_CLIENTS }), 0),
     transactionSize: withDefault(int({ min: 1, max: 1000 }), 5),
     abortProbability: withDefault(number({ min: 0, max: 1 }), 0),
+    offsetsApi: withDefault(oneOf(OFFSETS_APIS), 'group-metadata'),
+    afterAbort: withDefault(oneOf(AFTER_ABORT), 'seek-to-committed'),
   }, {
     // Must name topics of cluster.topics; checked by the scenario's check, which sees both. `topics` and
     // `outputTopics` are the several-topic forms: their first entries are `topic` and `outputTopic`.

@@ -32,7 +32,7 @@ describe('parseScenario: valid files', () => {
       consumer: {},
       workload: {
         producers: 1, paymentsPerProducer: 200, sendIntervalMs: 5, consumers: 1, topic: 'payments',
-        processors: 0, outputTopic: 'ledger-entries', transactionSize: 5, abortProbability: 0,
+        processors: 0, outputTopic: 'ledger-entries', transactionSize: 5, abortProbability: 0, offsetsApi: 'group-metadata', afterAbort: 'seek-to-committed',
       },
       faults: { schedule: [] },
       runLimitMs: 60_000,
@@ -173,6 +173,8 @@ describe('parseScenario: bad input names the file, the field and what is allowed
     { what: 'fraction where an integer is needed', text: `${MINIMAL}seeds: 2.5\n`, path: 'seeds', fragment: 'must be an integer, got 2.5' },
     { what: 'list where a mapping is needed', text: `${MINIMAL}workload: [1]\n`, path: 'workload', fragment: 'must be a mapping of fields, got a list' },
     { what: 'bad enum', text: `${MINIMAL}consumer: {isolationLevel: committed}\n`, path: 'consumer.isolationLevel', fragment: '"committed" is not allowed (allowed: "read_uncommitted", "read_committed")' },
+    { what: 'unknown offsets API', text: `${MINIMAL}workload: {offsetsApi: groupId}\n`, path: 'workload.offsetsApi', fragment: '"groupId" is not allowed; did you mean "group-id"? (allowed: "group-metadata", "group-id")' },
+    { what: 'unknown rewind', text: `${MINIMAL}workload: {afterAbort: rewind}\n`, path: 'workload.afterAbort', fragment: '"rewind" is not allowed (allowed: "seek-to-committed", "rewind-batch")' },
     { what: 'acks as a string', text: `${MINIMAL}producer: {acks: "1"}\n`, path: 'producer.acks', fragment: '"1" is not allowed (allowed: 0, 1, "all")' },
     { what: 'out of range', text: `${MINIMAL}cluster: {brokers: 12}\n`, path: 'cluster.brokers', fragment: 'must be in 1..9, got 12' },
     { what: 'missing required field', text: 'name: x\n', path: 'description', fragment: 'is required' },

@@ -53,7 +53,25 @@ export interface WorkloadSpec {
   transactionSize: number;
   /** Chance a processor aborts a transaction on purpose. */
   abortProbability: number;
+  /**
+   * How a transactional processor hands its input offsets to the transaction: with its consumer's group
+   * metadata (KIP-447, `sendOffsetsToTransaction(offsets, groupMetadata)`), or with the group id only (the
+   * API before it, deprecated since 3.0: the group coordinator then checks no generation, and only the
+   * transactional.id fences a zombie; Spring Kafka's EOS mode V1/ALPHA).
+   */
+  offsetsApi: OffsetsApi;
+  /**
+   * Where a processor resumes after an aborted transaction: the group's committed offsets (Kafka's
+   * TransactionalMessageCopier) or the first offsets of the aborted batch as it holds them in memory
+   * (Spring Kafka's DefaultAfterRollbackProcessor seeks there).
+   */
+  afterAbort: AfterAbort;
 }
+
+export const OFFSETS_APIS = ['group-metadata', 'group-id'] as const;
+export type OffsetsApi = (typeof OFFSETS_APIS)[number];
+export const AFTER_ABORT = ['seek-to-committed', 'rewind-batch'] as const;
+export type AfterAbort = (typeof AFTER_ABORT)[number];
 
 /** Client and broker options a case or the scenario sets on top of the mode preset. */
 export interface Overrides {

@@ -15,6 +15,7 @@ import { partitionForKey } from '../kafka/partitioner.ts';
 import { partitionKey } from '../kafka/protocol.ts';
 import type { Recorder } from './recorder.ts';
 import { Stall } from './stall.ts';
+import type { AfterAbort } from '../scenario/types.ts';
 
 export interface ProcessorOptions {
   index: number;
@@ -32,11 +33,20 @@ export interface ProcessorOptions {
    * groupMetadata)). Without it (the pre-KIP-447 API) only a stable transactional.id fences a zombie.
    */
   groupMetadataInOffsets: boolean;
+  /** After an abort, resume from the group's committed offsets, or from the aborted batch's first offsets. */
+  afterAbort: AfterAbort;
 }
 
 /** The output value of an input: names the input so the checker can pair them without the model. */
 export function outputValue(input: string, outputTopic: string): string {
   return `${input}>${outputTopic === 'ledger-entries' ? 'ledger' : outputTopic}`;
+}
+
+/** The offset of each partition's first record in a batch. */
+function firstOffsets(records: readonly ConsumedRecord[]): Record<string, number> {
+  const first: Record<string, number> = {};
+  for (const r of records) first[r.key] = Math.min(first[r.key] ?? r.offset, r.offset);
+  return first;
 }
 
 export class Processor {
@@ -168,7 +178,12 @@ export class Processor {
       this.producer.abortTransaction((error) => {
         if (this.producer.isFenced() || !this.alive(inc)) return gone(error ?? why);
         this.recorder.complete(this.process, id, error ? 'info' : 'fail', completed(), why);
-        // The aborted outputs are gone: process the same input again from the committed offsets.
+        // The aborted outputs are gone: process the same input again, from the committed offsets, or from
+        // where this batch began as the application remembers it (which may be stale if the group moved on).
+        if (this.options.afterAbort === 'rewind-batch') {
+          this.consumer.seekTo(firstOffsets(records));
+          return this.whenAwake(inc, next);
+        }
         this.consumer.seekToCommitted(Object.keys(offsets), () => this.whenAwake(inc, next));
       });
     };
