@@ -381,6 +381,37 @@ export class RowScanner {
 
 const TXN_OUTCOMES_SCANNED = ['committed', 'aborted'] as const;
 
+/**
+ * One record of a final log, `[offset, "value", {"pid":..,"epoch":..,"seq":..,"txn":..}]`, noted in the
+ * lists; false when its offset is not above the previous record's (the last in `offsets`) and below `hw`.
+ */
+function finalRecord(c: Cursor, hw: number, spans: number[], metas: RecordMeta[], offsets: number[]): boolean {
+  c.expect(OPEN_BRACKET);
+  const offset = c.integer();
+  if ((offsets.length > 0 && offset <= offsets[offsets.length - 1]) || offset >= hw) return false;
+  c.expect(COMMA);
+  const value = c.span();
+  spans.push(value, c.at - 1);
+  c.expect(COMMA);
+  c.expect(OPEN_BRACE);
+  c.field('pid');
+  const pid = nullableCount(c);
+  c.expect(COMMA);
+  c.field('epoch');
+  const epoch = nullableCount(c);
+  c.expect(COMMA);
+  c.field('seq');
+  const seq = nullableCount(c);
+  c.expect(COMMA);
+  c.field('txn');
+  const txn = c.isNull() ? null : c.oneOf(TXN_OUTCOMES_SCANNED);
+  c.expect(CLOSE_BRACE);
+  c.expect(CLOSE_BRACKET);
+  offsets.push(offset);
+  metas.push({ pid, epoch, seq, txn });
+  return true;
+}
+
 /** `null` or an integer >= 0. */
 function nullableCount(c: Cursor): number | null {
   return c.isNull() ? null : c.integer();
@@ -418,33 +449,9 @@ export function scanFinalLogLine(bytes: Buffer, start: number, end: number, name
     const spans: number[] = [];
     const metas: RecordMeta[] = [];
     const offsets: number[] = [];
-    let previous = -1;
     if (c.peek() !== CLOSE_BRACKET) {
       for (;;) {
-        c.expect(OPEN_BRACKET);
-        const offset = c.integer();
-        if (offset <= previous || offset >= hw) return undefined;
-        previous = offset;
-        c.expect(COMMA);
-        const value = c.span();
-        spans.push(value, c.at - 1);
-        c.expect(COMMA);
-        c.expect(OPEN_BRACE);
-        c.field('pid');
-        const pid = nullableCount(c);
-        c.expect(COMMA);
-        c.field('epoch');
-        const epoch = nullableCount(c);
-        c.expect(COMMA);
-        c.field('seq');
-        const seq = nullableCount(c);
-        c.expect(COMMA);
-        c.field('txn');
-        const txn = c.isNull() ? null : c.oneOf(TXN_OUTCOMES_SCANNED);
-        c.expect(CLOSE_BRACE);
-        c.expect(CLOSE_BRACKET);
-        offsets.push(offset);
-        metas.push({ pid, epoch, seq, txn });
+        if (!finalRecord(c, hw, spans, metas, offsets)) return undefined;
         if (c.peek() !== COMMA) break;
         c.at++;
       }
