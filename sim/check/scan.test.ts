@@ -5,7 +5,9 @@ import { historyToJsonl, parseHistory, parseOpLine } from './parse.ts';
 import { RowScanner, scanFinalLogLine } from './scan.ts';
 import { newNames } from './tables.ts';
 import type { Names } from './tables.ts';
-import { HistoryBuilder } from './test-histories.ts';
+import { HistoryBuilder, mutatedLines } from './test-histories.ts';
+
+const MUTATION_CHARS = '{}[]",:0123456789-nul ab/\\e.';
 
 /**
  * A row as plain data: its fields, and its sends and reads both as ids (given out by fresh interners, in
@@ -95,22 +97,9 @@ describe('RowScanner', () => {
   });
 
   it('takes nothing the full parser rejects, and agrees with it on what it takes (mutated lines)', () => {
-    // A deterministic generator: the same mutations on every run.
-    let seed = 20261201;
-    const next = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed % n;
-    };
     const lines = [SEND_INVOKE, SEND_OK, POLL_OK, TXN_OK, TXN_EMPTY, SEND_INFO];
-    const chars = '{}[]",:0123456789-nul ab/\\e.';
     let taken = 0;
-    for (let i = 0; i < 20_000; i++) {
-      const line = lines[next(lines.length)];
-      const at = next(line.length);
-      const c = chars[next(chars.length)];
-      const how = next(3);
-      const mutated = how === 0 ? line.slice(0, at) + c + line.slice(at + 1)
-        : how === 1 ? line.slice(0, at) + line.slice(at + 1) : line.slice(0, at) + c + line.slice(at);
+    for (const mutated of mutatedLines(lines, MUTATION_CHARS, 20_000)) {
       const row = scan(mutated);
       if (row === undefined) continue;
       taken++;
@@ -175,19 +164,8 @@ describe('scanFinalLogLine', () => {
   });
 
   it('takes nothing the full parser rejects, and agrees with it on what it takes (mutated lines)', () => {
-    let seed = 20261202;
-    const next = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed % n;
-    };
-    const chars = '{}[]",:0123456789-nul ab/\\e.';
     let taken = 0;
-    for (let i = 0; i < 5_000; i++) {
-      const at = next(LOG.length);
-      const c = chars[next(chars.length)];
-      const how = next(3);
-      const mutated = how === 0 ? LOG.slice(0, at) + c + LOG.slice(at + 1)
-        : how === 1 ? LOG.slice(0, at) + LOG.slice(at + 1) : LOG.slice(0, at) + c + LOG.slice(at);
+    for (const mutated of mutatedLines([LOG], MUTATION_CHARS, 5_000, 20261202)) {
       const scanned = scanFinal(mutated);
       if (scanned === undefined) continue;
       taken++;

@@ -148,6 +148,14 @@ export class Cursor {
     return negative ? -n : n;
   }
 
+  /** `"name":` and an integer (see integer), then the comma before the next field. */
+  integerField(name: string, signed = false): number {
+    this.field(name);
+    const n = this.integer(signed);
+    this.expect(COMMA);
+    return n;
+  }
+
   /** `null` */
   isNull(): boolean {
     if (this.peek() !== 0x6e) return false;
@@ -201,15 +209,9 @@ export class RowScanner {
     this.readCount = 0;
     try {
       c.expect(OPEN_BRACE);
-      c.field('index');
-      const index = c.integer();
-      c.expect(COMMA);
-      c.field('id');
-      const id = c.integer(true);
-      c.expect(COMMA);
-      c.field('time');
-      const time = c.integer();
-      c.expect(COMMA);
+      const index = c.integerField('index');
+      const id = c.integerField('id', true);
+      const time = c.integerField('time');
       c.field('process');
       const process = c.span();
       const processEnd = c.at - 1;
@@ -436,13 +438,9 @@ export function scanFinalLogLine(bytes: Buffer, start: number, end: number, name
     const keyFrom = c.keySpan();
     const keyTo = c.at - 1;
     c.expect(COMMA);
-    c.field('hw');
-    const hw = c.integer();
-    c.expect(COMMA);
-    c.field('lso');
-    const lso = c.integer();
+    const hw = c.integerField('hw');
+    const lso = c.integerField('lso');
     if (lso > hw) return undefined;
-    c.expect(COMMA);
     c.field('records');
     c.expect(OPEN_BRACKET);
     // Spans first: nothing is interned unless the whole line is taken.
