@@ -212,14 +212,12 @@ export class IndexBuilder {
   private readonly sources: Op[] = [];
   private readonly offsets: Column;
   private readonly partner: Column;
-  private readonly prevOfProcess: Column;
   private readonly writes: Writes;
   private readonly txns: Txn[] = [];
   private readonly reads: Reads;
   private readonly applies: Apply[] = [];
   private readonly groupsOf = new Map<string, Set<string>>();
-  /** Per process id: its last line, and its open invokes by id. */
-  private readonly lastOfProcess: number[] = [];
+  /** Per process id: its open invokes by id. */
   private readonly open = new OpenInvokes<Pending>();
   /** Open invokes another invoke of the same process and id replaced (a history the parser did not check). */
   private readonly replaced: Pending[] = [];
@@ -247,7 +245,6 @@ export class IndexBuilder {
     this.heads = new OpHeads(names, expected.lines);
     this.offsets = new Column(lineAt === undefined ? 0 : expected.lines);
     this.partner = new Column(expected.lines);
-    this.prevOfProcess = new Column(expected.lines);
     this.writes = new Writes(names, expected.writes);
     this.reads = new Reads(names, expected.reads);
   }
@@ -271,12 +268,9 @@ export class IndexBuilder {
   addRow(row: OpRow, source: OpSource): number {
     const p = this.heads.length;
     const { proc } = row;
-    while (proc >= this.lastOfProcess.length) this.lastOfProcess.push(-1);
     this.heads.push(row, proc);
     if (typeof source === 'number') this.offsets.push(source);
     else this.sources.push(source);
-    this.prevOfProcess.push(this.lastOfProcess[proc]);
-    this.lastOfProcess[proc] = p;
     this.partner.push(-1);
     const { open } = this;
     this.pending = undefined;
@@ -448,7 +442,7 @@ export class IndexBuilder {
     const ix: HistoryIndex = {
       header, ops: heads, opAt: (p) => (lineAt === undefined ? sources[p] : lineAt(offsets.get(p))), seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
       ordered: producer === undefined || producer.idempotence || producer.maxInFlight === 1,
-      partner: this.partner.rows() as Int32Array, prevOfProcess: this.prevOfProcess.rows() as Int32Array,
+      partner: this.partner.rows() as Int32Array, prevOfProcess: previousOfProcess(heads, names.processes.names.length),
       writes, txns, reads, applies: this.applies,
       values: values.names, valueId: (value) => values.find(value), keys: names.keys.names,
       keyId: (key) => names.keys.find(key),
@@ -470,6 +464,18 @@ export class IndexBuilder {
     ({ presence: ix.presence, passedBy: ix.passedBy } = presences(ix));
     return ix;
   }
+}
+
+/** Per line, the position of the same process's previous line (-1 for its first): one pass over the heads. */
+function previousOfProcess(heads: OpHeads, processes: number): Int32Array {
+  const previous = new Int32Array(heads.length);
+  const last = new Int32Array(processes).fill(-1);
+  for (let p = 0; p < heads.length; p++) {
+    const proc = heads.proc(p);
+    previous[p] = last[proc];
+    last[proc] = p;
+  }
+  return previous;
 }
 
 export function buildIndex(history: History): HistoryIndex {

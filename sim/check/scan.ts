@@ -64,10 +64,14 @@ export class Cursor {
 
   /** `"name":` */
   field(name: string): void {
-    this.expect(QUOTE);
-    for (let i = 0; i < name.length; i++) this.expect(name.charCodeAt(i));
-    this.expect(QUOTE);
-    this.expect(COLON);
+    const { bytes } = this;
+    let at = this.at;
+    // Every line has several: one bounds check for the whole, then the bytes.
+    if (at + name.length + 3 > this.end || bytes[at] !== QUOTE) throw NOT_TAKEN;
+    at++;
+    for (let i = 0; i < name.length; i++, at++) if (bytes[at] !== name.charCodeAt(i)) throw NOT_TAKEN;
+    if (bytes[at] !== QUOTE || bytes[at + 1] !== COLON) throw NOT_TAKEN;
+    this.at = at + 2;
   }
 
   /**
