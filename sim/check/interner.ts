@@ -22,15 +22,15 @@ export class Interner {
   /** Names with a character outside ASCII (never from the byte lane). */
   private readonly others = new Map<string, number>();
   /** The bytes of every ASCII name, one after another. */
-  private arena = new Uint8Array(1 << 16);
+  private arena: Uint8Array;
   private used = 0;
   /** Per id, two entries: where its bytes start in the arena, and how many there are (-1: one of `others`). */
-  private spans = new Int32Array(2048);
+  private spans: Int32Array;
   /**
    * Open addressing with linear probing, two entries a slot: the name's hash, and its id + 1 (0: free).
    * The hash beside the id settles most probes without reading the name.
    */
-  private slots = new Int32Array(1 << 13);
+  private slots: Int32Array;
   private inTable = 0;
   /**
    * The ids last looked up, by the low bits of their hash (id + 1, 0: none), checked before the table. A
@@ -40,6 +40,18 @@ export class Interner {
   private readonly recent = new Int32Array(RECENT);
   /** Where `id(name)` writes an ASCII name's bytes to look them up. */
   private scratch = new Uint8Array(256);
+
+  /**
+   * `expected`: how many names to make room for at once (an estimate; more only costs growing, and
+   * growing rewrites the table and lists into new memory).
+   */
+  constructor(expected = 1024) {
+    const n = Math.max(expected, 1024);
+    this.arena = new Uint8Array(n * 16);
+    this.spans = new Int32Array(n * 2);
+    // Two entries a slot, at most half the slots full: a power of two >= 4n entries.
+    this.slots = new Int32Array(2 ** Math.ceil(Math.log2(n * 4)));
+  }
 
   /** The id of bytes[from, to), a name of ASCII bytes; a new id (and its one string) when first seen. */
   idOfBytes(bytes: Buffer, from: number, to: number): number {

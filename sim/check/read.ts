@@ -155,8 +155,9 @@ export function checkHistoryFile(
   assertFits(file, bytes);
   // The fast lane's rows name things by the ids of these interners; the builder, made once the header is
   // read, shares them.
-  const names = newNames();
   const expected = expectedRows(bytes);
+  // Values: one per write, at most (reads and final logs name values sent, in a valid history).
+  const names = newNames(expected.writes);
   let builder: IndexBuilder | undefined;
   let ops = 0;
   // Witnesses show a few lines again: read back by their byte offsets (they were validated when read).

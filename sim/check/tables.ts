@@ -106,7 +106,8 @@ export interface Names {
   processes: Interner;
 }
 
-export const newNames = (): Names => ({ values: new Interner(), keys: new Interner(), processes: new Interner() });
+/** Interners for a history's names; `values`: how many distinct values to make room for (see Interner). */
+export const newNames = (values?: number): Names => ({ values: new Interner(values), keys: new Interner(), processes: new Interner() });
 
 const OUTCOMES: readonly Outcome[] = ['ok', 'info', 'fail'];
 const outcomeCode = (o: Outcome): number => OUTCOMES.indexOf(o);
