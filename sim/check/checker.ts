@@ -53,7 +53,7 @@ function okPolls(ix: HistoryIndex): number {
 function stats(ix: HistoryIndex): CheckStats {
   const sends: OutcomeCounts = { ok: 0, info: 0, fail: 0 };
   const txns: OutcomeCounts = { ok: 0, info: 0, fail: 0 };
-  for (const w of ix.writes) if (w.txn < 0) sends[w.type]++;
+  for (let i = 0; i < ix.writes.length; i++) if (ix.writes.txn(i) < 0) sends[ix.writes.type(i)]++;
   for (const t of ix.txns) txns[t.type]++;
   const logs = [...ix.logs.values()];
   return {

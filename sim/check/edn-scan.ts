@@ -112,8 +112,8 @@ class EdnCursor extends Cursor {
 
   /** A string of printable ASCII without `\`, possibly empty: its bytes are its characters. */
   ednString(): string {
-    const [from, to] = this.stringBounds();
-    return this.bytes.toString('latin1', from, to);
+    const from = this.stringStart();
+    return this.bytes.toString('latin1', from, this.at - 1);
   }
 
   /** `:name` or `:ns/name`, a letter first: its name, as keywordAs 'string' gives it. */

@@ -9,8 +9,10 @@
 import type {
   FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
 } from './history.ts';
-import { Groups, Interner, lowerBound, OpHeads, Reads, Writes } from './tables.ts';
-import type { Names, Read } from './tables.ts';
+import { rowOfOp, OpRow } from './op-row.ts';
+import { OpenInvokes } from './open-invokes.ts';
+import { Column, Groups, lowerBound, newNames, OpHeads, Reads, Writes } from './tables.ts';
+import type { Names } from './tables.ts';
 
 export type { OpHead, Read, Write } from './tables.ts';
 
@@ -51,7 +53,9 @@ export class LogView {
    * id, numbering them across the logs, this log's from `first` on.
    */
   constructor(readonly log: FinalLog, readonly vids: Int32Array, private readonly first: number, private readonly byValue: Groups) {
-    this.offsets = Float64Array.from(log.records, (r) => r[0]);
+    const { records } = log;
+    this.offsets = new Float64Array(records.length);
+    for (let i = 0; i < records.length; i++) this.offsets[i] = records[i][0];
   }
 
   /** Index into log.records of the record at `offset`; -1 when the log holds none there. */
@@ -63,9 +67,23 @@ export class LogView {
   /** Indexes into log.records of the records of value id `vid`, in offset order. */
   recordsOf(vid: number): number[] {
     const out: number[] = [];
-    const end = this.first + this.vids.length;
-    for (const g of this.byValue.of(vid)) if (g >= this.first && g < end) out.push(g - this.first);
+    this.eachRecordOf(vid, (i) => { out.push(i); return false; });
     return out;
+  }
+
+  /**
+   * Calls `visit` with the index into log.records of each record of value id `vid`, in offset order, until
+   * it returns true; returns whether one did. (recordsOf without an array: the index asks this of every write.)
+   */
+  eachRecordOf(vid: number, visit: (i: number) => boolean): boolean {
+    if (vid < 0) return false;
+    const { start, items } = this.byValue;
+    const end = this.first + this.vids.length;
+    for (let k = start[vid]; k < start[vid + 1]; k++) {
+      const g = items[k];
+      if (g >= this.first && g < end && visit(g - this.first)) return true;
+    }
+    return false;
   }
 }
 
@@ -159,22 +177,15 @@ export function recordHolding(ix: HistoryIndex, key: Key, offset: number, value:
   return i < 0 || view!.log.records[i][1] !== value ? undefined : view!.log.records[i][2];
 }
 
-/** Whether a poll read the write's value from the write's key. */
-function wasRead(ix: HistoryIndex, w: { vid: number; kid: number }): boolean {
-  for (const r of ix.readsOf.of(w.vid)) if (ix.reads.kid(r) === w.kid) return true;
+/** Whether a poll read value id `vid` from key id `kid`. */
+function wasRead(ix: HistoryIndex, vid: number, kid: number): boolean {
+  const { start, items } = ix.readsOf;
+  for (let k = start[vid]; k < start[vid + 1]; k++) if (ix.reads.kid(items[k]) === kid) return true;
   return false;
 }
 
-/** The sends of one micro-op list: [key, value, offset|null]. */
-function sendMops(op: Op): { key: Key; value: string; offset: number | null }[] {
-  const out: { key: Key; value: string; offset: number | null }[] = [];
-  for (const m of mopsOf(op)) {
-    if (m[0] !== 'send') continue;
-    const r = m[2];
-    out.push(typeof r === 'string' ? { key: m[1], value: r, offset: null } : { key: m[1], value: r[1], offset: r[0] });
-  }
-  return out;
-}
+/** The writes of an invoke that has none (shared: never added to). */
+const NO_WRITES: number[] = [];
 
 /**
  * How the index gets a whole line back (for witnesses): the Op itself, or where the line starts in the
@@ -183,7 +194,11 @@ function sendMops(op: Op): { key: Key; value: string; offset: number | null }[] 
 export type OpSource = Op | number;
 
 /** One open invoke of a send/txn/apply operation, until its completion. */
-interface Pending { writes: number[]; txn: number; applies: Mop[] | null }
+/**
+ * One open invoke, until its completion: its position, and for a send, txn or apply operation its writes
+ * (indexes into `writes`), its transaction (index into `txns`, or -1) and its apply micro-ops.
+ */
+interface Pending { pos: number; writes: number[]; txn: number; applies: Mop[] | null }
 
 /**
  * Builds the index in one pass over the operation lines, as they are read: a line's micro-ops are turned
@@ -192,61 +207,55 @@ interface Pending { writes: number[]; txn: number; applies: Mop[] | null }
  * order of their operation's first line; a send only a completion lists joins its operation's writes.
  */
 export class IndexBuilder {
-  private readonly names: Names = { values: new Interner(), keys: new Interner(), processes: new Interner() };
-  private readonly heads = new OpHeads(this.names);
-  private readonly sources: OpSource[] = [];
-  private readonly partner: number[] = [];
-  private readonly prevOfProcess: number[] = [];
-  private readonly writes = new Writes(this.names);
+  private readonly heads: OpHeads;
+  /** How to show each line again: the Ops themselves (in memory), or their lines' byte offsets (streamed). */
+  private readonly sources: Op[] = [];
+  private readonly offsets: Column;
+  private readonly partner: Column;
+  private readonly writes: Writes;
   private readonly txns: Txn[] = [];
-  private readonly reads = new Reads(this.names);
+  private readonly reads: Reads;
   private readonly applies: Apply[] = [];
   private readonly groupsOf = new Map<string, Set<string>>();
-  /** Per process id: its last line, and its open invokes by id. */
-  private readonly lastOfProcess: number[] = [];
-  private readonly openOfProcess: Map<number, number>[] = [];
-  private readonly pending = new Map<number, Pending>();
+  /** Per process id: its open invokes by id. */
+  private readonly open = new OpenInvokes<Pending>();
+  /** Open invokes another invoke of the same process and id replaced (a history the parser did not check). */
+  private readonly replaced: Pending[] = [];
+  /** The final logs the fast lane read, with their records' value ids (scan.ts: scanFinalLogLine). */
+  private readonly finalLogVids = new Map<FinalLog, Int32Array>();
+  /** The invoke the line just added opened or completed; undefined for a lone completion. */
+  private pending: Pending | undefined;
   /** A write was appended after writes of a later operation (a send only its completion listed). */
   private disordered = false;
   private readonly atomicBatches: boolean;
+  /** The row add() fills from an Op. */
+  private readonly row = new OpRow();
 
-  /** `lineAt` reads back a streamed line by the byte offset it was added with. */
-  constructor(private readonly header: HistoryHeader, private readonly lineAt?: (offset: number) => Op) {
+  /**
+   * `lineAt` reads back a streamed line by the byte offset it was added with. `names` are the interners
+   * the rows given to addRow name things by (the streaming parser's lane shares them). `expected`, the
+   * number of lines, writes and reads to make room for at once (see Column), is an estimate: more only
+   * costs growing.
+   */
+  constructor(
+    private readonly header: HistoryHeader, private readonly lineAt?: (offset: number) => Op, readonly names: Names = newNames(),
+    expected: { lines: number; writes: number; reads: number } = { lines: 1024, writes: 1024, reads: 1024 },
+  ) {
     this.atomicBatches = header.producer === undefined || header.producer.transactional;
+    this.heads = new OpHeads(names, expected.lines);
+    this.offsets = new Column(lineAt === undefined ? 0 : expected.lines);
+    this.partner = new Column(expected.lines);
+    this.writes = new Writes(names, expected.writes);
+    this.reads = new Reads(names, expected.reads);
   }
 
   /** Adds the next operation line; `source` is the op itself (in memory) or its line's byte offset (streamed). */
   add(op: Op, source: OpSource): void {
-    const p = this.heads.length;
-    const proc = this.names.processes.id(op.process);
-    if (proc === this.lastOfProcess.length) {
-      this.lastOfProcess.push(-1);
-      this.openOfProcess.push(new Map());
-    }
-    // Streamed lines each carry their own copy of the process name: share one.
-    const process = this.names.processes.names[proc];
-    this.heads.push(op, proc);
-    this.sources.push(source);
-    this.prevOfProcess.push(this.lastOfProcess[proc]);
-    this.lastOfProcess[proc] = p;
-    this.partner.push(-1);
-    let invoke = -1;
-    const open = this.openOfProcess[proc];
-    if (op.type === 'invoke') {
-      open.set(op.id, p);
-    } else {
-      const q = open.get(op.id);
-      if (q !== undefined && this.heads.f(q) === op.f) {
-        invoke = q;
-        this.partner[p] = q;
-        this.partner[q] = p;
-        open.delete(op.id);
-      }
-    }
-    if (op.f === 'send' || op.f === 'txn') this.addSends(op, p, invoke, process, proc);
-    else if (op.f === 'apply') this.addApplies(op, p, invoke, process);
-    if (op.type === 'ok' && (op.f === 'poll' || op.f === 'txn')) this.addReads(op, p, proc);
+    const p = this.addRow(rowOfOp(op, this.names, this.row), source);
+    // What rows do not carry: applies and the groups commit micro-ops name (never in the fast lane).
+    if (op.f === 'apply') this.addApplies(op, p);
     if (op.f !== 'commit' && op.f !== 'txn') return;
+    const process = this.names.processes.names[this.row.proc];
     for (const m of mopsOf(op)) {
       if (m[0] !== 'commit') continue;
       let groups = this.groupsOf.get(process);
@@ -255,102 +264,132 @@ export class IndexBuilder {
     }
   }
 
+  /** Adds the next operation line as a row (see add); returns its position. */
+  addRow(row: OpRow, source: OpSource): number {
+    const p = this.heads.length;
+    const { proc } = row;
+    this.heads.push(row, proc);
+    if (typeof source === 'number') this.offsets.push(source);
+    else this.sources.push(source);
+    this.partner.push(-1);
+    const { open } = this;
+    this.pending = undefined;
+    if (row.type === 'invoke') {
+      this.pending = { pos: p, writes: NO_WRITES, txn: -1, applies: null };
+      const replaced = open.open(proc, row.id, this.pending);
+      if (replaced !== undefined) this.replaced.push(replaced);
+    } else {
+      const q = open.get(proc, row.id);
+      if (q !== undefined && this.heads.f(q.pos) === row.f) {
+        this.pending = q;
+        this.partner.set(p, q.pos);
+        this.partner.set(q.pos, p);
+        open.close(proc, row.id);
+      }
+    }
+    if (row.f === 'send' || row.f === 'txn') this.addSends(row, p, this.pending);
+    for (let i = 0; i < row.reads; i++) this.reads.push(proc, row.readKids[i], row.readOffsets[i], row.readVids[i], p);
+    return p;
+  }
+
+  /** Notes the value ids of a final log's records, interned as it was read (finish then need not look them up). */
+  noteFinalLog(log: FinalLog, vids: Int32Array): void {
+    this.finalLogVids.set(log, vids);
+  }
+
   /** The write of `ids` with this key and value, or -1. */
   private find(ids: number[], kid: number, vid: number): number {
     for (const w of ids) if (this.writes.kid(w) === kid && this.writes.vid(w) === vid) return w;
     return -1;
   }
 
-  private addSends(op: Op, p: number, invoke: number, process: string, proc: number): void {
-    const { writes, names } = this;
-    const sends = sendMops(op);
-    let pending = invoke >= 0 ? this.pending.get(invoke) : undefined;
-    if (pending === undefined) {
+  /** `pending`: the invoke this line opens or completes (see addRow). */
+  private addSends(row: OpRow, p: number, pending: Pending | undefined): void {
+    const { writes } = this;
+    const { proc, type: opType } = row;
+    if (pending === undefined || opType === 'invoke') {
       // The operation's first line (an invoke, or a completion without one).
-      const isTxn = op.f === 'txn' || (this.atomicBatches && sends.length > 1);
-      const done = op.type === 'invoke' ? -1 : p;
-      const type: Outcome = op.type === 'invoke' ? 'info' : op.type;
+      const isTxn = row.f === 'txn' || (this.atomicBatches && row.sends > 1);
+      const done = opType === 'invoke' ? -1 : p;
+      const type: Outcome = opType === 'invoke' ? 'info' : opType;
       const txn = isTxn ? this.txns.length : -1;
       const ids: number[] = [];
-      for (const { key, value, offset } of sends) {
-        const kid = names.keys.id(key);
-        const vid = names.values.id(value);
+      for (let j = 0; j < row.sends; j++) {
+        const kid = row.sendKids[j];
+        const vid = row.sendVids[j];
+        const offset = row.sendOffsets[j];
         // One write per key and value within an operation; a later claim of an offset wins.
         const same = this.find(ids, kid, vid);
         if (same >= 0) {
-          if (offset !== null) writes.setOffset(same, offset);
+          if (offset >= 0) writes.setOffset(same, offset);
           continue;
         }
         ids.push(writes.length);
-        writes.push(vid, kid, proc, { invoke: op.type === 'invoke' ? p : -1, done, type, offset, txn });
+        writes.push(vid, kid, proc, { invoke: opType === 'invoke' ? p : -1, done, type, offset: offset < 0 ? null : offset, txn });
       }
       if (isTxn) {
-        this.txns.push({ process, invoke: op.type === 'invoke' ? p : -1, done, type, error: op.type === 'invoke' ? undefined : op.error, commitAt: op.commit ?? -1, writes: ids });
+        this.txns.push({
+          process: this.names.processes.names[proc], invoke: opType === 'invoke' ? p : -1, done, type,
+          error: opType === 'invoke' ? undefined : row.error, commitAt: row.commit ?? -1, writes: ids,
+        });
       }
-      if (op.type === 'invoke') this.pending.set(p, (pending = { writes: ids, txn, applies: null }));
+      if (pending !== undefined) {
+        pending.writes = ids;
+        pending.txn = txn;
+      }
       return;
     }
     // The completion: its outcome, and the offsets it claims, for the invoke's sends (in the same order,
     // usually) and any send only the completion lists.
-    this.pending.delete(invoke);
-    const type = op.type as Outcome;
+    const invoke = pending.pos;
+    const type = opType as Outcome;
     for (const w of pending.writes) writes.complete(w, p, type);
     const ids = pending.writes;
     const known = ids.length;
-    for (let j = 0; j < sends.length; j++) {
-      const { key, value, offset } = sends[j];
-      // Usually the completion repeats the invoke's sends in order: compare the texts before looking them up.
-      const same = j < known && names.keys.names[writes.kid(ids[j])] === key && names.values.names[writes.vid(ids[j])] === value;
-      const kid = same ? writes.kid(ids[j]) : names.keys.id(key);
-      const vid = same ? writes.vid(ids[j]) : names.values.id(value);
-      const found = same ? ids[j] : this.find(ids, kid, vid);
+    for (let j = 0; j < row.sends; j++) {
+      const kid = row.sendKids[j];
+      const vid = row.sendVids[j];
+      const offset = row.sendOffsets[j];
+      // Usually the completion repeats the invoke's sends in order.
+      const found = j < known && writes.kid(ids[j]) === kid && writes.vid(ids[j]) === vid ? ids[j] : this.find(ids, kid, vid);
       if (found >= 0) {
-        if (offset !== null) writes.setOffset(found, offset);
+        if (offset >= 0) writes.setOffset(found, offset);
         continue;
       }
       if (writes.length > 0 && writes.firstPos(writes.length - 1) > invoke) this.disordered = true;
       ids.push(writes.length);
-      writes.push(vid, kid, proc, { invoke, done: p, type, offset, txn: pending.txn });
+      writes.push(vid, kid, proc, { invoke, done: p, type, offset: offset < 0 ? null : offset, txn: pending.txn });
     }
     if (pending.txn >= 0) {
       const t = this.txns[pending.txn];
       t.done = p;
       t.type = type;
-      t.error = op.error;
-      if (op.commit !== undefined) t.commitAt = op.commit;
+      t.error = row.error;
+      if (row.commit !== undefined) t.commitAt = row.commit;
     }
   }
 
-  private addApplies(op: Op, p: number, invoke: number, process: string): void {
+  private addApplies(op: Op, p: number): void {
+    const process = this.names.processes.names[this.row.proc];
+    const { pending } = this;
     if (op.type === 'invoke') {
-      this.pending.set(p, { writes: [], txn: -1, applies: mopsOf(op) });
+      pending!.applies = mopsOf(op);
       return;
     }
     // The completion's micro-ops, unless it has none (a completion may carry null).
     const own = mopsOf(op);
-    const mops = own.length > 0 || invoke < 0 ? own : this.pending.get(invoke)?.applies ?? [];
-    if (invoke >= 0) this.pending.delete(invoke);
+    const mops = own.length > 0 || pending === undefined ? own : pending.applies ?? [];
     for (const m of mops) if (m[0] === 'apply') this.applies.push({ process, sink: m[1], value: m[2], pos: p, type: op.type as Outcome });
-  }
-
-  private addReads(op: Op, p: number, proc: number): void {
-    const { values, keys } = this.names;
-    for (const m of mopsOf(op)) {
-      if (m[0] !== 'poll' || m.length !== 2) continue;
-      for (const k of Object.keys(m[1])) {
-        const kid = keys.id(k);
-        for (const [offset, value] of m[1][k]) this.reads.push(proc, kid, offset, values.id(value), p);
-      }
-    }
   }
 
   /** The index, once every operation line was added; the final lines complete it. */
   finish(finals: FinalLine[]): HistoryIndex {
-    const { header, heads, sources, txns, reads, writes, lineAt, names } = this;
-    // Apply operations that never completed: their effect is unknown.
-    for (const [invoke, pending] of this.pending) {
-      for (const m of pending.applies ?? []) {
-        if (m[0] === 'apply') this.applies.push({ process: heads.process(invoke), sink: m[1], value: m[2], pos: invoke, type: 'info' });
+    const { header, heads, sources, offsets, txns, reads, writes, lineAt, names } = this;
+    // Apply operations that never completed: their effect is unknown. In the order of their invokes.
+    const unfinished = [...this.open.remaining(), ...this.replaced].filter((o) => o.applies !== null).sort((a, b) => a.pos - b.pos);
+    for (const { pos, applies } of unfinished) {
+      for (const m of applies!) {
+        if (m[0] === 'apply') this.applies.push({ process: heads.process(pos), sink: m[1], value: m[2], pos, type: 'info' });
       }
     }
     if (this.disordered) {
@@ -379,7 +418,13 @@ export class IndexBuilder {
     let g = 0;
     for (const f of finalLogs) {
       names.keys.id(f.key);
-      for (const r of f.records) recordVids[g++] = values.id(r[1]);
+      const known = this.finalLogVids.get(f);
+      if (known !== undefined) {
+        recordVids.set(known, g);
+        g += known.length;
+      } else {
+        for (const r of f.records) recordVids[g++] = values.id(r[1]);
+      }
     }
     const valueCount = values.names.length;
     const recordsByValue = new Groups(recordVids, valueCount);
@@ -389,60 +434,80 @@ export class IndexBuilder {
       logs.set(f.key, new LogView(f, recordVids.subarray(g, g + f.records.length), g, recordsByValue));
       g += f.records.length;
     }
-    const writesOf = new Groups(Int32Array.from({ length: writes.length }, (_, i) => writes.vid(i)), valueCount);
-    const readsOf = new Groups(Int32Array.from({ length: reads.length }, (_, i) => reads.vid(i)), valueCount);
+    const writesOf = new Groups(writes.valueIds(), valueCount);
+    const readsOf = new Groups(reads.valueIds(), valueCount);
 
     const producer = header.producer;
     const readCommitted = header.isolation === 'read_committed';
     const ix: HistoryIndex = {
-      header, ops: heads, opAt: (p) => { const s = sources[p]; return typeof s === 'number' ? lineAt!(s) : s; }, seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
+      header, ops: heads, opAt: (p) => (lineAt === undefined ? sources[p] : lineAt(offsets.get(p))), seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
       ordered: producer === undefined || producer.idempotence || producer.maxInFlight === 1,
-      partner: Int32Array.from(this.partner), prevOfProcess: Int32Array.from(this.prevOfProcess),
+      partner: this.partner.rows() as Int32Array, prevOfProcess: previousOfProcess(heads, names.processes.names.length),
       writes, txns, reads, applies: this.applies,
-      values: values.names, valueId: (value) => values.ids.get(value) ?? -1, keys: names.keys.names,
-      keyId: (key) => names.keys.ids.get(key) ?? -1,
+      values: values.names, valueId: (value) => values.find(value), keys: names.keys.names,
+      keyId: (key) => names.keys.find(key),
       processes: names.processes.names, writesOf, readsOf,
       groupsOf: this.groupsOf, logs, finalOffsets, finalSinks, paymentFinals,
-      versionOrder: buildVersionOrder(reads, logs, readCommitted),
+      versionOrder: buildVersionOrder(reads, logs, readCommitted, names.keys.names, values.names),
       ownRecords: [], txnCommitted: new Uint8Array(txns.length), fencedAt: new Int32Array(txns.length).fill(-1),
       committed: new Uint8Array(writes.length), presence: [], passedBy: new Int32Array(0),
     };
     ix.ownRecords = txns.map((t) => ownRecords(ix, t));
     txns.forEach((t, i) => { ix.txnCommitted[i] = txnProvenCommitted(ix, t, ix.ownRecords[i]) ? 1 : 0; });
     markFenced(ix);
-    writes.forEach((w, i) => {
-      const committed = w.txn >= 0 ? ix.txnCommitted[w.txn] === 1 : w.type === 'ok' || (w.type === 'info' && wasRead(ix, w));
+    for (let i = 0; i < writes.length; i++) {
+      const txn = writes.txn(i);
+      const type = writes.type(i);
+      const committed = txn >= 0 ? ix.txnCommitted[txn] === 1 : type === 'ok' || (type === 'info' && wasRead(ix, writes.vid(i), writes.kid(i)));
       ix.committed[i] = committed ? 1 : 0;
-    });
+    }
     ({ presence: ix.presence, passedBy: ix.passedBy } = presences(ix));
     return ix;
   }
 }
 
+/** Per line, the position of the same process's previous line (-1 for its first): one pass over the heads. */
+function previousOfProcess(heads: OpHeads, processes: number): Int32Array {
+  const previous = new Int32Array(heads.length);
+  const last = new Int32Array(processes).fill(-1);
+  for (let p = 0; p < heads.length; p++) {
+    const proc = heads.proc(p);
+    previous[p] = last[proc];
+    last[proc] = p;
+  }
+  return previous;
+}
+
 export function buildIndex(history: History): HistoryIndex {
-  const builder = new IndexBuilder(history.header);
+  const n = history.ops.length;
+  const builder = new IndexBuilder(history.header, undefined, newNames(), { lines: n, writes: n, reads: n });
   for (const op of history.ops) builder.add(op, op);
   return builder.finish(history.finals);
 }
 
-function buildVersionOrder(reads: Reads, logs: Map<Key, LogView>, readCommitted: boolean): Map<Key, VersionOrder> {
+function buildVersionOrder(
+  reads: Reads, logs: Map<Key, LogView>, readCommitted: boolean, keys: Key[], values: string[],
+): Map<Key, VersionOrder> {
   const orders = new Map<Key, VersionOrder>();
   for (const [key, { log }] of logs) {
     // Control records are gaps already; aborted records are invisible to read_committed readers.
     const order: VersionOrder = { offsets: [], values: [] };
-    for (const [offset, value, meta] of log.records) {
-      if (readCommitted && isAborted(meta)) continue;
-      order.offsets.push(offset);
-      order.values.push(value);
+    for (let i = 0; i < log.records.length; i++) {
+      const record = log.records[i];
+      if (readCommitted && isAborted(record[2])) continue;
+      order.offsets.push(record[0]);
+      order.values.push(record[1]);
     }
     orders.set(key, order);
   }
   const seen = new Map<Key, Map<number, string>>();
-  for (const r of reads) {
-    if (logs.has(r.key)) continue;
-    let byOffset = seen.get(r.key);
-    if (byOffset === undefined) seen.set(r.key, (byOffset = new Map()));
-    if (!byOffset.has(r.offset)) byOffset.set(r.offset, r.value);
+  for (let i = 0; i < reads.length; i++) {
+    const key = keys[reads.kid(i)];
+    if (logs.has(key)) continue;
+    let byOffset = seen.get(key);
+    if (byOffset === undefined) seen.set(key, (byOffset = new Map()));
+    const offset = reads.offset(i);
+    if (!byOffset.has(offset)) byOffset.set(offset, values[reads.vid(i)]);
   }
   for (const [key, byOffset] of seen) {
     const offsets = [...byOffset.keys()].sort((a, b) => a - b);
@@ -482,7 +547,7 @@ function txnProvenCommitted(ix: HistoryIndex, t: Txn, own: KeyedRecord[]): boole
   const outcomes = own.map((r) => r.record[2].txn);
   if (outcomes.includes('committed')) return true;
   if (outcomes.includes('aborted')) return false;
-  return ix.readCommitted && t.writes.some((wi) => wasRead(ix, ix.writes.at(wi)));
+  return ix.readCommitted && t.writes.some((wi) => wasRead(ix, ix.writes.vid(wi), ix.writes.kid(wi)));
 }
 
 /**
@@ -516,34 +581,52 @@ function markFenced(ix: HistoryIndex): void {
  */
 function presences(ix: HistoryIndex): { presence: Presence[]; passedBy: Int32Array } {
   // Per key id, the read at the highest offset; per (key id, sending process id), the read of the value
-  // first sent latest.
-  const furthest: (Read | undefined)[] = new Array(ix.keys.length).fill(undefined);
-  const latest = new Map<number, { read: Read; sentAt: number }>();
+  // first sent latest. Reads by their index into ix.reads.
+  const { reads, writes } = ix;
+  const furthest = new Int32Array(ix.keys.length).fill(-1);
+  const latest = new Map<number, number>();
+  // When the value a read returned was first sent: its first write's first line.
+  const sentAt = (r: number): number => writes.firstPos(ix.writesOf.items[ix.writesOf.start[reads.vid(r)]]);
   const procs = ix.processes.length;
   const { start, items } = ix.writesOf;
-  for (const r of ix.reads) {
-    if (r.offset > (furthest[r.kid]?.offset ?? -1)) furthest[r.kid] = r;
-    if (start[r.vid] === start[r.vid + 1]) continue;
-    const w = ix.writes.at(items[start[r.vid]]);
-    const kp = r.kid * procs + w.proc;
-    if (firstPos(w) > (latest.get(kp)?.sentAt ?? -1)) latest.set(kp, { read: r, sentAt: firstPos(w) });
+  for (let r = 0; r < reads.length; r++) {
+    const kid = reads.kid(r);
+    const vid = reads.vid(r);
+    if (reads.offset(r) > (furthest[kid] < 0 ? -1 : reads.offset(furthest[kid]))) furthest[kid] = r;
+    if (start[vid] === start[vid + 1]) continue;
+    const kp = kid * procs + writes.proc(items[start[vid]]);
+    const before = latest.get(kp);
+    if (sentAt(r) > (before === undefined ? -1 : sentAt(before))) latest.set(kp, r);
   }
-  const passedBy = new Int32Array(ix.writes.length).fill(-1);
-  const presence = ix.writes.map((w, i): Presence => {
-    const view = ix.logs.get(w.key);
+  const passedBy = new Int32Array(writes.length).fill(-1);
+  const presence: Presence[] = new Array<Presence>(writes.length);
+  for (let i = 0; i < writes.length; i++) {
+    const kid = writes.kid(i);
+    const vid = writes.vid(i);
+    const view = ix.logs.get(ix.keys[kid]);
     if (view !== undefined) {
-      return view.recordsOf(w.vid).some((r) => !isAborted(view.log.records[r][2])) ? 'present' : 'absent';
+      const { records } = view.log;
+      presence[i] = view.eachRecordOf(vid, (r) => !isAborted(records[r][2])) ? 'present' : 'absent';
+      continue;
     }
-    if (wasRead(ix, w)) return 'present';
-    const far = furthest[w.kid];
-    const late = latest.get(w.kid * procs + w.proc);
-    const past = w.offset !== null
-      ? (far !== undefined && far.offset > w.offset ? far : undefined)
-      : (late !== undefined && w.done >= 0 && late.sentAt > w.done ? late.read : undefined);
-    if (past === undefined) return 'unknown';
-    passedBy[i] = past.pos;
-    return 'absent';
-  });
+    if (wasRead(ix, vid, kid)) {
+      presence[i] = 'present';
+      continue;
+    }
+    const far = furthest[kid];
+    const late = latest.get(kid * procs + writes.proc(i));
+    const offset = writes.offset(i);
+    const done = writes.done(i);
+    const past = offset >= 0
+      ? (far >= 0 && reads.offset(far) > offset ? far : -1)
+      : (late !== undefined && done >= 0 && sentAt(late) > done ? late : -1);
+    if (past < 0) {
+      presence[i] = 'unknown';
+      continue;
+    }
+    passedBy[i] = reads.pos(past);
+    presence[i] = 'absent';
+  }
   return { presence, passedBy };
 }
 

@@ -3,7 +3,6 @@
 // batch to overtake a retried one); with neither, a retry may legally land behind a later batch.
 import { makeAnomaly, opRef } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
-import type { Key } from './history.ts';
 import { firstPos } from './index.ts';
 import type { HistoryIndex, Write } from './index.ts';
 
@@ -15,40 +14,47 @@ import type { HistoryIndex, Write } from './index.ts';
  */
 function landedAt(ix: HistoryIndex, w: Write): number | null {
   let sends = 0;
-  for (const o of ix.writesOf.of(w.vid)) if (ix.writes.kid(o) === w.kid) sends++;
+  const { start, items } = ix.writesOf;
+  for (let k = start[w.vid]; k < start[w.vid + 1]; k++) if (ix.writes.kid(items[k]) === w.kid) sends++;
   if (sends !== 1) return null;
   const view = ix.logs.get(w.key);
   if (view === undefined) return w.offset;
-  const records = view.recordsOf(w.vid);
-  return records.length === 0 ? null : view.log.records[records[0]][0];
+  let first = -1;
+  view.eachRecordOf(w.vid, (i) => { first = i; return true; });
+  return first < 0 ? null : view.log.records[first][0];
 }
 
 export function findOrderViolations(ix: HistoryIndex): Anomaly[] {
   if (!ix.ordered) return [];
   const out: Anomaly[] = [];
-  // Per process, per key: the acknowledged send that landed furthest so far. A crash ends the producer
-  // session, and order is promised only within one session.
-  const furthest = new Map<string, Map<Key, { write: Write; offset: number }>>();
+  // Per process id, per key id: the acknowledged send that landed furthest so far (an index into
+  // ix.writes, -1 for none) and where it landed. A crash ends the producer session, and order is promised
+  // only within one session.
+  const furthest: ({ write: Int32Array; offset: Float64Array } | undefined)[] = [];
+  const { writes } = ix;
   let next = 0;
   for (let p = 0; p < ix.ops.length; p++) {
-    if (ix.ops.f(p) === 'crash') furthest.delete(ix.ops.process(p));
+    if (ix.ops.f(p) === 'crash') furthest[ix.ops.proc(p)] = undefined;
     // Writes are in the order of their operation's first line, and in micro-op order within one.
-    for (; next < ix.writes.length && ix.writes.firstPos(next) === p; next++) {
-      const w = ix.writes.at(next);
-      if (w.type !== 'ok') continue;
+    for (; next < writes.length && writes.firstPos(next) === p; next++) {
+      if (writes.type(next) !== 'ok') continue;
+      const w = writes.at(next);
       const offset = landedAt(ix, w);
       if (offset === null) continue;
-      let byKey = furthest.get(w.process);
-      if (byKey === undefined) furthest.set(w.process, (byKey = new Map()));
-      const before = byKey.get(w.key);
-      if (before === undefined || offset > before.offset) {
-        byKey.set(w.key, { write: w, offset });
-      } else if (offset < before.offset) {
-        const message = `${w.process} sent ${w.value} (${opRef(ix, firstPos(w))}) after ${before.write.value} `
-          + `(${opRef(ix, firstPos(before.write))}) but it landed at offset ${offset} of ${w.key}, before offset ${before.offset}.`;
+      let byKey = furthest[w.proc];
+      if (byKey === undefined) furthest[w.proc] = byKey = { write: new Int32Array(ix.keys.length).fill(-1), offset: new Float64Array(ix.keys.length) };
+      const b = byKey.write[w.kid];
+      const beforeOffset = byKey.offset[w.kid];
+      if (b < 0 || offset > beforeOffset) {
+        byKey.write[w.kid] = next;
+        byKey.offset[w.kid] = offset;
+      } else if (offset < beforeOffset) {
+        const before = writes.at(b);
+        const message = `${w.process} sent ${w.value} (${opRef(ix, firstPos(w))}) after ${before.value} `
+          + `(${opRef(ix, firstPos(before))}) but it landed at offset ${offset} of ${w.key}, before offset ${beforeOffset}.`;
         out.push(makeAnomaly(ix, 'order-violation', message, {
-          values: [before.write.value, w.value], key: w.key, offsets: [before.offset, offset], process: w.process,
-          positions: [before.write.invoke, before.write.done, w.invoke, w.done],
+          values: [before.value, w.value], key: w.key, offsets: [beforeOffset, offset], process: w.process,
+          positions: [before.invoke, before.done, w.invoke, w.done],
         }));
       }
     }

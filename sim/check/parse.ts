@@ -6,10 +6,14 @@ import {
   ACKS, HEADER_DEFAULTS, HISTORY_VERSION, ISOLATIONS, OP_FS, OP_TYPES, TXN_OUTCOMES,
 } from './history.ts';
 import type {
-  FinalLine, FinalLog, History, HistoryHeader, Key, Mop, Op, OpF, ProducerDescription, RecordMeta,
+  FinalLine, FinalLog, History, HistoryHeader, Key, Mop, Op, OpF, OpType, ProducerDescription, RecordMeta,
   SinkDescription, ChargeFacts,
 } from './history.ts';
-import { scanOpLine } from './scan.ts';
+import { Interner } from './interner.ts';
+import type { OpRow } from './op-row.ts';
+import { OpenInvokes } from './open-invokes.ts';
+import { RowScanner, scanFinalLogLine } from './scan.ts';
+import type { Names } from './tables.ts';
 
 export class HistoryError extends Error {
   constructor(readonly file: string, readonly line: number, readonly path: string, detail: string) {
@@ -422,17 +426,32 @@ export class HistoryParser {
   private readonly ops: Op[] = [];
   private readonly finals: FinalLine[] = [];
   private readonly finalLines = new Map<string, number>();
-  // Open invokes by process, then id: a completion must have the f of the invoke it completes. Nested maps
-  // rather than one keyed by "process + id", and the invoke's line and f as one number: a million lines
-  // would otherwise build a million key strings and objects.
-  private readonly open = new Map<string, Map<number, number>>();
+  /** Processes by id: the fast lane's rows name them so, and open invokes are kept by them. */
+  private readonly processes: Interner;
+  // Open invokes by process id, then id: a completion must have the f of the invoke it completes. The
+  // invoke's line and f as one number: a million lines would otherwise build a million objects.
+  private readonly open = new OpenInvokes<number>();
   private lastIndex = -1;
+  private readonly scanner: RowScanner | undefined;
+  /**
+   * A final log was parsed in full: its values are interned only when the index is finished, so later
+   * final logs must not be interned before it by the fast lane (ids are given in first-seen order).
+   */
+  private finalLogParsed = false;
 
   /**
    * `onOp`, when given, receives each operation line instead of the parser collecting them: a checker
-   * streaming a file keeps only what it needs of each line.
+   * streaming a file keeps only what it needs of each line. With `lane` too, the lines the fast lane
+   * takes (scan.ts, through lineBytes) go to `lane.onRow` instead, their names interned in `lane.names`;
+   * a final log it takes is kept as any other and also handed to `lane.onFinalLog` with its values' ids.
    */
-  constructor(private readonly fileName: string, private readonly onOp?: (op: Op) => void) {}
+  constructor(
+    private readonly fileName: string, private readonly onOp?: (op: Op) => void,
+    private readonly lane?: { names: Names; onRow: (row: OpRow) => void; onFinalLog: (log: FinalLog, vids: Int32Array) => void },
+  ) {
+    this.processes = lane?.names.processes ?? new Interner();
+    this.scanner = lane === undefined ? undefined : new RowScanner(lane.names);
+  }
 
   line(text: string, lineNo: number): void {
     const line = text.trim();
@@ -449,14 +468,23 @@ export class HistoryParser {
   }
 
   /**
-   * A line as bytes, `bytes[start, end)` without its newline: an operation line in historyToJsonl's form is
-   * read straight from them (scan.ts), any other line decoded and parsed as `line` does.
+   * A line as bytes, `bytes[start, end)` without its newline: with a `lane`, an operation line in
+   * historyToJsonl's form is read straight from them into a row (scan.ts); any other line is decoded and
+   * parsed as `line` does.
    */
   lineBytes(bytes: Buffer, start: number, end: number, lineNo: number): void {
-    if (this.header !== undefined && this.finals.length === 0) {
-      const op = scanOpLine(bytes, start, end);
-      if (op !== undefined) {
-        this.operation(op, { file: this.fileName, line: lineNo, path: '' });
+    const { scanner, lane } = this;
+    if (scanner !== undefined && lane !== undefined && this.header !== undefined) {
+      if (this.finals.length === 0 && scanner.scan(bytes, start, end)) {
+        const { row } = scanner;
+        this.admit(row.index, row.proc, row.id, row.type, row.f, lineNo);
+        lane.onRow(row);
+        return;
+      }
+      const scanned = this.finalLogParsed ? undefined : scanFinalLogLine(bytes, start, end, lane.names);
+      if (scanned !== undefined) {
+        this.final(scanned.log, lineNo);
+        lane.onFinalLog(scanned.log, scanned.vids);
         return;
       }
     }
@@ -471,11 +499,8 @@ export class HistoryParser {
       this.header = parseHeader(o, a);
     } else if (o.final !== undefined) {
       const f = parseFinal(o, a);
-      const id = finalIdentity(f);
-      const earlier = this.finalLines.get(id);
-      if (earlier !== undefined) throw new HistoryError(fileName, lineNo, 'final', `a second final line for ${id} (first on line ${earlier})`);
-      this.finalLines.set(id, lineNo);
-      this.finals.push(f);
+      if (f.final === 'log') this.finalLogParsed = true;
+      this.final(f, lineNo);
     } else {
       if (o.history !== undefined) throw new HistoryError(fileName, lineNo, 'history', 'a second header line');
       if (this.finals.length > 0) throw new HistoryError(fileName, lineNo, '', 'an operation line after the final lines (final lines come last)');
@@ -483,25 +508,45 @@ export class HistoryParser {
     }
   }
 
+  /** A final line, kept unless it repeats an earlier one's identity. */
+  private final(f: FinalLine, lineNo: number): void {
+    const id = finalIdentity(f);
+    const earlier = this.finalLines.get(id);
+    if (earlier !== undefined) throw new HistoryError(this.fileName, lineNo, 'final', `a second final line for ${id} (first on line ${earlier})`);
+    this.finalLines.set(id, lineNo);
+    this.finals.push(f);
+  }
+
   /** An operation line's checks against the lines before it; then it is kept or handed on. */
   private operation(op: Op, a: At): void {
-    if (op.index <= this.lastIndex) {
-      fail(at(a, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, op.index);
-    }
-    this.lastIndex = op.index;
-    let open = this.open.get(op.process);
-    if (open === undefined) this.open.set(op.process, (open = new Map()));
-    const invoke = open.get(op.id);
-    if (op.type === 'invoke') {
-      if (invoke !== undefined) fail(at(a, 'id'), `an id that ${op.process} has no open operation with (line ${Math.floor(invoke / OP_FS.length)} is open)`, op.id);
-      open.set(op.id, a.line * OP_FS.length + OP_FS.indexOf(op.f));
-    } else if (invoke !== undefined) {
-      const f = OP_FS[invoke % OP_FS.length];
-      if (f !== op.f) fail(at(a, 'f'), `${JSON.stringify(f)} like the invoke on line ${Math.floor(invoke / OP_FS.length)}`, op.f);
-      open.delete(op.id);
-    }
+    this.admit(op.index, this.processes.id(op.process), op.id, op.type, op.f, a.line);
     if (this.onOp === undefined) this.ops.push(op);
     else this.onOp(op);
+  }
+
+  /** A field of a line, for a message: made only when one is needed (a million lines pass admit). */
+  private where(lineNo: number, field: string): At {
+    return at({ file: this.fileName, line: lineNo, path: '' }, field);
+  }
+
+  /** The checks of an operation line against the lines before it: its index, and its id among its process's open invokes. */
+  private admit(index: number, proc: number, id: number, type: OpType, f: OpF, lineNo: number): void {
+    if (index <= this.lastIndex) {
+      fail(this.where(lineNo, 'index'), `an index > ${this.lastIndex} (indexes increase line by line)`, index);
+    }
+    this.lastIndex = index;
+    const { open } = this;
+    const invoke = open.get(proc, id);
+    if (type === 'invoke') {
+      if (invoke !== undefined) {
+        fail(this.where(lineNo, 'id'), `an id that ${this.processes.names[proc]} has no open operation with (line ${Math.floor(invoke / OP_FS.length)} is open)`, id);
+      }
+      open.open(proc, id, lineNo * OP_FS.length + OP_FS.indexOf(f));
+    } else if (invoke !== undefined) {
+      const invoked = OP_FS[invoke % OP_FS.length];
+      if (invoked !== f) fail(this.where(lineNo, 'f'), `${JSON.stringify(invoked)} like the invoke on line ${Math.floor(invoke / OP_FS.length)}`, f);
+      open.close(proc, id);
+    }
   }
 
   finish(): History {

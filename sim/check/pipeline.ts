@@ -24,15 +24,19 @@ interface Stage {
 }
 
 function findStages(ix: HistoryIndex): Stage[] {
+  // A stage needs a process that commits a group's offsets: without one, no write need be looked at.
+  if (ix.groupsOf.size === 0) return [];
   const outputKeysOf = new Map<string, Map<string, Set<Key>>>();
-  for (const w of ix.writes) {
-    const out = splitOutput(w.value);
+  const { writes } = ix;
+  for (let i = 0; i < writes.length; i++) {
+    const out = splitOutput(ix.values[writes.vid(i)]);
     if (out === undefined) continue;
-    let byStage = outputKeysOf.get(w.process);
-    if (byStage === undefined) outputKeysOf.set(w.process, (byStage = new Map()));
+    const process = ix.processes[writes.proc(i)];
+    let byStage = outputKeysOf.get(process);
+    if (byStage === undefined) outputKeysOf.set(process, (byStage = new Map()));
     let keys = byStage.get(out.stage);
     if (keys === undefined) byStage.set(out.stage, (keys = new Set()));
-    keys.add(w.key);
+    keys.add(ix.keys[writes.kid(i)]);
   }
   const stages = new Map<string, Stage>();
   for (const [process, groups] of ix.groupsOf) {

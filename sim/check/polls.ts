@@ -8,19 +8,16 @@ import { makeAnomaly, opRef } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import type { Key } from './history.ts';
 import { sendPositions } from './index.ts';
-import type { HistoryIndex, Read, VersionOrder } from './index.ts';
+import type { HistoryIndex, Read } from './index.ts';
 import { lowerBound } from './tables.ts';
 
 
-/** The records a reader must have passed through between two offsets it read, as [from, to) into `order`. */
-function between(order: VersionOrder | undefined, after: number, before: number): [number, number] {
-  if (order === undefined) return [0, 0];
-  return [lowerBound(order.offsets, after + 1), lowerBound(order.offsets, before)];
-}
 
 export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
-  const last = new Map<string, Map<Key, Read>>();
+  const { reads } = ix;
+  // Per process id, per key id: the process's last read of the key (an index into ix.reads), -1 for none.
+  const last: (Int32Array | undefined)[] = [];
   let next = 0;
   for (let p = 0; p < ix.ops.length; p++) {
     const f = ix.ops.f(p);
@@ -28,32 +25,44 @@ export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
     // Any line of an assign, subscribe or crash resets, and so does the end of a transaction that did not
     // commit; resetting early or twice only forgives more.
     const abandoned = f === 'txn' && (type === 'fail' || type === 'info');
-    if (f === 'assign' || f === 'subscribe' || f === 'crash' || abandoned) last.delete(ix.ops.process(p));
-    for (; next < ix.reads.length && ix.reads.pos(next) === p; next++) {
-      const r = ix.reads.at(next);
-      let byKey = last.get(r.process);
-      if (byKey === undefined) last.set(r.process, (byKey = new Map()));
-      const before = byKey.get(r.key);
-      byKey.set(r.key, r);
-      if (before === undefined) continue;
-      const facts = { key: r.key, offsets: [before.offset, r.offset], process: r.process };
-      if (r.offset <= before.offset) {
+    if (f === 'assign' || f === 'subscribe' || f === 'crash' || abandoned) last[ix.ops.proc(p)] = undefined;
+    for (; next < reads.length && reads.pos(next) === p; next++) {
+      const proc = reads.proc(next);
+      const kid = reads.kid(next);
+      let byKey = last[proc];
+      if (byKey === undefined) last[proc] = byKey = new Int32Array(ix.keys.length).fill(-1);
+      const b = byKey[kid];
+      byKey[kid] = next;
+      if (b < 0) continue;
+      const offset = reads.offset(next);
+      const beforeOffset = reads.offset(b);
+      if (offset <= beforeOffset) {
+        const [r, before] = [reads.at(next), reads.at(b)];
         const message = `${r.process} read ${r.key} offset ${r.offset} (${opRef(ix, r.pos)}) after offset ${before.offset} `
           + `(${opRef(ix, before.pos)}) with no assign, subscribe, crash or aborted transaction in between.`;
-        out.push(makeAnomaly(ix, 'nonmonotonic-poll', message, { ...facts, value: r.value, positions: [before.pos, r.pos] }));
+        out.push(makeAnomaly(ix, 'nonmonotonic-poll', message, { ...facts(r, before), value: r.value, positions: [before.pos, r.pos] }));
         continue;
       }
-      const order = ix.versionOrder.get(r.key);
-      const [from, to] = between(order, before.offset, r.offset);
+      // The records the reader must have passed through between the two offsets: [from, to) of `order`.
+      const order = ix.versionOrder.get(ix.keys[kid]);
+      if (order === undefined) continue;
+      const from = lowerBound(order.offsets, beforeOffset + 1);
+      const to = lowerBound(order.offsets, offset);
       if (from >= to) continue;
-      const skipped = order!.values[from];
+      const [r, before] = [reads.at(next), reads.at(b)];
+      const skipped = order.values[from];
       const message = `${r.process} jumped from ${r.key} offset ${before.offset} (${opRef(ix, before.pos)}) to ${r.offset} `
-        + `(${opRef(ix, r.pos)}), skipping ${to - from} record(s) from ${skipped} at offset ${order!.offsets[from]}.`;
+        + `(${opRef(ix, r.pos)}), skipping ${to - from} record(s) from ${skipped} at offset ${order.offsets[from]}.`;
       out.push(makeAnomaly(ix, 'poll-skip', message, {
-        ...facts, value: skipped,
+        ...facts(r, before), value: skipped,
         positions: [before.pos, r.pos, ...sendPositions(ix, r.key, skipped, 1)],
       }));
     }
   }
   return out;
+}
+
+/** What both anomalies state about a read and the process's read of the key before it. */
+function facts(r: Read, before: Read): { key: Key; offsets: number[]; process: string } {
+  return { key: r.key, offsets: [before.offset, r.offset], process: r.process };
 }

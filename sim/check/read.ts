@@ -12,16 +12,18 @@ import { judge } from './checker.ts';
 import type { History, HistoryHeader, Op } from './history.ts';
 import { IndexBuilder } from './index.ts';
 import { HistoryError, HistoryParser, parseOpLine } from './parse.ts';
+import { newNames } from './tables.ts';
 
-const CHUNK_BYTES = 1 << 24;
+// 1 MB: a larger buffer reads no faster, and every page of it is memory to touch for the first time.
+const CHUNK_BYTES = 1 << 20;
 /** How often a streamed check reports progress, in lines. */
 const PROGRESS_LINES = 100_000;
 
 /**
  * Heap a checked history takes per byte of JSON Lines: each line's head and the checker's indexes.
  * Measured on the bench history (bench/checker.ts: 170 MB, 1,000,000 operations, 0.6 GB peak RSS, 0.43 GB
- * since the index is kept in columns) and on small histories, where the heap's young generation is a
- * larger share; with margin.
+ * since the index is kept in columns, 0.3 GB since rows of ids are read straight from the bytes) and on
+ * small histories, where the heap's young generation is a larger share; with margin.
  */
 export const HEAP_BYTES_PER_FILE_BYTE = 6;
 
@@ -104,6 +106,16 @@ export function readLineAt(file: string, byteOffset: number): string {
   }
 }
 
+/**
+ * How many lines, writes and reads a history file of `bytes` bytes may hold, for the index to make room
+ * for at once (IndexBuilder): an operation line is ~100 bytes or more, and a write or a read, with the
+ * lines around it, ~250 or more (the bench history has 174 and 435). Too high costs nothing but address
+ * space; too low, growing.
+ */
+function expectedRows(bytes: number): { lines: number; writes: number; reads: number } {
+  return { lines: Math.ceil(bytes / 100), writes: Math.ceil(bytes / 250), reads: Math.ceil(bytes / 250) };
+}
+
 /** Refuses a file whose parsed form cannot fit in the heap this process may use. */
 function assertFits(file: string, bytes: number): void {
   const heap = getHeapStatistics();
@@ -139,13 +151,20 @@ function ednLines(file: string, onProgress?: (linesRead: number) => void): EdnLi
 export function checkHistoryFile(
   file: string, onProgress?: (linesRead: number) => void,
 ): { header: HistoryHeader; ops: number; finals: number; result: CheckResult } {
-  assertFits(file, fileSize(file));
+  const bytes = fileSize(file);
+  assertFits(file, bytes);
+  // The fast lane's rows name things by the ids of these interners; the builder, made once the header is
+  // read, shares them.
+  const expected = expectedRows(bytes);
+  // Values: one per write, at most (reads and final logs name values sent, in a valid history).
+  const names = newNames(expected.writes);
   let builder: IndexBuilder | undefined;
   let ops = 0;
   // Witnesses show a few lines again: read back by their byte offsets (they were validated when read).
   let lineAt = (offset: number): Op => parseOpLine(readLineAt(file, offset));
+  const start = (header: HistoryHeader) => new IndexBuilder(header, (o) => lineAt(o), names, expected);
   const add = (op: Op, offset: number, header: HistoryHeader) => {
-    builder ??= new IndexBuilder(header, (o) => lineAt(o));
+    builder ??= start(header);
     builder.add(op, offset);
     ops++;
   };
@@ -156,15 +175,26 @@ export function checkHistoryFile(
     lineAt = (offset) => read.reread(readLineAt(file, offset), offset);
   } else {
     let lineStart = 0;
-    const parser = new HistoryParser(file, (op) => add(op, lineStart, parser.header!));
-    forEachLineBytes(file, (bytes, start, end, lineNo, byteOffset) => {
+    const parser = new HistoryParser(file, (op) => add(op, lineStart, parser.header!), {
+      names,
+      onRow: (row) => {
+        builder ??= start(parser.header!);
+        builder.addRow(row, lineStart);
+        ops++;
+      },
+      onFinalLog: (log, vids) => {
+        builder ??= start(parser.header!);
+        builder.noteFinalLog(log, vids);
+      },
+    });
+    forEachLineBytes(file, (bytes, from, to, lineNo, byteOffset) => {
       lineStart = byteOffset;
-      parser.lineBytes(bytes, start, end, lineNo);
+      parser.lineBytes(bytes, from, to, lineNo);
       if (onProgress !== undefined && lineNo % PROGRESS_LINES === 0) onProgress(lineNo);
     });
     history = parser.finish();
   }
-  builder ??= new IndexBuilder(history.header, lineAt);
+  builder ??= start(history.header);
   return { header: history.header, ops, finals: history.finals.length, result: judge(builder.finish(history.finals)) };
 }
 

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Column, Groups, Interner, lowerBound, OpHeads, Reads, Writes } from './tables.ts';
-import type { Names } from './tables.ts';
-
-const names = (): Names => ({ values: new Interner(), keys: new Interner(), processes: new Interner() });
+import { Column, Groups, lowerBound, newNames as names, OpHeads, Reads, Writes } from './tables.ts';
 
 describe('Column', () => {
   it('keeps every value through growth, and rearranges rows', () => {
@@ -11,16 +8,25 @@ describe('Column', () => {
     expect(c.length).toBe(5000);
     expect(c.get(4999)).toBe(4999 * 3 + 2 ** 40);
     c.set(0, -1);
+    expect(c.rows()).toBeInstanceOf(Float64Array);
     c.permute(Int32Array.from([4999, 0, 1]));
     expect([c.get(0), c.get(1), c.get(2)]).toEqual([4999 * 3 + 2 ** 40, -1, 3 + 2 ** 40]);
   });
-});
 
-describe('Interner', () => {
-  it('numbers distinct strings in first-seen order and hands back one copy', () => {
-    const i = new Interner();
-    expect(['b', 'a', 'b', 'c', 'a'].map((s) => i.id(s))).toEqual([0, 1, 0, 2, 1]);
-    expect(i.names).toEqual(['b', 'a', 'c']);
+  it('keeps 32-bit integers as such from any starting room, and hands its rows out as one array', () => {
+    for (const capacity of [0, 3, 5000]) {
+      const c = new Column(capacity);
+      for (let i = 0; i < 5000; i++) c.push(i - 7);
+      expect(c.rows()).toBeInstanceOf(Int32Array);
+      expect(c.rows().length).toBe(5000);
+      expect([c.get(0), c.get(4999)]).toEqual([-7, 4992]);
+      c.permute(Int32Array.from([4999, 0]));
+      expect(Array.from(c.rows().subarray(0, 2))).toEqual([4992, -7]);
+      c.set(1, 0.5);
+      c.push(2 ** 31);
+      expect(c.rows()).toBeInstanceOf(Float64Array);
+      expect([c.get(0), c.get(1), c.get(5000)]).toEqual([4992, 0.5, 2 ** 31]);
+    }
   });
 });
 

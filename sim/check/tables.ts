@@ -7,6 +7,7 @@
 // before, and what they drop at once costs the collector next to nothing.
 import { OP_FS, OP_TYPES } from './history.ts';
 import type { Key, Op, OpF, OpType, Outcome } from './history.ts';
+import { Interner } from './interner.ts';
 
 /** First index in the ascending list whose value is >= `value` (the list's length when none is). */
 export function lowerBound(sorted: ArrayLike<number>, value: number): number {
@@ -20,17 +21,25 @@ export function lowerBound(sorted: ArrayLike<number>, value: number): number {
   return lo;
 }
 
-/** One numeric field of many rows, in a typed array that doubles when full. Integers up to 2^53 are exact. */
+/**
+ * One numeric field of many rows, in a typed array that doubles when full: Int32 while every value fits
+ * (ids, codes, positions, and usually offsets and times too), Float64 from the first one that does not
+ * (integers up to 2^53 are exact). It starts with room for `capacity` rows: memory the process never
+ * writes costs nothing (the system hands out zeroed pages on first touch), while every doubling writes
+ * the rows again into new memory, and first touches are much of what a large check pays for (on a
+ * virtual machine ~20 µs a page): hence Int32, half the pages of Float64.
+ */
 export class Column {
-  private data = new Float64Array(1024);
+  private data: Int32Array | Float64Array;
   length = 0;
 
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(Math.max(capacity, 16));
+  }
+
   push(value: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
+    if (this.length === this.data.length) this.data = this.copy(this.data.length * 2, this.data instanceof Float64Array);
+    if ((value | 0) !== value && this.data instanceof Int32Array) this.data = this.copy(this.data.length, true);
     this.data[this.length++] = value;
   }
 
@@ -39,30 +48,27 @@ export class Column {
   }
 
   set(i: number, value: number): void {
+    if ((value | 0) !== value && this.data instanceof Int32Array) this.data = this.copy(this.data.length, true);
     this.data[i] = value;
+  }
+
+  /** The rows, as one array (a view of the column's: valid until the next push or set). */
+  rows(): Int32Array | Float64Array {
+    return this.data.subarray(0, this.length);
   }
 
   /** Rearranges the rows: row i becomes the old row order[i]. */
   permute(order: Int32Array): void {
     const old = this.data;
-    this.data = new Float64Array(old.length);
+    this.data = this.copy(old.length, old instanceof Float64Array, false);
     for (let i = 0; i < order.length; i++) this.data[i] = old[order[i]];
   }
-}
 
-/** Gives each distinct string an integer id, in first-seen order, and keeps one shared copy of it. */
-export class Interner {
-  readonly ids = new Map<string, number>();
-  readonly names: string[] = [];
-
-  id(name: string): number {
-    let id = this.ids.get(name);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(name, id);
-      this.names.push(name);
-    }
-    return id;
+  /** A new array of `length` rows, Float64 or Int32, with the rows copied unless `keep` is false. */
+  private copy(length: number, float: boolean, keep = true): Int32Array | Float64Array {
+    const bigger = float ? new Float64Array(length) : new Int32Array(length);
+    if (keep) bigger.set(this.data);
+    return bigger;
   }
 }
 
@@ -100,6 +106,9 @@ export interface Names {
   processes: Interner;
 }
 
+/** Interners for a history's names; `values`: how many distinct values to make room for (see Interner). */
+export const newNames = (values?: number): Names => ({ values: new Interner(values), keys: new Interner(), processes: new Interner() });
+
 const OUTCOMES: readonly Outcome[] = ['ok', 'info', 'fail'];
 const outcomeCode = (o: Outcome): number => OUTCOMES.indexOf(o);
 
@@ -128,18 +137,25 @@ export type OpHead = Omit<Op, 'value'>;
 
 /** Every operation line's head, by position; the hot loops read single fields (f, type, process). */
 export class OpHeads extends Table<OpHead> {
-  private readonly index = new Column();
-  private readonly id = new Column();
-  private readonly time = new Column();
-  private readonly procs = new Column();
-  private readonly types = new Column();
-  private readonly fs = new Column();
+  private readonly index: Column;
+  private readonly id: Column;
+  private readonly time: Column;
+  private readonly procs: Column;
+  private readonly types: Column;
+  private readonly fs: Column;
   /** The optional fields, by position: few lines have them. */
   private readonly commits = new Map<number, number>();
   private readonly errors = new Map<number, string>();
 
-  constructor(private readonly names: Names) {
+  /** `capacity`: the number of lines expected (see Column). */
+  constructor(private readonly names: Names, capacity?: number) {
     super();
+    this.index = new Column(capacity);
+    this.id = new Column(capacity);
+    this.time = new Column(capacity);
+    this.procs = new Column(capacity);
+    this.types = new Column(capacity);
+    this.fs = new Column(capacity);
   }
 
   get length(): number {
@@ -182,6 +198,11 @@ export class OpHeads extends Table<OpHead> {
     return this.names.processes.names[this.procs.get(p)];
   }
 
+  /** The process's id (HistoryIndex.processes). */
+  proc(p: number): number {
+    return this.procs.get(p);
+  }
+
   type(p: number): OpType {
     return OP_TYPES[this.types.get(p)];
   }
@@ -219,18 +240,27 @@ export interface Write {
 
 /** Every write; the builder (index.ts) completes a write's outcome and offset when its completion comes. */
 export class Writes extends Table<Write> {
-  private readonly vids = new Column();
-  private readonly kids = new Column();
-  private readonly procs = new Column();
-  private readonly invokes = new Column();
-  private readonly dones = new Column();
-  private readonly types = new Column();
+  private readonly vids: Column;
+  private readonly kids: Column;
+  private readonly procs: Column;
+  private readonly invokes: Column;
+  private readonly dones: Column;
+  private readonly types: Column;
   /** -1 for none (offsets are >= 0). */
-  private readonly offsets = new Column();
-  private readonly txns = new Column();
+  private readonly offsets: Column;
+  private readonly txns: Column;
 
-  constructor(private readonly names: Names) {
+  /** `capacity`: the number of writes expected (see Column). */
+  constructor(private readonly names: Names, capacity?: number) {
     super();
+    this.vids = new Column(capacity);
+    this.kids = new Column(capacity);
+    this.procs = new Column(capacity);
+    this.invokes = new Column(capacity);
+    this.dones = new Column(capacity);
+    this.types = new Column(capacity);
+    this.offsets = new Column(capacity);
+    this.txns = new Column(capacity);
   }
 
   get length(): number {
@@ -265,8 +295,35 @@ export class Writes extends Table<Write> {
     return this.vids.get(i);
   }
 
+  /** Every write's value id, as one array (a view: valid until the next push). */
+  valueIds(): Int32Array {
+    return this.vids.rows() as Int32Array;
+  }
+
   kid(i: number): number {
     return this.kids.get(i);
+  }
+
+  /** The write's offset, or -1 when none was claimed (Write.offset null). */
+  offset(i: number): number {
+    return this.offsets.get(i);
+  }
+
+  /** Index into `txns` of the write's transaction, or -1. */
+  txn(i: number): number {
+    return this.txns.get(i);
+  }
+
+  type(i: number): Outcome {
+    return OUTCOMES[this.types.get(i)];
+  }
+
+  proc(i: number): number {
+    return this.procs.get(i);
+  }
+
+  done(i: number): number {
+    return this.dones.get(i);
   }
 
   /** Position of the write's operation's first line. */
@@ -304,14 +361,20 @@ export interface Read {
 }
 
 export class Reads extends Table<Read> {
-  private readonly procs = new Column();
-  private readonly kids = new Column();
-  private readonly offsets = new Column();
-  private readonly vids = new Column();
-  private readonly positions = new Column();
+  private readonly procs: Column;
+  private readonly kids: Column;
+  private readonly offsets: Column;
+  private readonly vids: Column;
+  private readonly positions: Column;
 
-  constructor(private readonly names: Names) {
+  /** `capacity`: the number of reads expected (see Column). */
+  constructor(private readonly names: Names, capacity?: number) {
     super();
+    this.procs = new Column(capacity);
+    this.kids = new Column(capacity);
+    this.offsets = new Column(capacity);
+    this.vids = new Column(capacity);
+    this.positions = new Column(capacity);
   }
 
   get length(): number {
@@ -341,11 +404,24 @@ export class Reads extends Table<Read> {
     return this.vids.get(i);
   }
 
+  /** Every read's value id, as one array (a view: valid until the next push). */
+  valueIds(): Int32Array {
+    return this.vids.rows() as Int32Array;
+  }
+
   kid(i: number): number {
     return this.kids.get(i);
   }
 
   pos(i: number): number {
     return this.positions.get(i);
+  }
+
+  offset(i: number): number {
+    return this.offsets.get(i);
+  }
+
+  proc(i: number): number {
+    return this.procs.get(i);
   }
 }

@@ -134,3 +134,23 @@ export class HistoryBuilder {
 export function foundKinds(result: CheckResult): AnomalyKind[] {
   return (Object.keys(result.counts) as AnomalyKind[]).filter((k) => result.counts[k] > 0);
 }
+
+/**
+ * `count` lines made from `lines` by one random edit each (a character of `chars` replacing, inserted
+ * before or deleted at a random place), for testing a fast lane against its full parser. Deterministic:
+ * the same seed gives the same lines on every run.
+ */
+export function* mutatedLines(lines: readonly string[], chars: string, count: number, seed = 20261201): Generator<string> {
+  const next = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let i = 0; i < count; i++) {
+    const line = lines[next(lines.length)];
+    const at = next(line.length);
+    const c = chars[next(chars.length)];
+    const how = next(3);
+    yield how === 0 ? line.slice(0, at) + c + line.slice(at + 1)
+      : how === 1 ? line.slice(0, at) + line.slice(at + 1) : line.slice(0, at) + c + line.slice(at);
+  }
+}

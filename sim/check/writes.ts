@@ -10,10 +10,11 @@ export function findLostWrites(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
   // A value resent by the application is one payment: report it once per key.
   const reported = new Set<string>();
-  ix.writes.forEach((w, i) => {
-    if (ix.committed[i] !== 1 || ix.presence[i] !== 'absent') return;
+  for (let i = 0; i < ix.writes.length; i++) {
+    if (ix.committed[i] !== 1 || ix.presence[i] !== 'absent') continue;
+    const w = ix.writes.at(i);
     const kv = `${w.key}\u0000${w.value}`;
-    if (reported.has(kv)) return;
+    if (reported.has(kv)) continue;
     reported.add(kv);
     const how = w.txn >= 0
       ? `send of ${w.value}, committed in the transaction of ${opRef(ix, w.done >= 0 ? w.done : w.invoke)},`
@@ -27,7 +28,7 @@ export function findLostWrites(ix: HistoryIndex): Anomaly[] {
       value: w.value, key: w.key, offsets: w.offset === null ? undefined : [w.offset], process: w.process,
       positions: [w.invoke, w.done, ix.passedBy[i]],
     }));
-  });
+  }
   return out;
 }
 
@@ -72,16 +73,20 @@ function duplicatedValues(ix: HistoryIndex): Map<number, Position[]> {
     const kid = ix.keyId(key);
     view.log.records.forEach(([offset, , meta], i) => { if (!isAborted(meta)) add(view.vids[i], kid, offset, -1); });
   }
-  for (let i = 0; i < ix.reads.length; i++) {
-    const r = ix.reads.at(i);
-    const meta = recordHolding(ix, r.key, r.offset, r.value);
-    if (meta === undefined || !isAborted(meta)) add(r.vid, r.kid, r.offset, r.pos);
+  const { reads, writes } = ix;
+  for (let i = 0; i < reads.length; i++) {
+    const kid = reads.kid(i);
+    const vid = reads.vid(i);
+    const offset = reads.offset(i);
+    const meta = recordHolding(ix, ix.keys[kid], offset, ix.values[vid]);
+    if (meta === undefined || !isAborted(meta)) add(vid, kid, offset, reads.pos(i));
   }
   // Without a final log, a committed write's acknowledged offset is a place the value stood (Jepsen builds
   // its version order from them too); with one, the log is the account of what stands.
-  ix.writes.forEach((w, i) => {
-    if (w.offset !== null && ix.committed[i] === 1 && !ix.logs.has(w.key)) add(w.vid, w.kid, w.offset, w.done);
-  });
+  for (let i = 0; i < writes.length; i++) {
+    const offset = writes.offset(i);
+    if (offset >= 0 && ix.committed[i] === 1 && !ix.logs.has(ix.keys[writes.kid(i)])) add(writes.vid(i), writes.kid(i), offset, writes.done(i));
+  }
   return multi;
 }
 
@@ -142,9 +147,11 @@ export function findInconsistentOffsets(ix: HistoryIndex): Anomaly[] {
   };
   // Only a write known to have taken effect claims its offset (Jepsen: only sends that must have committed
   // enter the version order): an unacknowledged write's offset may have been truncated and reused.
-  ix.writes.forEach((w, i) => {
-    if (w.offset !== null && ix.committed[i] === 1) claim(w.key, w.offset, w.value, w.done, 'ack');
-  });
-  for (const r of ix.reads) claim(r.key, r.offset, r.value, r.pos, 'poll');
+  const { reads, writes, keys, values } = ix;
+  for (let i = 0; i < writes.length; i++) {
+    const offset = writes.offset(i);
+    if (offset >= 0 && ix.committed[i] === 1) claim(keys[writes.kid(i)], offset, values[writes.vid(i)], writes.done(i), 'ack');
+  }
+  for (let i = 0; i < reads.length; i++) claim(keys[reads.kid(i)], reads.offset(i), values[reads.vid(i)], reads.pos(i), 'poll');
   return out;
 }

@@ -16,7 +16,11 @@ function findFencedEpochsInLogs(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
   for (const [key, { log }] of ix.logs) {
     const newest = new Map<number, { epoch: number; offset: number; value: string }>();
-    for (const [offset, value, meta] of log.records) {
+    for (let i = 0; i < log.records.length; i++) {
+      const record = log.records[i];
+      const offset = record[0];
+      const value = record[1];
+      const meta = record[2];
       const { pid, epoch } = meta;
       if (pid === null || epoch === null || isAborted(meta)) continue;
       const seen = newest.get(pid);
@@ -45,9 +49,12 @@ function findFencedEpochsInLogs(ix: HistoryIndex): Anomaly[] {
  */
 function findFencedTransactionsThatCommitted(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
+  // Only a transaction of a fenced process can be reported: without one, the logs need not be read.
+  if (!ix.fencedAt.some((at) => at >= 0)) return out;
   const newestEpoch = new Map<number, number>();
   for (const { log } of ix.logs.values()) {
-    for (const [, , { pid, epoch }] of log.records) {
+    for (let i = 0; i < log.records.length; i++) {
+      const { pid, epoch } = log.records[i][2];
       if (pid !== null && epoch !== null) newestEpoch.set(pid, Math.max(newestEpoch.get(pid) ?? epoch, epoch));
     }
   }

@@ -43,6 +43,34 @@ describe('Nemesis', () => {
     ], steps)).toEqual(['10ms broker-2 power-loss', '20ms broker-2 process', '25ms restart broker-2']);
   });
 
+  it('cuts every node of a client named in isolate, split and one-way (a processor is a consumer and a producer)', () => {
+    const sim = new Simulation({ seed: 1, keepTrace: false });
+    const cuts: string[] = [];
+    const network = {
+      healPartitions: () => {},
+      isolate: (node: string) => cuts.push(`isolate ${node}`),
+      split: (groups: string[][]) => cuts.push(`split ${groups.map((g) => g.join(',')).join(' | ')}`),
+      cutLink: (from: string, to: string) => cuts.push(`cut ${from}>${to}`),
+    } as unknown as Network;
+    const nodes: Record<string, string[]> = { 'processor-1': ['processor-1', 'processor-1-producer'] };
+    const target: FaultTarget = {
+      network, brokerIds: [1, 2, 3], crashBroker: () => {}, restartBroker: () => {}, leaderOf: () => -1, coordinatorOf: () => -1,
+      crashClient: () => {}, restartClient: () => {}, pauseClient: () => {},
+      nodesOf: (name) => nodes[name] ?? [name], replaceClient: () => false,
+    };
+    new Nemesis(sim, target, new Recorder(sim)).install([
+      { atMs: 1, fault: 'one-way', from: 'processor-1', to: 'broker-1' },
+      { atMs: 2, fault: 'isolate', node: 'processor-1' },
+      { atMs: 3, fault: 'split', groups: [['processor-1', 'broker-1'], ['broker-2']] },
+    ], 10_000);
+    sim.run(5_000);
+    expect(cuts).toEqual([
+      'cut processor-1>broker-1', 'cut processor-1-producer>broker-1',
+      'isolate processor-1', 'isolate processor-1-producer',
+      'split processor-1,processor-1-producer,broker-1 | broker-2',
+    ]);
+  });
+
   it('resolves a coordinator role when the fault fires, and skips it when there is none', () => {
     expect(run([
       { atMs: 1, fault: 'crash-broker', broker: 'txn-coordinator:producer-1', crash: 'process', restartAfterMs: 1 },

@@ -209,6 +209,26 @@ describe('consumer positions', () => {
     expect(c.poll().map((r) => r.offset)).toEqual([4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
+  it('seekTo moves an assigned partition to the offset the application names, drops what was buffered and skips partitions not assigned', () => {
+    const t = setup(7);
+    const producer = new KafkaProducer(t.sim, t.net, 'producer-1', { ...DEFAULT_PRODUCER }, t.cluster.brokerIds);
+    t.net.add(producer);
+    for (let i = 0; i < 12; i++) t.sim.afterMs(100 + i, () => producer.send('payments/0', `v${i}`, () => {}));
+    const c = new KafkaConsumer(t.sim, t.net, 'manual', GROUP, { ...DEFAULT_CONSUMER }, t.cluster.brokerIds);
+    t.net.add(c);
+    t.sim.afterMs(500, () => c.assign(['payments/0'], () => {}));
+    t.sim.afterMs(1000, () => {
+      expect(c.poll().map((r) => r.offset)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+      // Nothing committed: the rewind comes from the application's memory, not from the group.
+      c.seekTo({ 'payments/0': 7, 'payments/1': 3 });
+      expect(c.position('payments/0')).toBe(7);
+      expect(c.assignment()).toEqual(['payments/0']);
+      expect(c.poll()).toEqual([]);
+    });
+    t.runUntil(1300);
+    expect(c.poll().map((r) => r.offset)).toEqual([7, 8, 9, 10, 11]);
+  });
+
   it('read_committed: positions wait while a transaction holds offsets for the partition (UNSTABLE_OFFSET_COMMIT), then start at them', () => {
     const t = setup(8);
     const offsetsKey = partitionKey(OFFSETS_TOPIC, 0);

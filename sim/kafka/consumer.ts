@@ -572,7 +572,7 @@ export class KafkaConsumer implements NetNode {
       this.fetch(s);
       moved.push(`${key}@${offsets[key]}`);
     }
-    this.sim.log(`${this.id} seek ${moved.join(' ')}`);
+    if (moved.length > 0) this.sim.log(`${this.id} seek ${moved.join(' ')}`);
   }
 
   // ---- fetching --------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 // transactions system test): poll payments, write one ledger entry per payment ("p1-e0-s17>ledger", so the
 // checker can pair output and input), and move the input offsets forward. In exactly-once mode each poll is
 // one transaction holding the outputs and the input offsets (sendOffsetsToTransaction); an abortable error
-// aborts it and rewinds the consumer to its committed offsets; a fenced instance stops for good. In the
+// aborts it and rewinds the consumer to its committed offsets (or, with afterAbort: rewind-batch, to the
+// aborted batch's first offsets as it holds them); a fenced instance stops for good. In the
 // other modes the outputs are sent and then the offsets committed, so a crash in between duplicates
 // (at-most-once commits first, so a crash in between loses instead).
 import type { RandomStream } from '../core/random.ts';
