@@ -185,15 +185,21 @@ describe('consumer group membership', () => {
 });
 
 describe('consumer positions', () => {
-  it('seekToCommitted moves positions back to the committed offsets and drops what was buffered', () => {
+  /** Twelve records v0..v11 in payments/0 from 100 ms, and a consumer that has them assigned from 500 ms. */
+  function twelveRecordsAssigned() {
     const t = setup(7);
     const producer = new KafkaProducer(t.sim, t.net, 'producer-1', { ...DEFAULT_PRODUCER }, t.cluster.brokerIds);
     t.net.add(producer);
     for (let i = 0; i < 12; i++) t.sim.afterMs(100 + i, () => producer.send('payments/0', `v${i}`, () => {}));
     const c = new KafkaConsumer(t.sim, t.net, 'manual', GROUP, { ...DEFAULT_CONSUMER }, t.cluster.brokerIds);
     t.net.add(c);
-    let polled: ConsumedRecord[] = [];
     t.sim.afterMs(500, () => c.assign(['payments/0'], () => {}));
+    return { t, c };
+  }
+
+  it('seekToCommitted moves positions back to the committed offsets and drops what was buffered', () => {
+    const { t, c } = twelveRecordsAssigned();
+    let polled: ConsumedRecord[] = [];
     t.sim.afterMs(1000, () => {
       polled = c.poll();
       c.commit({ 'payments/0': 4 }, () => {});
@@ -210,13 +216,7 @@ describe('consumer positions', () => {
   });
 
   it('seekTo moves an assigned partition to the offset the application names, drops what was buffered and skips partitions not assigned', () => {
-    const t = setup(7);
-    const producer = new KafkaProducer(t.sim, t.net, 'producer-1', { ...DEFAULT_PRODUCER }, t.cluster.brokerIds);
-    t.net.add(producer);
-    for (let i = 0; i < 12; i++) t.sim.afterMs(100 + i, () => producer.send('payments/0', `v${i}`, () => {}));
-    const c = new KafkaConsumer(t.sim, t.net, 'manual', GROUP, { ...DEFAULT_CONSUMER }, t.cluster.brokerIds);
-    t.net.add(c);
-    t.sim.afterMs(500, () => c.assign(['payments/0'], () => {}));
+    const { t, c } = twelveRecordsAssigned();
     t.sim.afterMs(1000, () => {
       expect(c.poll().map((r) => r.offset)).toEqual(Array.from({ length: 12 }, (_, i) => i));
       // Nothing committed: the rewind comes from the application's memory, not from the group.
