@@ -53,12 +53,23 @@ export class PaymentOutbox {
   /** Payments of transactions whose outcome is unknown, waiting to be looked up in the log. */
   readonly unknown: Payment[] = [];
 
+  /** payments[0..settledPrefix) are acknowledged or given up, and nothing moves a payment out of either. */
+  private settledPrefix = 0;
+
   constructor(readonly count: number) {}
 
-  /** Every payment was sent and its fate settled (acknowledged, or given up when the app does not resend). */
+  /**
+   * Every payment was sent and its fate settled (acknowledged, or given up when the app does not resend).
+   * Asked after every transaction: the settled prefix only grows, so the whole outbox is scanned once
+   * per run, not once per question.
+   */
   settled(): boolean {
-    return this.nextNew >= this.count && this.resend.length === 0 && this.unknown.length === 0 &&
-      this.payments.every((p) => p.state === 'acked' || p.state === 'given-up');
+    if (this.nextNew < this.count || this.resend.length > 0 || this.unknown.length > 0) return false;
+    const payments = this.payments;
+    while (this.settledPrefix < payments.length && (payments[this.settledPrefix].state === 'acked' || payments[this.settledPrefix].state === 'given-up')) {
+      this.settledPrefix++;
+    }
+    return this.settledPrefix === payments.length;
   }
 }
 
