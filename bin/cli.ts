@@ -48,10 +48,8 @@ import { tabulate } from '../sim/sweep/table.ts';
 import { REPORT_FORMATS, type ReportFormat } from '../sim/report/formats.ts';
 import { coverageTable, formatCoverage } from '../sim/report/coverage.ts';
 import { registerReportCommand, ReportInputError, writeResultsReports, writeRunReports } from './report-command.ts';
-import { NecessityUsageError, registerNecessityCommand } from './necessity-command.ts';
-
-/** Bad usage or input: printed as is, exit code 2. */
-class UsageError extends Error {}
+import { registerNecessityCommand } from './necessity-command.ts';
+import { oneOfFlag, parsePositive, UsageError } from './usage.ts';
 
 /** The simulator itself failed (a model invariant, a budget): exit code 3, never read as a finding. */
 class SimulatorBroke extends Error {}
@@ -69,17 +67,6 @@ function colours(): ChalkInstance {
 function parseSeed(text: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`--seed: ${JSON.stringify(text)} is not a seed (allowed: an integer 0..${Number.MAX_SAFE_INTEGER})`);
   return Number(text);
-}
-
-function parsePositive(flag: string, text: string, max: number): number {
-  const v = Number(text);
-  if (!/^\d+$/.test(text) || v < 1 || v > max) throw new UsageError(`${flag}: ${JSON.stringify(text)} is not allowed (allowed: an integer 1..${max})`);
-  return v;
-}
-
-function oneOfFlag<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) throw new UsageError(`${flag}: unknown value ${JSON.stringify(value)} (allowed: ${allowed.join(', ')})`);
-  return value as T;
 }
 
 function parseRelease(text: string): string {
@@ -684,7 +671,7 @@ Exit codes: 0 written, 2 bad file or the run no longer fails with that kind, 3 t
     .action((file: string, flags: { format: string; out?: string }) => { exitCode = commandExport(file, flags); });
 
   program.command('list')
-    .description('list shipped scenarios, modes, bug modes, fault kinds and anomaly kinds')
+    .description('list shipped scenarios, modes, bug modes, model checks, Kafka release lines, fault kinds and anomaly kinds')
     .option('--json', 'print as JSON')
     .action((flags: { json?: boolean }) => { exitCode = commandList(flags); });
 
@@ -696,8 +683,7 @@ Exit codes: 0 written, 2 bad file or the run no longer fails with that kind, 3 t
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UsageError || e instanceof ScenarioError || e instanceof HistoryError || e instanceof ConfigError
-      || e instanceof ReplayFileError || e instanceof ResultsError || e instanceof SweepError || e instanceof ReportInputError
-      || e instanceof NecessityUsageError) {
+      || e instanceof ReplayFileError || e instanceof ResultsError || e instanceof SweepError || e instanceof ReportInputError) {
       process.stderr.write(`eos-sim: ${e.message}\n`);
       return 2;
     }

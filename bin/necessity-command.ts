@@ -3,11 +3,12 @@
 // check); --search looks for a witness in every shipped scenario's clean cases instead.
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
-import { isModelCheck, MODEL_CHECK_NAMES, type ModelCheck } from '../sim/kafka/checks.ts';
+import { MODEL_CHECK_NAMES } from '../sim/kafka/checks.ts';
 import { formatProofs } from '../sim/necessity/format.ts';
 import { cleanCases, proveByWitness, proveNecessity, type Proof } from '../sim/necessity/necessity.ts';
 import { WITNESSES } from '../sim/necessity/witnesses.ts';
 import { listScenarios, loadScenario } from '../sim/scenario/load.ts';
+import { oneOfFlag, parsePositive, UsageError } from './usage.ts';
 
 export const NECESSITY_SEARCH_SEEDS = 30;
 
@@ -17,18 +18,11 @@ interface NecessityFlags {
   json?: boolean;
 }
 
-export class NecessityUsageError extends Error {}
-
 function commandNecessity(names: string[], flags: NecessityFlags, colours: () => ChalkInstance): number {
-  for (const n of names) {
-    if (!isModelCheck(n)) throw new NecessityUsageError(`necessity: unknown check ${JSON.stringify(n)} (allowed: ${MODEL_CHECK_NAMES.join(', ')})`);
-  }
-  const seeds = flags.seeds === undefined ? NECESSITY_SEARCH_SEEDS : Number(flags.seeds);
-  if (!/^\d+$/.test(flags.seeds ?? '1') || !(seeds >= 1 && seeds <= 100_000)) {
-    throw new NecessityUsageError(`--seeds: ${JSON.stringify(flags.seeds)} is not allowed (allowed: an integer 1..100000)`);
-  }
-  if (flags.seeds !== undefined && !flags.search) throw new NecessityUsageError('--seeds: only with --search (the recorded witnesses name their seeds)');
-  const checks = (names.length > 0 ? names : MODEL_CHECK_NAMES) as ModelCheck[];
+  const named = names.map((n) => oneOfFlag('necessity: check', n, MODEL_CHECK_NAMES));
+  const seeds = flags.seeds === undefined ? NECESSITY_SEARCH_SEEDS : parsePositive('--seeds', flags.seeds, 100_000);
+  if (flags.seeds !== undefined && !flags.search) throw new UsageError('--seeds: only with --search (the recorded witnesses name their seeds)');
+  const checks = named.length > 0 ? named : MODEL_CHECK_NAMES;
   const scenarios = listScenarios().map((s) => loadScenario(s.file));
   const byName = new Map(scenarios.map((s) => [s.name, s]));
   const candidates = cleanCases(scenarios);

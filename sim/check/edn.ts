@@ -13,6 +13,7 @@ import { scanEdnLine } from './edn-scan.ts';
 import { topicOf } from './history.ts';
 import type { FinalLine, History, HistoryHeader, Mop, Op } from './history.ts';
 import { HistoryError, HistoryParser, parseOpLine } from './parse.ts';
+import { lowerBound } from './tables.ts';
 
 /** The process eos-sim's own lines (its header and final lines) are written under in an EDN export. */
 export const EDN_META_PROCESS = 'eos-sim';
@@ -137,15 +138,8 @@ class JepsenOps {
 
   /** The operation of the line at `byteOffset`, parsed as it was when first read (`m` is its map). */
   reread(m: Line, byteOffset: number): Op {
-    const { derivedAt } = this;
-    let lo = 0;
-    let hi = derivedAt.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (derivedAt[mid] < byteOffset) lo = mid + 1;
-      else hi = mid;
-    }
-    const found = derivedAt[lo] === byteOffset;
+    const lo = lowerBound(this.derivedAt, byteOffset);
+    const found = this.derivedAt[lo] === byteOffset;
     return parseOpLine(JSON.stringify(opLine(m, found ? this.derivedIndex[lo] : m.index as number, found ? this.derivedId[lo] : m.id as number)));
   }
 }

@@ -169,7 +169,7 @@ function hashOf(bytes: Uint8Array, from: number, to: number): number {
 }
 
 /** A copy of `a`, `length` long. */
-function grown<T extends Int32Array | Uint8Array>(a: T, length: number): T {
+export function grown<T extends Int32Array | Uint8Array | Float64Array>(a: T, length: number): T {
   const bigger = new (a.constructor as new (n: number) => T)(length);
   bigger.set(a);
   return bigger;

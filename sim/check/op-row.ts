@@ -4,14 +4,8 @@
 // million lines make no Op, micro-op or value string each; a line parsed in full (or an Op in memory)
 // fills the same row through rowOfOp, so the index has one way in for both.
 import type { Mop, Op, OpF, OpType } from './history.ts';
+import { grown } from './interner.ts';
 import type { Names } from './tables.ts';
-
-/** A row's list, twice as long (ids and offsets alike are exact in a Float64Array). */
-function grown(a: Float64Array): Float64Array {
-  const bigger = new Float64Array(a.length * 2);
-  bigger.set(a);
-  return bigger;
-}
 
 export class OpRow {
   index = 0;
@@ -45,9 +39,9 @@ export class OpRow {
   addSend(kid: number, vid: number, offset: number | null): void {
     const n = this.sends++;
     if (n === this.sendKids.length) {
-      this.sendKids = grown(this.sendKids);
-      this.sendVids = grown(this.sendVids);
-      this.sendOffsets = grown(this.sendOffsets);
+      this.sendKids = grown(this.sendKids, this.sendKids.length * 2);
+      this.sendVids = grown(this.sendVids, this.sendVids.length * 2);
+      this.sendOffsets = grown(this.sendOffsets, this.sendOffsets.length * 2);
     }
     this.sendKids[n] = kid;
     this.sendVids[n] = vid;
@@ -57,9 +51,9 @@ export class OpRow {
   addRead(kid: number, offset: number, vid: number): void {
     const n = this.reads++;
     if (n === this.readKids.length) {
-      this.readKids = grown(this.readKids);
-      this.readOffsets = grown(this.readOffsets);
-      this.readVids = grown(this.readVids);
+      this.readKids = grown(this.readKids, this.readKids.length * 2);
+      this.readOffsets = grown(this.readOffsets, this.readOffsets.length * 2);
+      this.readVids = grown(this.readVids, this.readVids.length * 2);
     }
     this.readKids[n] = kid;
     this.readOffsets[n] = offset;

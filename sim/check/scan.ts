@@ -13,7 +13,8 @@
 // read the same values: no escapes or non-ASCII means a string's bytes are its characters, at most 15
 // digits means an integer is exact, and a key "topic/partition" is never an array index, so object fields
 // keep their order. A line's names are interned only once the whole line is taken, in rowOfOp's order.
-import type { FinalLog, OpF, OpType, RecordMeta } from './history.ts';
+import { OP_TYPES } from './history.ts';
+import type { FinalLog, OpF, RecordMeta } from './history.ts';
 import { OpRow, readsCount } from './op-row.ts';
 import type { Names } from './tables.ts';
 
@@ -31,8 +32,11 @@ export const CLOSE_BRACE = 0x7d;
 /** 15 decimal digits are below 2^53: every such integer is exact, as JSON.parse would read it. */
 const MAX_DIGITS = 15;
 
-const TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
 const FS: readonly OpF[] = ['send', 'poll', 'txn'];
+/** How every final line historyToJsonl writes begins. */
+const FINAL_PREFIX = Buffer.from('{"final"');
+/** The one kind of final line the fast lane reads (a final line's `final` field). */
+const FINAL_LOG = ['log'] as const;
 const MOP_NAMES = ['send', 'poll'] as const;
 
 /** Thrown (and caught in scanOpLine, and in edn-scan.ts's scanEdnLine) when the line leaves the form the lane takes. */
@@ -221,7 +225,7 @@ export class RowScanner {
       const processEnd = c.at - 1;
       c.expect(COMMA);
       c.field('type');
-      const type = c.oneOf(TYPES);
+      const type = c.oneOf(OP_TYPES);
       c.expect(COMMA);
       c.field('f');
       const f = c.oneOf(FS);
@@ -432,11 +436,13 @@ function nullableCount(c: Cursor): number | null {
  * (and a string per value, and looking each up again) cost as much as all its send lines.
  */
 export function scanFinalLogLine(bytes: Buffer, start: number, end: number, names: Names): { log: FinalLog; vids: Int32Array } | undefined {
+  // Most lines that reach here are other operation lines (commits, crashes, …): no cursor, no throw for them.
+  if (end - start < FINAL_PREFIX.length || bytes.compare(FINAL_PREFIX, 0, FINAL_PREFIX.length, start, start + FINAL_PREFIX.length) !== 0) return undefined;
   const c = new Cursor(bytes, start, end);
   try {
     c.expect(OPEN_BRACE);
     c.field('final');
-    if (c.oneOf(['log'] as const) !== 'log') return undefined;
+    c.oneOf(FINAL_LOG);
     c.expect(COMMA);
     c.field('key');
     const keyFrom = c.keySpan();

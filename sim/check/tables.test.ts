@@ -68,6 +68,6 @@ describe('the tables', () => {
     const reads = new Reads(n);
     reads.push(1, n.keys.id('t/1'), 3, n.values.id('w'), 1);
     expect(reads.at(0)).toEqual({ process: 'c-1', proc: 1, key: 't/1', kid: 1, offset: 3, value: 'w', vid: 1, pos: 1 });
-    expect(reads.map((r) => r.pos)).toEqual([1]);
+    expect([...reads].map((r) => r.pos)).toEqual([1]);
   });
 });

@@ -124,12 +124,6 @@ abstract class Table<T> {
   forEach(visit: (row: T, i: number) => void): void {
     for (let i = 0; i < this.length; i++) visit(this.at(i), i);
   }
-
-  map<U>(convert: (row: T, i: number) => U): U[] {
-    const out: U[] = [];
-    for (let i = 0; i < this.length; i++) out.push(convert(this.at(i), i));
-    return out;
-  }
 }
 
 /** An operation line without its micro-ops: what the families read of every line. */

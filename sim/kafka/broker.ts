@@ -33,11 +33,23 @@ import {
 
 /** An empty abortedTransactions, shared (frozen: a reader that changed it would fail loudly). */
 const NO_ABORTED: FetchResponse['abortedTransactions'] = Object.freeze([]) as unknown as FetchResponse['abortedTransactions'];
+/** The batches of an answer that carries none (an error, a divergence); shared, never written. */
+const NO_BATCHES: FetchResponse['batches'] = Object.freeze([]) as unknown as FetchResponse['batches'];
+
+/**
+ * A request's leader epoch against the partition's (Kafka's Partition.checkCurrentLeaderEpoch): older is
+ * FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH, -1 asks for no check.
+ */
+function leaderEpochError(p: Partition, currentLeaderEpoch: number): ErrorCode | null {
+  if (currentLeaderEpoch >= 0 && currentLeaderEpoch < p.leaderEpoch) return 'FENCED_LEADER_EPOCH';
+  if (currentLeaderEpoch > p.leaderEpoch) return 'UNKNOWN_LEADER_EPOCH';
+  return null;
+}
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 /** Coverage: a read_committed fetch stopped short of the high watermark at the last stable offset. */
-export const LSO_BOUND = 'Fetch bounded by the last stable offset (read_committed)';
+const LSO_BOUND = 'Fetch bounded by the last stable offset (read_committed)';
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -64,7 +76,6 @@ export function brokerNodeId(id: number): string {
  * fetch in flight at a time, so one callback, made when the session starts, answers them all.
  */
 interface FetchSession {
-  readonly id: number;
   readonly partition: Partition;
   /** The leader epoch the fetch in flight was sent in: an answer from another epoch is dropped. */
   epoch: number;
@@ -78,8 +89,7 @@ export class Broker implements NetNode {
   private readonly rpc: RpcClient;
   readonly partitions = new Map<string, Partition>();
   private image: MetadataImage | null = null;
-  private readonly fetchSessions = new Map<string, number>();
-  private nextFetchSession = 1;
+  private readonly fetchSessions = new Map<string, FetchSession>();
   readonly groupCoordinator: GroupCoordinator;
   readonly transactionCoordinator: TransactionCoordinator;
   /** Parked fetches and held produces, by slot, for their timeouts: typed events, not a closure each. */
@@ -262,16 +272,16 @@ export class Broker implements NetNode {
 
   private startFetcher(p: Partition): void {
     const session: FetchSession = {
-      id: this.nextFetchSession++, partition: p, epoch: -1,
+      partition: p, epoch: -1,
       onResponse: (err, resp) => this.onLeaderFetchResponse(session, err, resp),
     };
-    this.fetchSessions.set(p.key, session.id);
+    this.fetchSessions.set(p.key, session);
     this.fetchFromLeader(session);
   }
 
   private fetchFromLeader(session: FetchSession): void {
     const p = session.partition;
-    if (!this.up || this.fetchSessions.get(p.key) !== session.id || p.role !== 'follower') return;
+    if (!this.up || this.fetchSessions.get(p.key) !== session || p.role !== 'follower') return;
     const c = this.options.config;
     session.epoch = p.leaderEpoch;
     const req: FetchRequest = {
@@ -283,7 +293,7 @@ export class Broker implements NetNode {
 
   private onLeaderFetchResponse(session: FetchSession, err: RpcError | null, resp: FetchResponse | null): void {
     const p = session.partition;
-    if (this.fetchSessions.get(p.key) !== session.id || p.role !== 'follower' || p.leaderEpoch !== session.epoch) return;
+    if (this.fetchSessions.get(p.key) !== session || p.role !== 'follower' || p.leaderEpoch !== session.epoch) return;
     if (err || !resp || resp.error !== 'NONE') return this.sim.afterMs(50, () => this.fetchFromLeader(session));
     if (resp.divergingEpoch && this.options.checks.on('diverging-epoch-truncation')) {
       const local = p.log.endOffsetForEpoch(resp.divergingEpoch.epoch);
@@ -475,13 +485,13 @@ export class Broker implements NetNode {
     if (!p) return this.failFetch(env, 'NOT_LEADER_OR_FOLLOWER');
     const isReplica = req.replicaId >= 0;
     // Followers always send their leader epoch; consumers too since KIP-320 (-1: no check).
-    if (req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch < p.leaderEpoch) return this.failFetch(env, 'FENCED_LEADER_EPOCH');
-    if (req.currentLeaderEpoch > p.leaderEpoch) return this.failFetch(env, 'UNKNOWN_LEADER_EPOCH');
+    const epochError = leaderEpochError(p, req.currentLeaderEpoch);
+    if (epochError) return this.failFetch(env, epochError);
     if (isReplica) {
       if (req.lastFetchedEpoch >= 0 && !p.log.hasEpochThrough(req.lastFetchedEpoch, req.fetchOffset)) {
         return this.answer<FetchResponse>(env, {
           error: 'NONE', highWatermark: p.log.highWatermark, lastStableOffset: p.lastStableOffset(), logStartOffset: 0,
-          batches: [], abortedTransactions: [], divergingEpoch: p.log.endOffsetForEpoch(req.lastFetchedEpoch),
+          batches: NO_BATCHES, abortedTransactions: NO_ABORTED, divergingEpoch: p.log.endOffsetForEpoch(req.lastFetchedEpoch),
         });
       }
       if (req.fetchOffset > p.log.logEndOffset) return this.failFetch(env, 'OFFSET_OUT_OF_RANGE');
@@ -510,7 +520,8 @@ export class Broker implements NetNode {
     const req = env.body;
     const isReplica = req.replicaId >= 0;
     const bounded = req.isolationLevel === 'read_committed' && this.options.checks.on('last-stable-offset');
-    const maxOffset = isReplica ? p.log.logEndOffset : bounded ? p.lastStableOffset() : p.log.highWatermark;
+    const lso = p.lastStableOffset();
+    const maxOffset = isReplica ? p.log.logEndOffset : bounded ? lso : p.log.highWatermark;
     if (bounded && maxOffset < p.log.highWatermark && maxOffset > req.fetchOffset) this.sim.cover(LSO_BOUND);
     const batches = p.log.read(req.fetchOffset, maxOffset, req.maxRecords);
     if (batches.length === 0 && !force) return false;
@@ -518,7 +529,7 @@ export class Broker implements NetNode {
     // A consumer learns where the log ends from these (its endOffsets), which a new leader cannot say yet.
     const endKnown = isReplica || p.endOffsetsKnown();
     this.answer<FetchResponse>(env, {
-      error: 'NONE', highWatermark: endKnown ? p.log.highWatermark : -1, lastStableOffset: endKnown ? p.lastStableOffset() : -1, logStartOffset: 0,
+      error: 'NONE', highWatermark: endKnown ? p.log.highWatermark : -1, lastStableOffset: endKnown ? lso : -1, logStartOffset: 0,
       batches, abortedTransactions: aborted, divergingEpoch: null,
     });
     return true;
@@ -533,7 +544,7 @@ export class Broker implements NetNode {
 
   private failFetch(env: Envelope<FetchRequest>, error: ErrorCode): void {
     this.answer<FetchResponse>(env, {
-      error, highWatermark: -1, lastStableOffset: -1, logStartOffset: 0, batches: [], abortedTransactions: [], divergingEpoch: null,
+      error, highWatermark: -1, lastStableOffset: -1, logStartOffset: 0, batches: NO_BATCHES, abortedTransactions: NO_ABORTED, divergingEpoch: null,
     });
   }
 
@@ -543,8 +554,8 @@ export class Broker implements NetNode {
     const p = this.leaderPartition(req.key);
     const fail = (error: ErrorCode) => this.answer<OffsetsForLeaderEpochResponse>(env, { error, leaderEpoch: -1, endOffset: -1 });
     if (!p) return fail('NOT_LEADER_OR_FOLLOWER');
-    if (req.currentLeaderEpoch >= 0 && req.currentLeaderEpoch < p.leaderEpoch) return fail('FENCED_LEADER_EPOCH');
-    if (req.currentLeaderEpoch > p.leaderEpoch) return fail('UNKNOWN_LEADER_EPOCH');
+    const epochError = leaderEpochError(p, req.currentLeaderEpoch);
+    if (epochError) return fail(epochError);
     // LeaderEpochFileCache.endOffsetFor: an epoch older than every one the log has ends where the log's first begins.
     const end = p.log.endOffsetForEpoch(req.leaderEpoch);
     this.answer<OffsetsForLeaderEpochResponse>(env, { error: 'NONE', leaderEpoch: end.epoch === -1 ? req.leaderEpoch : end.epoch, endOffset: end.endOffset });

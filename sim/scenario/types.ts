@@ -55,9 +55,9 @@ export interface WorkloadSpec {
   abortProbability: number;
   /**
    * How a transactional processor hands its input offsets to the transaction: with its consumer's group
-   * metadata (KIP-447, `sendOffsetsToTransaction(offsets, groupMetadata)`), or with the group id only (the
-   * API before it, deprecated since 3.0: the group coordinator then checks no generation, and only the
-   * transactional.id fences a zombie; Spring Kafka's EOS mode V1/ALPHA).
+   * metadata (KIP-447, `sendOffsetsToTransaction(offsets, groupMetadata)`), or with the group id only (as
+   * Kafka's TransactionalMessageCopier does without --use-group-metadata, and Spring Kafka 2.x's EOS mode
+   * V1/ALPHA): the group coordinator then checks no generation, and only the transactional.id fences a zombie.
    */
   offsetsApi: OffsetsApi;
   /**

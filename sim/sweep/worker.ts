@@ -9,16 +9,9 @@ import { replayFileName, writeReplayFile } from './replay-file.ts';
 import { executeRun } from './run-one.ts';
 import { loadWithSource } from './scenarios.ts';
 
-/** Scenarios this worker has parsed, by file: a sweep runs each scenario many times. */
-const loaded = new Map<string, ReturnType<typeof loadWithSource>>();
-
 export function runTask(task: SweepTask): RunSummary {
-  let scenarioAndSource = loaded.get(task.scenarioFile);
-  if (!scenarioAndSource) {
-    scenarioAndSource = loadWithSource(task.scenarioFile);
-    loaded.set(task.scenarioFile, scenarioAndSource);
-  }
-  const { scenario, source } = scenarioAndSource;
+  // Parsed once per file per thread (loadWithSource's cache): a sweep runs each scenario many times.
+  const { scenario, source } = loadWithSource(task.scenarioFile);
   const { summary, replay } = executeRun({ ...task, scenario, source });
   if (replay === null || task.outDir === null) return summary;
   const name = replayFileName({ ...summary, swarm: summary.swarm !== null });
