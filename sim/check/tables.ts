@@ -232,33 +232,63 @@ export interface Write {
   txn: number;
 }
 
-/** Every write; the builder (index.ts) completes a write's outcome and offset when its completion comes. */
-export class Writes extends Table<Write> {
-  private readonly vids: Column;
-  private readonly kids: Column;
-  private readonly procs: Column;
-  private readonly invokes: Column;
-  private readonly dones: Column;
-  private readonly types: Column;
-  /** -1 for none (offsets are >= 0). */
-  private readonly offsets: Column;
-  private readonly txns: Column;
+/** What writes and reads both are: a value at a key (and offset), by a process. */
+abstract class ValueRows<T> extends Table<T> {
+  protected readonly vids: Column;
+  protected readonly kids: Column;
+  protected readonly procs: Column;
+  protected readonly offsets: Column;
 
-  /** `capacity`: the number of writes expected (see Column). */
-  constructor(private readonly names: Names, capacity?: number) {
+  /** `capacity`: the number of rows expected (see Column). */
+  constructor(protected readonly names: Names, capacity?: number) {
     super();
     this.vids = new Column(capacity);
     this.kids = new Column(capacity);
     this.procs = new Column(capacity);
-    this.invokes = new Column(capacity);
-    this.dones = new Column(capacity);
-    this.types = new Column(capacity);
     this.offsets = new Column(capacity);
-    this.txns = new Column(capacity);
   }
 
   get length(): number {
     return this.vids.length;
+  }
+
+  vid(i: number): number {
+    return this.vids.get(i);
+  }
+
+  /** Every row's value id, as one array (a view: valid until the next push). */
+  valueIds(): Int32Array {
+    return this.vids.rows() as Int32Array;
+  }
+
+  kid(i: number): number {
+    return this.kids.get(i);
+  }
+
+  /** The offset; for a write, -1 when none was claimed (Write.offset null). */
+  offset(i: number): number {
+    return this.offsets.get(i);
+  }
+
+  proc(i: number): number {
+    return this.procs.get(i);
+  }
+}
+
+/** Every write; the builder (index.ts) completes a write's outcome and offset when its completion comes. */
+export class Writes extends ValueRows<Write> {
+  private readonly invokes: Column;
+  private readonly dones: Column;
+  private readonly types: Column;
+  private readonly txns: Column;
+
+  /** `capacity`: the number of writes expected (see Column). */
+  constructor(names: Names, capacity?: number) {
+    super(names, capacity);
+    this.invokes = new Column(capacity);
+    this.dones = new Column(capacity);
+    this.types = new Column(capacity);
+    this.txns = new Column(capacity);
   }
 
   push(vid: number, kid: number, proc: number, w: Pick<Write, 'invoke' | 'done' | 'type' | 'offset' | 'txn'>): void {
@@ -285,24 +315,6 @@ export class Writes extends Table<Write> {
     };
   }
 
-  vid(i: number): number {
-    return this.vids.get(i);
-  }
-
-  /** Every write's value id, as one array (a view: valid until the next push). */
-  valueIds(): Int32Array {
-    return this.vids.rows() as Int32Array;
-  }
-
-  kid(i: number): number {
-    return this.kids.get(i);
-  }
-
-  /** The write's offset, or -1 when none was claimed (Write.offset null). */
-  offset(i: number): number {
-    return this.offsets.get(i);
-  }
-
   /** Index into `txns` of the write's transaction, or -1. */
   txn(i: number): number {
     return this.txns.get(i);
@@ -310,10 +322,6 @@ export class Writes extends Table<Write> {
 
   type(i: number): Outcome {
     return OUTCOMES[this.types.get(i)];
-  }
-
-  proc(i: number): number {
-    return this.procs.get(i);
   }
 
   done(i: number): number {
@@ -354,25 +362,13 @@ export interface Read {
   pos: number;
 }
 
-export class Reads extends Table<Read> {
-  private readonly procs: Column;
-  private readonly kids: Column;
-  private readonly offsets: Column;
-  private readonly vids: Column;
+export class Reads extends ValueRows<Read> {
   private readonly positions: Column;
 
   /** `capacity`: the number of reads expected (see Column). */
-  constructor(private readonly names: Names, capacity?: number) {
-    super();
-    this.procs = new Column(capacity);
-    this.kids = new Column(capacity);
-    this.offsets = new Column(capacity);
-    this.vids = new Column(capacity);
+  constructor(names: Names, capacity?: number) {
+    super(names, capacity);
     this.positions = new Column(capacity);
-  }
-
-  get length(): number {
-    return this.vids.length;
   }
 
   push(proc: number, kid: number, offset: number, vid: number, pos: number): void {
@@ -394,28 +390,7 @@ export class Reads extends Table<Read> {
     };
   }
 
-  vid(i: number): number {
-    return this.vids.get(i);
-  }
-
-  /** Every read's value id, as one array (a view: valid until the next push). */
-  valueIds(): Int32Array {
-    return this.vids.rows() as Int32Array;
-  }
-
-  kid(i: number): number {
-    return this.kids.get(i);
-  }
-
   pos(i: number): number {
     return this.positions.get(i);
-  }
-
-  offset(i: number): number {
-    return this.offsets.get(i);
-  }
-
-  proc(i: number): number {
-    return this.procs.get(i);
   }
 }
