@@ -64,7 +64,7 @@ function stats(ix: HistoryIndex): CheckStats {
     valuesRead: ix.reads.length,
     applies: ix.applies.filter((a) => a.type === 'ok').length,
     finalLogs: logs.length,
-    finalRecords: logs.reduce((n, v) => n + v.log.records.length, 0),
+    finalRecords: logs.reduce((n, v) => n + v.log.length, 0),
   };
 }
 

@@ -6,15 +6,17 @@
 // lines, writes and reads are kept as columns (tables.ts), values, keys and processes get integer ids
 // (one shared copy of each string), and "the writes of a value" is a slice of one typed array (Groups),
 // not a Map of small arrays.
+import { FinalLogColumns, LogView } from './final-logs.ts';
 import type {
-  FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome, RecordMeta,
+  FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome,
 } from './history.ts';
 import { rowOfOp, OpRow } from './op-row.ts';
 import { OpenInvokes } from './open-invokes.ts';
-import { Column, Groups, lowerBound, newNames, OpHeads, Reads, Writes } from './tables.ts';
+import { Column, Groups, newNames, OpHeads, Reads, Writes } from './tables.ts';
 import type { Names } from './tables.ts';
 
 export type { OpHead, Read, Write } from './tables.ts';
+export type { LogView } from './final-logs.ts';
 
 type PaymentFinal = FinalGateway | FinalLedger;
 
@@ -42,49 +44,6 @@ export interface Apply {
   /** Position of the completion line (the invoke's when the operation never completed). */
   pos: number;
   type: Outcome;
-}
-
-/** A final log with ways in: by offset (a binary search of its ascending offsets) and by value. */
-export class LogView {
-  private readonly offsets: Float64Array;
-
-  /**
-   * `vids[i]` is the value id of log.records[i]; `byValue` groups the records of every final log by value
-   * id, numbering them across the logs, this log's from `first` on.
-   */
-  constructor(readonly log: FinalLog, readonly vids: Int32Array, private readonly first: number, private readonly byValue: Groups) {
-    const { records } = log;
-    this.offsets = new Float64Array(records.length);
-    for (let i = 0; i < records.length; i++) this.offsets[i] = records[i][0];
-  }
-
-  /** Index into log.records of the record at `offset`; -1 when the log holds none there. */
-  indexAt(offset: number): number {
-    const i = lowerBound(this.offsets, offset);
-    return i < this.offsets.length && this.offsets[i] === offset ? i : -1;
-  }
-
-  /** Indexes into log.records of the records of value id `vid`, in offset order. */
-  recordsOf(vid: number): number[] {
-    const out: number[] = [];
-    this.eachRecordOf(vid, (i) => { out.push(i); return false; });
-    return out;
-  }
-
-  /**
-   * Calls `visit` with the index into log.records of each record of value id `vid`, in offset order, until
-   * it returns true; returns whether one did. (recordsOf without an array: the index asks this of every write.)
-   */
-  eachRecordOf(vid: number, visit: (i: number) => boolean): boolean {
-    if (vid < 0) return false;
-    const { start, items } = this.byValue;
-    const end = this.first + this.vids.length;
-    for (let k = start[vid]; k < start[vid + 1]; k++) {
-      const g = items[k];
-      if (g >= this.first && g < end && visit(g - this.first)) return true;
-    }
-    return false;
-  }
 }
 
 /** A record of a final log, with its key. */
@@ -158,8 +117,6 @@ export interface HistoryIndex {
   passedBy: Int32Array;
 }
 
-export const isAborted = (meta: RecordMeta): boolean => meta.txn === 'aborted';
-
 /** Position of an operation's first line. */
 export const firstPos = (o: { invoke: number; done: number }): number => (o.invoke >= 0 ? o.invoke : o.done);
 
@@ -168,13 +125,6 @@ const CARRIES_MOPS: ReadonlySet<OpF> = new Set<OpF>(['send', 'poll', 'txn', 'com
 /** The micro-ops of an op; none for the fs whose value is not a list of micro-ops, or a null completion. */
 export function mopsOf(op: Op): Mop[] {
   return CARRIES_MOPS.has(op.f) && op.value !== null ? (op.value as Mop[]) : [];
-}
-
-/** The final-log record at an offset, if the final log holds that value there. */
-export function recordHolding(ix: HistoryIndex, key: Key, offset: number, value: string): RecordMeta | undefined {
-  const view = ix.logs.get(key);
-  const i = view === undefined ? -1 : view.indexAt(offset);
-  return i < 0 || view!.log.records[i][1] !== value ? undefined : view!.log.records[i][2];
 }
 
 /** Whether a poll read value id `vid` from key id `kid`. */
@@ -221,8 +171,11 @@ export class IndexBuilder {
   private readonly open = new OpenInvokes<Pending>();
   /** Open invokes another invoke of the same process and id replaced (a history the parser did not check). */
   private readonly replaced: Pending[] = [];
-  /** The final logs the fast lane read, with their records' value ids (scan.ts: scanFinalLogLine). */
-  private readonly finalLogVids = new Map<FinalLog, Int32Array>();
+  /**
+   * The final logs the fast lane read (scan.ts: scanFinalLogLine), in file order. They come before any
+   * final log parsed in full: the lane takes none after one.
+   */
+  private readonly scannedLogs: FinalLogColumns[] = [];
   /** The invoke the line just added opened or completed; undefined for a lone completion. */
   private pending: Pending | undefined;
   /** A write was appended after writes of a later operation (a send only its completion listed). */
@@ -292,9 +245,9 @@ export class IndexBuilder {
     return p;
   }
 
-  /** Notes the value ids of a final log's records, interned as it was read (finish then need not look them up). */
-  noteFinalLog(log: FinalLog, vids: Int32Array): void {
-    this.finalLogVids.set(log, vids);
+  /** Adds a final log the fast lane read, its values interned as it was read (finish adds the others). */
+  addFinalLog(log: FinalLogColumns): void {
+    this.scannedLogs.push(log);
   }
 
   /** The write of `ids` with this key and value, or -1. */
@@ -404,35 +357,33 @@ export class IndexBuilder {
     const finalOffsets = new Map<string, FinalOffsets>();
     const finalSinks = new Map<string, FinalSink>();
     const paymentFinals: PaymentFinal[] = [];
-    const finalLogs: FinalLog[] = [];
+    // The final logs' keys and values get ids too (those the lane read, as it read them), before any
+    // grouping by value id.
+    const { values } = names;
+    const finalLogs = [...this.scannedLogs];
     for (const f of finals) {
       if (f.final === 'offsets') finalOffsets.set(f.group, f);
       else if (f.final === 'sink') finalSinks.set(f.name, f);
       else if (f.final === 'gateway' || f.final === 'ledger') paymentFinals.push(f);
-      else finalLogs.push(f);
+      else {
+        names.keys.id(f.key);
+        finalLogs.push(FinalLogColumns.of(f, values));
+      }
     }
-    // The final logs' values get ids too, before any grouping by value id: records are numbered across
-    // the logs, log by log.
-    const { values } = names;
-    const recordVids = new Int32Array(finalLogs.reduce((n, f) => n + f.records.length, 0));
+    // Records are numbered across the logs, log by log.
+    const recordVids = new Int32Array(finalLogs.reduce((n, f) => n + f.length, 0));
     let g = 0;
     for (const f of finalLogs) {
-      names.keys.id(f.key);
-      const known = this.finalLogVids.get(f);
-      if (known !== undefined) {
-        recordVids.set(known, g);
-        g += known.length;
-      } else {
-        for (const r of f.records) recordVids[g++] = values.id(r[1]);
-      }
+      recordVids.set(f.valueIds(), g);
+      g += f.length;
     }
     const valueCount = values.names.length;
     const recordsByValue = new Groups(recordVids, valueCount);
     const logs = new Map<Key, LogView>();
     g = 0;
     for (const f of finalLogs) {
-      logs.set(f.key, new LogView(f, recordVids.subarray(g, g + f.records.length), g, recordsByValue));
-      g += f.records.length;
+      logs.set(f.key, new LogView(f, g, recordsByValue));
+      g += f.length;
     }
     const writesOf = new Groups(writes.valueIds(), valueCount);
     const readsOf = new Groups(reads.valueIds(), valueCount);
@@ -492,11 +443,10 @@ function buildVersionOrder(
   for (const [key, { log }] of logs) {
     // Control records are gaps already; aborted records are invisible to read_committed readers.
     const order: VersionOrder = { offsets: [], values: [] };
-    for (let i = 0; i < log.records.length; i++) {
-      const record = log.records[i];
-      if (readCommitted && isAborted(record[2])) continue;
-      order.offsets.push(record[0]);
-      order.values.push(record[1]);
+    for (let i = 0; i < log.length; i++) {
+      if (readCommitted && log.aborted(i)) continue;
+      order.offsets.push(log.offset(i));
+      order.values.push(log.value(i));
     }
     orders.set(key, order);
   }
@@ -528,10 +478,10 @@ function ownRecords(ix: HistoryIndex, t: Txn): KeyedRecord[] {
     const view = ix.logs.get(w.key);
     if (view === undefined) continue;
     const atOffset = w.offset === null ? -1 : view.indexAt(w.offset);
-    if (atOffset >= 0 && view.log.records[atOffset][1] === w.value) {
-      own.push({ key: w.key, record: view.log.records[atOffset] });
+    if (atOffset >= 0 && view.log.vid(atOffset) === w.vid) {
+      own.push({ key: w.key, record: view.log.record(atOffset) });
     } else if (ix.writesOf.of(w.vid).every((o) => o === wi || ix.writes.kid(o) !== w.kid)) {
-      for (const i of view.recordsOf(w.vid)) own.push({ key: w.key, record: view.log.records[i] });
+      for (const i of view.recordsOf(w.vid)) own.push({ key: w.key, record: view.log.record(i) });
     }
   }
   return own;
@@ -605,8 +555,8 @@ function presences(ix: HistoryIndex): { presence: Presence[]; passedBy: Int32Arr
     const vid = writes.vid(i);
     const view = ix.logs.get(ix.keys[kid]);
     if (view !== undefined) {
-      const { records } = view.log;
-      presence[i] = view.eachRecordOf(vid, (r) => !isAborted(records[r][2])) ? 'present' : 'absent';
+      const { log } = view;
+      presence[i] = view.eachRecordOf(vid, (r) => !log.aborted(r)) ? 'present' : 'absent';
       continue;
     }
     if (wasRead(ix, vid, kid)) {

@@ -13,7 +13,7 @@ export function findHangingTransactions(ix: HistoryIndex): Anomaly[] {
     const { log } = view;
     if (log.lso >= log.hw) continue;
     const first = view.indexAt(log.lso);
-    const record = first < 0 ? undefined : log.records[first];
+    const record = first < 0 ? undefined : log.record(first);
     const meta = record?.[2];
     const opened = record === undefined
       ? ''

@@ -21,7 +21,7 @@ function landedAt(ix: HistoryIndex, w: Write): number | null {
   if (view === undefined) return w.offset;
   let first = -1;
   view.eachRecordOf(w.vid, (i) => { first = i; return true; });
-  return first < 0 ? null : view.log.records[first][0];
+  return first < 0 ? null : view.log.offset(first);
 }
 
 export function findOrderViolations(ix: HistoryIndex): Anomaly[] {

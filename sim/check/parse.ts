@@ -10,6 +10,7 @@ import type {
   SinkDescription, ChargeFacts,
 } from './history.ts';
 import { Interner } from './interner.ts';
+import type { FinalLogColumns } from './final-logs.ts';
 import type { OpRow } from './op-row.ts';
 import { OpenInvokes } from './open-invokes.ts';
 import { RowScanner, scanFinalLogLine } from './scan.ts';
@@ -405,10 +406,12 @@ function rows<T>(v: unknown, a: At, shape: string, read: (r: unknown[], ra: At) 
   });
 }
 
+const logIdentity = (key: Key): string => `log ${JSON.stringify(key)}`;
+
 /** The name a final line is unique by: one log per key, one offsets line per group, one line per sink. */
 function finalIdentity(f: FinalLine): string {
   switch (f.final) {
-    case 'log': return `log ${JSON.stringify(f.key)}`;
+    case 'log': return logIdentity(f.key);
     case 'offsets': return `offsets of group ${JSON.stringify(f.group)}`;
     case 'sink': return `sink ${JSON.stringify(f.name)}`;
     case 'gateway': return `gateway ${JSON.stringify(f.name)}`;
@@ -425,6 +428,7 @@ export class HistoryParser {
   header: HistoryHeader | undefined;
   private readonly ops: Op[] = [];
   private readonly finals: FinalLine[] = [];
+  /** The line of every final line so far, by its identity (finalIdentity). */
   private readonly finalLines = new Map<string, number>();
   /** Processes by id: the fast lane's rows name them so, and open invokes are kept by them. */
   private readonly processes: Interner;
@@ -443,11 +447,11 @@ export class HistoryParser {
    * `onOp`, when given, receives each operation line instead of the parser collecting them: a checker
    * streaming a file keeps only what it needs of each line. With `lane` too, the lines the fast lane
    * takes (scan.ts, through lineBytes) go to `lane.onRow` instead, their names interned in `lane.names`;
-   * a final log it takes is kept as any other and also handed to `lane.onFinalLog` with its values' ids.
+   * a final log it takes goes to `lane.onFinalLog` as columns (its values interned), not into the History.
    */
   constructor(
     private readonly fileName: string, private readonly onOp?: (op: Op) => void,
-    private readonly lane?: { names: Names; onRow: (row: OpRow) => void; onFinalLog: (log: FinalLog, vids: Int32Array) => void },
+    private readonly lane?: { names: Names; onRow: (row: OpRow) => void; onFinalLog: (log: FinalLogColumns) => void },
   ) {
     this.processes = lane?.names.processes ?? new Interner();
     this.scanner = lane === undefined ? undefined : new RowScanner(lane.names);
@@ -475,7 +479,7 @@ export class HistoryParser {
   lineBytes(bytes: Buffer, start: number, end: number, lineNo: number): void {
     const { scanner, lane } = this;
     if (scanner !== undefined && lane !== undefined && this.header !== undefined) {
-      if (this.finals.length === 0 && scanner.scan(bytes, start, end)) {
+      if (this.finalLines.size === 0 && scanner.scan(bytes, start, end)) {
         const { row } = scanner;
         this.admit(row.index, row.proc, row.id, row.type, row.f, lineNo);
         lane.onRow(row);
@@ -483,8 +487,8 @@ export class HistoryParser {
       }
       const scanned = this.finalLogParsed ? undefined : scanFinalLogLine(bytes, start, end, lane.names);
       if (scanned !== undefined) {
-        this.final(scanned.log, lineNo);
-        lane.onFinalLog(scanned.log, scanned.vids);
+        this.noteFinal(logIdentity(scanned.key), lineNo);
+        lane.onFinalLog(scanned);
         return;
       }
     }
@@ -503,18 +507,22 @@ export class HistoryParser {
       this.final(f, lineNo);
     } else {
       if (o.history !== undefined) throw new HistoryError(fileName, lineNo, 'history', 'a second header line');
-      if (this.finals.length > 0) throw new HistoryError(fileName, lineNo, '', 'an operation line after the final lines (final lines come last)');
+      if (this.finalLines.size > 0) throw new HistoryError(fileName, lineNo, '', 'an operation line after the final lines (final lines come last)');
       this.operation(parseOp(o, a), a);
     }
   }
 
   /** A final line, kept unless it repeats an earlier one's identity. */
   private final(f: FinalLine, lineNo: number): void {
-    const id = finalIdentity(f);
+    this.noteFinal(finalIdentity(f), lineNo);
+    this.finals.push(f);
+  }
+
+  /** The final line with identity `id` (finalIdentity) is on line `lineNo`: an error when an earlier one had it. */
+  private noteFinal(id: string, lineNo: number): void {
     const earlier = this.finalLines.get(id);
     if (earlier !== undefined) throw new HistoryError(this.fileName, lineNo, 'final', `a second final line for ${id} (first on line ${earlier})`);
     this.finalLines.set(id, lineNo);
-    this.finals.push(f);
   }
 
   /** An operation line's checks against the lines before it; then it is kept or handed on. */

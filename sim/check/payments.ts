@@ -7,7 +7,6 @@ import { listed, makeAnomaly, opRef } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import { topicOf } from './history.ts';
 import type { ChargeFacts, Key, Mop, PaymentsDescription } from './history.ts';
-import { isAborted } from './index.ts';
 import type { HistoryIndex } from './index.ts';
 
 interface Charge {
@@ -51,9 +50,10 @@ function collect(ix: HistoryIndex, desc: PaymentsDescription): Payments {
   const seenAborted = new Set<string>();
   for (const [key, { log }] of ix.logs) {
     if (!desc.topics.includes(topicOf(key))) continue;
-    for (const [offset, value, meta] of log.records) {
-      if (isAborted(meta)) seenAborted.add(value);
-      else if (!committed.has(value)) committed.set(value, { key, offset });
+    for (let i = 0; i < log.length; i++) {
+      const value = log.value(i);
+      if (log.aborted(i)) seenAborted.add(value);
+      else if (!committed.has(value)) committed.set(value, { key, offset: log.offset(i) });
     }
   }
   const aborted = new Set([...seenAborted].filter((v) => !committed.has(v)));
@@ -168,7 +168,7 @@ function findAbortedCharges(ix: HistoryIndex, p: Payments): Anomaly[] {
       const [key, offset] = a.facts.from;
       const view = ix.logs.get(key);
       const i = view === undefined ? -1 : view.indexAt(offset);
-      if (i < 0 || !isAborted(view!.log.records[i][2])) continue;
+      if (i < 0 || !view!.log.aborted(i)) continue;
       const id = `${paymentId} ${key} ${offset}`;
       if (reported.has(id)) continue;
       reported.add(id);

@@ -6,7 +6,7 @@
 import { listed, makeAnomaly } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import type { Key } from './history.ts';
-import { isAborted, sendPositions } from './index.ts';
+import { sendPositions } from './index.ts';
 import type { HistoryIndex } from './index.ts';
 
 /** "p1-e0-s17>ledger" → the input "p1-e0-s17" and the stage "ledger"; undefined for a value that is no output. */
@@ -58,8 +58,10 @@ export function findPipelineViolations(ix: HistoryIndex): Anomaly[] {
   // Committed outputs: final-log records that name an input and are not aborted.
   const outputs = new Map<string, { key: Key; offset: number }[]>();
   for (const [key, { log }] of ix.logs) {
-    for (const [offset, value, meta] of log.records) {
-      if (isAborted(meta) || splitOutput(value) === undefined) continue;
+    for (let i = 0; i < log.length; i++) {
+      const value = log.value(i);
+      const offset = log.offset(i);
+      if (log.aborted(i) || splitOutput(value) === undefined) continue;
       const list = outputs.get(value);
       if (list === undefined) outputs.set(value, [{ key, offset }]);
       else list.push({ key, offset });
@@ -80,9 +82,12 @@ export function findPipelineViolations(ix: HistoryIndex): Anomaly[] {
     for (const [key, next] of Object.entries(committedOffsets.offsets)) {
       const view = ix.logs.get(key);
       if (view === undefined) continue;
-      for (const [offset, input, meta] of view.log.records) {
+      const { log } = view;
+      for (let i = 0; i < log.length; i++) {
+        const offset = log.offset(i);
+        const input = log.value(i);
         if (offset >= next) break;
-        if (isAborted(meta) || outputs.has(`${input}>${s.stage}`)) continue;
+        if (log.aborted(i) || outputs.has(`${input}>${s.stage}`)) continue;
         const readers = Array.from(ix.readsOf.of(ix.valueId(input)), (r) => ix.reads.at(r)).filter((r) => s.processes.has(r.process));
         const message = `Input ${input} at ${key} offset ${offset} has no committed ${s.stage} output, `
           + `though group ${s.group} committed offset ${next} past it.`;

@@ -120,7 +120,10 @@ describe('scanFinalLogLine', () => {
     const names = newNames();
     const bytes = Buffer.from(`x\n${line}\ny`);
     const scanned = scanFinalLogLine(bytes, 2, 2 + Buffer.byteLength(line), names);
-    return scanned === undefined ? undefined : { log: scanned.log, values: Array.from(scanned.vids, (v) => names.values.names[v]) };
+    if (scanned === undefined) return undefined;
+    // The columns as the FinalLog the full parser returns, record by record.
+    const records = Array.from({ length: scanned.length }, (_, i) => scanned.record(i));
+    return { log: { final: 'log', key: scanned.key, hw: scanned.hw, lso: scanned.lso, records }, values: records.map((r) => r[1]) };
   };
   /** The final log as the full parser reads it, or the error it reports. */
   const parsedFinal = (line: string) => {
@@ -140,9 +143,9 @@ describe('scanFinalLogLine', () => {
     const names = newNames();
     const scanned = scanFinalLogLine(Buffer.from(LOG), 0, LOG.length, names)!;
     // Values are interned in record order (after the key), and the records hold the interned strings.
-    expect(Array.from(scanned.vids)).toEqual([0, 1, 0]);
+    expect(Array.from(scanned.valueIds())).toEqual([0, 1, 0]);
     expect(names.keys.names).toEqual(['payments/0']);
-    expect(scanned.log.records[0][1]).toBe(names.values.names[0]);
+    expect(names.values.names).toEqual(['a', 'b']);
   });
 
   it('leaves every other final line, and every one the full parser rejects, to the full parser', () => {

@@ -14,7 +14,8 @@
 // digits means an integer is exact, and a key "topic/partition" is never an array index, so object fields
 // keep their order. A line's names are interned only once the whole line is taken, in rowOfOp's order.
 import { OP_TYPES } from './history.ts';
-import type { FinalLog, OpF, RecordMeta } from './history.ts';
+import { FinalLogColumns, txnCode } from './final-logs.ts';
+import type { OpF } from './history.ts';
 import { OpRow, readsCount } from './op-row.ts';
 import type { Names } from './tables.ts';
 
@@ -390,15 +391,18 @@ export class RowScanner {
 }
 
 const TXN_OUTCOMES_SCANNED = ['committed', 'aborted'] as const;
+/** The shortest record a final log can hold, `[0,"v",{"pid":0,"epoch":0,"seq":0,"txn":null}],`: a line holds at most its length / this. */
+const MIN_RECORD_BYTES = 47;
 
 /**
- * One record of a final log, `[offset, "value", {"pid":..,"epoch":..,"seq":..,"txn":..}]`, noted in the
- * lists; false when its offset is not above the previous record's (the last in `offsets`) and below `hw`.
+ * One record of a final log, `[offset, "value", {"pid":..,"epoch":..,"seq":..,"txn":..}]`, appended to
+ * `log` (its value id left for later: its bytes are noted in `spans`); false when its offset is not above
+ * the previous record's and below `hw`.
  */
-function finalRecord(c: Cursor, hw: number, spans: number[], metas: RecordMeta[], offsets: number[]): boolean {
+function finalRecord(c: Cursor, hw: number, spans: number[], log: FinalLogColumns): boolean {
   c.expect(OPEN_BRACKET);
   const offset = c.integer();
-  if ((offsets.length > 0 && offset <= offsets[offsets.length - 1]) || offset >= hw) return false;
+  if ((log.length > 0 && offset <= log.offset(log.length - 1)) || offset >= hw) return false;
   c.expect(COMMA);
   const value = c.span();
   spans.push(value, c.at - 1);
@@ -417,8 +421,7 @@ function finalRecord(c: Cursor, hw: number, spans: number[], metas: RecordMeta[]
   const txn = c.isNull() ? null : c.oneOf(TXN_OUTCOMES_SCANNED);
   c.expect(CLOSE_BRACE);
   c.expect(CLOSE_BRACKET);
-  offsets.push(offset);
-  metas.push({ pid, epoch, seq, txn });
+  log.push(offset, -1, pid, epoch, seq, txnCode(txn));
   return true;
 }
 
@@ -428,14 +431,15 @@ function nullableCount(c: Cursor): number | null {
 }
 
 /**
- * A final-log line in historyToJsonl's form, read straight from its bytes: the FinalLog that parseFinal
- * would return for it, its records' values the interned strings of `names` (interned in record order,
- * after the key), with their ids; undefined for anything else, including every line the full parser
- * rejects (an offset out of order or not below hw, lso above hw), which the caller then parses in full.
+ * A final-log line in historyToJsonl's form, read straight from its bytes into columns: the records that
+ * parseFinal would return for it, its values interned in `names` (in record order, after the key);
+ * undefined for anything else, including every line the full parser rejects (an offset out of order or
+ * not below hw, lso above hw), which the caller then parses in full.
  * A final log holds a record per write: a million-operation history's are 30 MB of JSON, whose parse
- * (and a string per value, and looking each up again) cost as much as all its send lines.
+ * (and a string per value, and looking each up again, and an object per record) cost as much as all its
+ * send lines.
  */
-export function scanFinalLogLine(bytes: Buffer, start: number, end: number, names: Names): { log: FinalLog; vids: Int32Array } | undefined {
+export function scanFinalLogLine(bytes: Buffer, start: number, end: number, names: Names): FinalLogColumns | undefined {
   // Most lines that reach here are other operation lines (commits, crashes, …): no cursor, no throw for them.
   if (end - start < FINAL_PREFIX.length || bytes.compare(FINAL_PREFIX, 0, FINAL_PREFIX.length, start, start + FINAL_PREFIX.length) !== 0) return undefined;
   const c = new Cursor(bytes, start, end);
@@ -453,13 +457,13 @@ export function scanFinalLogLine(bytes: Buffer, start: number, end: number, name
     if (lso > hw) return undefined;
     c.field('records');
     c.expect(OPEN_BRACKET);
-    // Spans first: nothing is interned unless the whole line is taken.
+    // Spans first: nothing is interned unless the whole line is taken. The columns are sized for as many
+    // records as the line can hold, so they are never copied (pages never written cost nothing).
     const spans: number[] = [];
-    const metas: RecordMeta[] = [];
-    const offsets: number[] = [];
+    const log = new FinalLogColumns(bytes.toString('latin1', keyFrom, keyTo), hw, lso, names.values, Math.ceil((end - start) / MIN_RECORD_BYTES));
     if (c.peek() !== CLOSE_BRACKET) {
       for (;;) {
-        if (!finalRecord(c, hw, spans, metas, offsets)) return undefined;
+        if (!finalRecord(c, hw, spans, log)) return undefined;
         if (c.peek() !== COMMA) break;
         c.at++;
       }
@@ -467,15 +471,10 @@ export function scanFinalLogLine(bytes: Buffer, start: number, end: number, name
     c.expect(CLOSE_BRACKET);
     c.expect(CLOSE_BRACE);
     if (!c.done()) return undefined;
-    const key = names.keys.names[names.keys.idOfBytes(bytes, keyFrom, keyTo)];
+    names.keys.idOfBytes(bytes, keyFrom, keyTo);
     const { values } = names;
-    const vids = new Int32Array(offsets.length);
-    const records: FinalLog['records'] = new Array(offsets.length);
-    for (let i = 0; i < offsets.length; i++) {
-      vids[i] = values.idOfBytes(bytes, spans[2 * i], spans[2 * i + 1]);
-      records[i] = [offsets[i], values.names[vids[i]], metas[i]];
-    }
-    return { log: { final: 'log', key, hw, lso, records }, vids };
+    for (let i = 0; i < log.length; i++) log.setVid(i, values.idOfBytes(bytes, spans[2 * i], spans[2 * i + 1]));
+    return log;
   } catch (e) {
     if (e === NOT_TAKEN) return undefined;
     throw e;

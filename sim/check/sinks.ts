@@ -5,7 +5,7 @@ import { makeAnomaly } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import { topicOf } from './history.ts';
 import type { Key } from './history.ts';
-import { isAborted, sendPositions } from './index.ts';
+import { sendPositions } from './index.ts';
 import type { HistoryIndex } from './index.ts';
 
 interface SinkApplies {
@@ -83,8 +83,10 @@ function findLostProcessing(ix: HistoryIndex, sinks: Map<string, SinkApplies>): 
     const consumed = cutOff ? consumedUpTo(ix, d.name) : undefined;
     for (const [key, { log }] of ix.logs) {
       if (!d.topics.includes(topicOf(key))) continue;
-      for (const [offset, value, meta] of log.records) {
-        if (isAborted(meta) || checked.has(value)) continue;
+      for (let i = 0; i < log.length; i++) {
+        const offset = log.offset(i);
+        const value = log.value(i);
+        if (log.aborted(i) || checked.has(value)) continue;
         // A run cut off at its time limit (a liveness failure) had records still on their way to the sink:
         // only those its consumers had committed as consumed must have been applied.
         if (consumed !== undefined && offset >= (consumed.get(key) ?? 0)) continue;

@@ -5,8 +5,16 @@
 import { listed, makeAnomaly, opRef } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import type { Key } from './history.ts';
-import { firstPos, isAborted, recordHolding, sendPositions } from './index.ts';
+import type { RecordMeta } from './history.ts';
+import { firstPos, sendPositions } from './index.ts';
 import type { HistoryIndex, Read, Write } from './index.ts';
+
+/** The final-log record a read returned (its key's final log holds its value at its offset), or undefined. */
+function recordRead(ix: HistoryIndex, r: Read): RecordMeta | undefined {
+  const view = ix.logs.get(r.key);
+  const i = view === undefined ? -1 : view.holding(r.offset, r.vid);
+  return i < 0 ? undefined : view!.log.meta(i);
+}
 
 /** Reports the first read of each (key, offset) that `judge` condemns: one record, one anomaly. */
 function eachReadRecord(ix: HistoryIndex, judge: (r: Read) => Anomaly | undefined): Anomaly[] {
@@ -35,10 +43,10 @@ function eachReadRecord(ix: HistoryIndex, judge: (r: Read) => Anomaly | undefine
  */
 export function findAbortedReads(ix: HistoryIndex): Anomaly[] {
   return eachReadRecord(ix, (r) => {
-    const meta = recordHolding(ix, r.key, r.offset, r.value);
+    const meta = recordRead(ix, r);
     let why: string;
     let proving: number[] = [];
-    if (meta !== undefined && isAborted(meta)) {
+    if (meta?.txn === 'aborted') {
       why = 'which the final log marks aborted';
     } else {
       const sends = Array.from(ix.writesOf.of(r.vid), (w) => ix.writes.at(w)).filter((w) => w.kid === r.kid);
@@ -112,8 +120,8 @@ function readBeforeCommit(ix: HistoryIndex, r: Read): Anomaly | undefined {
  */
 export function findUncommittedReads(ix: HistoryIndex): Anomaly[] {
   return eachReadRecord(ix, (r) => {
-    const meta = recordHolding(ix, r.key, r.offset, r.value);
-    if (meta !== undefined && isAborted(meta)) return undefined;
+    const meta = recordRead(ix, r);
+    if (meta?.txn === 'aborted') return undefined;
     const early = readBeforeCommit(ix, r);
     if (early !== undefined) return early;
     const log = ix.logs.get(r.key)?.log;

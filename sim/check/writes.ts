@@ -3,7 +3,7 @@
 import { listed, makeAnomaly, opRef } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import type { Key } from './history.ts';
-import { isAborted, recordHolding, sendPositions } from './index.ts';
+import { sendPositions } from './index.ts';
 import type { HistoryIndex } from './index.ts';
 
 export function findLostWrites(ix: HistoryIndex): Anomaly[] {
@@ -71,15 +71,17 @@ function duplicatedValues(ix: HistoryIndex): Map<number, Position[]> {
   };
   for (const [key, view] of ix.logs) {
     const kid = ix.keyId(key);
-    view.log.records.forEach(([offset, , meta], i) => { if (!isAborted(meta)) add(view.vids[i], kid, offset, -1); });
+    const { log } = view;
+    for (let i = 0; i < log.length; i++) if (!log.aborted(i)) add(log.vid(i), kid, log.offset(i), -1);
   }
   const { reads, writes } = ix;
   for (let i = 0; i < reads.length; i++) {
     const kid = reads.kid(i);
     const vid = reads.vid(i);
     const offset = reads.offset(i);
-    const meta = recordHolding(ix, ix.keys[kid], offset, ix.values[vid]);
-    if (meta === undefined || !isAborted(meta)) add(vid, kid, offset, reads.pos(i));
+    const view = ix.logs.get(ix.keys[kid]);
+    const held = view === undefined ? -1 : view.holding(offset, vid);
+    if (held < 0 || !view!.log.aborted(held)) add(vid, kid, offset, reads.pos(i));
   }
   // Without a final log, a committed write's acknowledged offset is a place the value stood (Jepsen builds
   // its version order from them too); with one, the log is the account of what stands.
@@ -135,7 +137,7 @@ export function findInconsistentOffsets(ix: HistoryIndex): Anomaly[] {
     const view = ix.logs.get(key);
     const i = view === undefined ? -1 : view.indexAt(offset);
     if (i >= 0) {
-      const held = view!.log.records[i][1];
+      const held = view!.log.value(i);
       if (held !== value) conflict(key, offset, { value: held, pos: -1, source: 'log' }, { value, pos, source });
       return;
     }

@@ -4,7 +4,7 @@
 // after that (a GC stall, a partitioned client). Its writes must not take effect.
 import { makeAnomaly, opRef } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
-import { firstPos, isAborted, sendPositions } from './index.ts';
+import { firstPos, sendPositions } from './index.ts';
 import type { HistoryIndex } from './index.ts';
 
 /**
@@ -16,13 +16,12 @@ function findFencedEpochsInLogs(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
   for (const [key, { log }] of ix.logs) {
     const newest = new Map<number, { epoch: number; offset: number; value: string }>();
-    for (let i = 0; i < log.records.length; i++) {
-      const record = log.records[i];
-      const offset = record[0];
-      const value = record[1];
-      const meta = record[2];
-      const { pid, epoch } = meta;
-      if (pid === null || epoch === null || isAborted(meta)) continue;
+    for (let i = 0; i < log.length; i++) {
+      const pid = log.pid(i);
+      const epoch = log.epoch(i);
+      if (pid === null || epoch === null || log.aborted(i)) continue;
+      const offset = log.offset(i);
+      const value = log.value(i);
       const seen = newest.get(pid);
       if (seen === undefined || epoch > seen.epoch) {
         newest.set(pid, { epoch, offset, value });
@@ -31,7 +30,7 @@ function findFencedEpochsInLogs(ix: HistoryIndex): Anomaly[] {
           + `after ${seen.value} of the newer epoch ${seen.epoch} at offset ${seen.offset}.`;
         out.push(makeAnomaly(ix, 'zombie-write', message, {
           value, values: [seen.value, value], key, offsets: [seen.offset, offset], pid, epoch, epochs: [epoch, seen.epoch],
-          seq: meta.seq ?? undefined, positions: [...sendPositions(ix, key, value), ...sendPositions(ix, key, seen.value)],
+          seq: log.seq(i) ?? undefined, positions: [...sendPositions(ix, key, value), ...sendPositions(ix, key, seen.value)],
         }));
       }
     }
@@ -53,8 +52,9 @@ function findFencedTransactionsThatCommitted(ix: HistoryIndex): Anomaly[] {
   if (!ix.fencedAt.some((at) => at >= 0)) return out;
   const newestEpoch = new Map<number, number>();
   for (const { log } of ix.logs.values()) {
-    for (let i = 0; i < log.records.length; i++) {
-      const { pid, epoch } = log.records[i][2];
+    for (let i = 0; i < log.length; i++) {
+      const pid = log.pid(i);
+      const epoch = log.epoch(i);
       if (pid !== null && epoch !== null) newestEpoch.set(pid, Math.max(newestEpoch.get(pid) ?? epoch, epoch));
     }
   }
