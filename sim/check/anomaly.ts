@@ -125,7 +125,7 @@ export function makeAnomaly(ix: HistoryIndex, kind: AnomalyKind, message: string
   const shown = new Set<number>(proving.slice(0, MAX_EVENTS));
   const add = (p: number) => { if (p >= 0 && shown.size < MAX_EVENTS) shown.add(p); };
   for (const p of proving) add(ix.partner[p]);
-  for (const p of proving) add(ix.prevOfProcess[p]);
+  for (const p of proving) add(ix.prevOfProcess(p));
   // Fields in the order Witness declares them, so equal anomalies serialise to equal bytes.
   const witness: Witness = {
     value: facts.value, values: facts.values, key: facts.key, offsets: facts.offsets, process: facts.process,

@@ -8,6 +8,7 @@
 import type { FinalLog, Key, RecordMeta, TxnOutcome } from './history.ts';
 import type { Interner } from './interner.ts';
 import { Column, Groups, lowerBound } from './tables.ts';
+import type { Rows } from './tables.ts';
 
 /** A record's transaction outcome as a number: 0 for a non-transactional record (txn null). */
 const TXN_CODES: readonly (TxnOutcome | null)[] = [null, 'committed', 'aborted'];
@@ -37,7 +38,7 @@ export class FinalLogColumns {
     this.pids = new Column(capacity);
     this.epochs = new Column(capacity);
     this.seqs = new Column(capacity);
-    this.txns = new Column(capacity);
+    this.txns = new Column(capacity, true);
   }
 
   /** The columns of a parsed final log, its values interned in record order. */
@@ -70,7 +71,7 @@ export class FinalLogColumns {
   }
 
   /** Every record's offset, ascending, as one array (a view: valid until the next push). */
-  offsetRows(): Int32Array | Float64Array {
+  offsetRows(): Rows {
     return this.offsets.rows();
   }
 
@@ -120,7 +121,7 @@ export class FinalLogColumns {
 
 /** A final log with ways in: by offset (a binary search of its ascending offsets) and by value. */
 export class LogView {
-  private readonly offsets: Int32Array | Float64Array;
+  private readonly offsets: Rows;
 
   /**
    * `log` is complete. `byValue` groups the records of every final log by value id, numbering them

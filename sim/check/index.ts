@@ -50,11 +50,11 @@ export interface Apply {
 export interface KeyedRecord { key: Key; record: FinalLog['records'][number] }
 
 /**
- * The offsets of a key that readers must not jump over, ascending, with their values: the final log's
- * records a reader of the header's isolation can see, or without a final log the offsets any poll read
- * (Jepsen's inferred version order).
+ * The offsets of a key that readers must not jump over, ascending, with their values' ids: the final
+ * log's records a reader of the header's isolation can see, or without a final log the offsets any poll
+ * read (Jepsen's inferred version order).
  */
-export interface VersionOrder { offsets: number[]; values: string[] }
+export interface VersionOrder { offsets: ArrayLike<number>; vids: ArrayLike<number> }
 
 /** Whether a write's value is readable at the end of the run. */
 export type Presence = 'present' | 'absent' | 'unknown';
@@ -79,8 +79,11 @@ export interface HistoryIndex {
   atomicBatches: boolean;
   /** Position of the other line of an invoke/completion pair; -1 for a lone line. */
   partner: Int32Array;
-  /** Position of the same process's previous line; -1 for its first. */
-  prevOfProcess: Int32Array;
+  /**
+   * Position of the same process's previous line; -1 for its first. Only witnesses ask (a history without
+   * anomalies never does): the table is built at the first question.
+   */
+  prevOfProcess: (pos: number) => number;
   writes: Writes;
   txns: Txn[];
   reads: Reads;
@@ -399,7 +402,7 @@ export class IndexBuilder {
       keyId: (key) => names.keys.find(key),
       processes: names.processes.names, writesOf, readsOf,
       groupsOf: this.groupsOf, logs, finalOffsets, finalSinks, paymentFinals,
-      versionOrder: buildVersionOrder(reads, logs, readCommitted, names.keys.names, values.names),
+      versionOrder: buildVersionOrder(reads, logs, readCommitted, names.keys.names),
       ownRecords: [], txnCommitted: new Uint8Array(txns.length), fencedAt: new Int32Array(txns.length).fill(-1),
       committed: new Uint8Array(writes.length), presence: [], passedBy: new Int32Array(0),
     };
@@ -417,16 +420,21 @@ export class IndexBuilder {
   }
 }
 
-/** Per line, the position of the same process's previous line (-1 for its first): one pass over the heads. */
-function previousOfProcess(heads: OpHeads, processes: number): Int32Array {
-  const previous = new Int32Array(heads.length);
-  const last = new Int32Array(processes).fill(-1);
-  for (let p = 0; p < heads.length; p++) {
-    const proc = heads.proc(p);
-    previous[p] = last[proc];
-    last[proc] = p;
-  }
-  return previous;
+/** Per line, the position of the same process's previous line (-1 for its first), from one pass over the heads made at the first call. */
+function previousOfProcess(heads: OpHeads, processes: number): (pos: number) => number {
+  let previous: Int32Array | undefined;
+  return (pos) => {
+    if (previous === undefined) {
+      previous = new Int32Array(heads.length);
+      const last = new Int32Array(processes).fill(-1);
+      for (let p = 0; p < heads.length; p++) {
+        const proc = heads.proc(p);
+        previous[p] = last[proc];
+        last[proc] = p;
+      }
+    }
+    return previous[pos];
+  };
 }
 
 export function buildIndex(history: History): HistoryIndex {
@@ -436,32 +444,40 @@ export function buildIndex(history: History): HistoryIndex {
   return builder.finish(history.finals);
 }
 
-function buildVersionOrder(
-  reads: Reads, logs: Map<Key, LogView>, readCommitted: boolean, keys: Key[], values: string[],
-): Map<Key, VersionOrder> {
+function buildVersionOrder(reads: Reads, logs: Map<Key, LogView>, readCommitted: boolean, keys: Key[]): Map<Key, VersionOrder> {
   const orders = new Map<Key, VersionOrder>();
   for (const [key, { log }] of logs) {
-    // Control records are gaps already; aborted records are invisible to read_committed readers.
-    const order: VersionOrder = { offsets: [], values: [] };
-    for (let i = 0; i < log.length; i++) {
-      if (readCommitted && log.aborted(i)) continue;
-      order.offsets.push(log.offset(i));
-      order.values.push(log.value(i));
+    // Control records are gaps already; aborted records are invisible to read_committed readers. The
+    // log's own columns serve unless some records are to be left out.
+    let visible = log.length;
+    if (readCommitted) for (let i = 0; i < log.length; i++) if (log.aborted(i)) visible--;
+    if (visible === log.length) {
+      orders.set(key, { offsets: log.offsetRows(), vids: log.valueIds() });
+      continue;
     }
-    orders.set(key, order);
+    const offsets = new Float64Array(visible);
+    const vids = new Int32Array(visible);
+    for (let i = 0, n = 0; i < log.length; i++) {
+      if (log.aborted(i)) continue;
+      offsets[n] = log.offset(i);
+      vids[n++] = log.vid(i);
+    }
+    orders.set(key, { offsets, vids });
   }
-  const seen = new Map<Key, Map<number, string>>();
+  const logged = keys.map((k) => logs.has(k));
+  // Per key id without a final log: the value id first read at each offset.
+  const seen = new Map<number, Map<number, number>>();
   for (let i = 0; i < reads.length; i++) {
-    const key = keys[reads.kid(i)];
-    if (logs.has(key)) continue;
-    let byOffset = seen.get(key);
-    if (byOffset === undefined) seen.set(key, (byOffset = new Map()));
+    const kid = reads.kid(i);
+    if (logged[kid]) continue;
+    let byOffset = seen.get(kid);
+    if (byOffset === undefined) seen.set(kid, (byOffset = new Map()));
     const offset = reads.offset(i);
-    if (!byOffset.has(offset)) byOffset.set(offset, values[reads.vid(i)]);
+    if (!byOffset.has(offset)) byOffset.set(offset, reads.vid(i));
   }
-  for (const [key, byOffset] of seen) {
+  for (const [kid, byOffset] of seen) {
     const offsets = [...byOffset.keys()].sort((a, b) => a - b);
-    orders.set(key, { offsets, values: offsets.map((o) => byOffset.get(o)!) });
+    orders.set(keys[kid], { offsets, vids: offsets.map((o) => byOffset.get(o)!) });
   }
   return orders;
 }

@@ -28,6 +28,22 @@ describe('Column', () => {
       expect([c.get(0), c.get(1), c.get(5000)]).toEqual([4992, 0.5, 2 ** 31]);
     }
   });
+
+  it('keeps small values in bytes, widening at the first that does not fit, by push or by set', () => {
+    const c = new Column(4, true);
+    for (let i = 0; i < 300; i++) c.push(i % 256);
+    expect(c.rows()).toBeInstanceOf(Uint8Array);
+    c.push(256);
+    expect(c.rows()).toBeInstanceOf(Int32Array);
+    expect([c.get(0), c.get(255), c.get(299), c.get(300)]).toEqual([0, 255, 43, 256]);
+    const d = new Column(4, true);
+    d.push(7);
+    d.set(0, -1);
+    expect(d.rows()).toBeInstanceOf(Int32Array);
+    d.set(0, 2 ** 40);
+    expect(d.rows()).toBeInstanceOf(Float64Array);
+    expect(d.get(0)).toBe(2 ** 40);
+  });
 });
 
 describe('Groups', () => {

@@ -21,25 +21,43 @@ export function lowerBound(sorted: ArrayLike<number>, value: number): number {
   return lo;
 }
 
+/** How wide a column's array is: it only ever widens, to the first width that holds a value pushed or set. */
+const BYTES = 0;
+const INT32 = 1;
+const FLOAT64 = 2;
+
+export type Rows = Uint8Array | Int32Array | Float64Array;
+
+function newRows(width: number, length: number): Rows {
+  return width === BYTES ? new Uint8Array(length) : width === INT32 ? new Int32Array(length) : new Float64Array(length);
+}
+
 /**
  * One numeric field of many rows, in a typed array that doubles when full: Int32 while every value fits
- * (ids, codes, positions, and usually offsets and times too), Float64 from the first one that does not
- * (integers up to 2^53 are exact). It starts with room for `capacity` rows: memory the process never
- * writes costs nothing (the system hands out zeroed pages on first touch), while every doubling writes
- * the rows again into new memory, and first touches are much of what a large check pays for (on a
- * virtual machine ~20 µs a page): hence Int32, half the pages of Float64.
+ * (ids, positions, and usually offsets and times too), Float64 from the first one that does not
+ * (integers up to 2^53 are exact); a column of small codes (a line's type and f, an outcome) starts in
+ * bytes. It starts with room for `capacity` rows: memory the process never writes costs nothing (the
+ * system hands out zeroed pages on first touch), while every doubling writes the rows again into new
+ * memory, and first touches are much of what a large check pays for (on a virtual machine ~15 µs a
+ * page): hence the narrowest array that holds the values.
  */
 export class Column {
-  private data: Int32Array | Float64Array;
+  private data: Rows;
+  private width: number;
   length = 0;
 
-  constructor(capacity = 1024) {
-    this.data = new Int32Array(Math.max(capacity, 16));
+  /**
+   * `small`: the values are codes, or ids of which a history usually has few (processes, keys), kept in
+   * bytes until one is 256 or more.
+   */
+  constructor(capacity = 1024, small = false) {
+    this.width = small ? BYTES : INT32;
+    this.data = newRows(this.width, Math.max(capacity, 16));
   }
 
   push(value: number): void {
-    if (this.length === this.data.length) this.data = this.copy(this.data.length * 2, this.data instanceof Float64Array);
-    if ((value | 0) !== value && this.data instanceof Int32Array) this.data = this.copy(this.data.length, true);
+    if (this.length === this.data.length) this.data = this.copy(this.width, this.data.length * 2);
+    if (!this.fits(value)) this.widen(value);
     this.data[this.length++] = value;
   }
 
@@ -48,25 +66,34 @@ export class Column {
   }
 
   set(i: number, value: number): void {
-    if ((value | 0) !== value && this.data instanceof Int32Array) this.data = this.copy(this.data.length, true);
+    if (!this.fits(value)) this.widen(value);
     this.data[i] = value;
   }
 
   /** The rows, as one array (a view of the column's: valid until the next push or set). */
-  rows(): Int32Array | Float64Array {
+  rows(): Rows {
     return this.data.subarray(0, this.length);
   }
 
   /** Rearranges the rows: row i becomes the old row order[i]. */
   permute(order: Int32Array): void {
     const old = this.data;
-    this.data = this.copy(old.length, old instanceof Float64Array, false);
+    this.data = this.copy(this.width, old.length, false);
     for (let i = 0; i < order.length; i++) this.data[i] = old[order[i]];
   }
 
-  /** A new array of `length` rows, Float64 or Int32, with the rows copied unless `keep` is false. */
-  private copy(length: number, float: boolean, keep = true): Int32Array | Float64Array {
-    const bigger = float ? new Float64Array(length) : new Int32Array(length);
+  private fits(value: number): boolean {
+    return this.width === FLOAT64 || (this.width === INT32 ? (value | 0) === value : (value & 0xff) === value);
+  }
+
+  private widen(value: number): void {
+    this.width = (value | 0) === value ? INT32 : FLOAT64;
+    this.data = this.copy(this.width, this.data.length);
+  }
+
+  /** A new array of `length` rows of `width`, with the rows copied unless `keep` is false. */
+  private copy(width: number, length: number, keep = true): Rows {
+    const bigger = newRows(width, length);
     if (keep) bigger.set(this.data);
     return bigger;
   }
@@ -147,9 +174,9 @@ export class OpHeads extends Table<OpHead> {
     this.index = new Column(capacity);
     this.id = new Column(capacity);
     this.time = new Column(capacity);
-    this.procs = new Column(capacity);
-    this.types = new Column(capacity);
-    this.fs = new Column(capacity);
+    this.procs = new Column(capacity, true);
+    this.types = new Column(capacity, true);
+    this.fs = new Column(capacity, true);
   }
 
   get length(): number {
@@ -243,8 +270,8 @@ abstract class ValueRows<T> extends Table<T> {
   constructor(protected readonly names: Names, capacity?: number) {
     super();
     this.vids = new Column(capacity);
-    this.kids = new Column(capacity);
-    this.procs = new Column(capacity);
+    this.kids = new Column(capacity, true);
+    this.procs = new Column(capacity, true);
     this.offsets = new Column(capacity);
   }
 
@@ -287,7 +314,7 @@ export class Writes extends ValueRows<Write> {
     super(names, capacity);
     this.invokes = new Column(capacity);
     this.dones = new Column(capacity);
-    this.types = new Column(capacity);
+    this.types = new Column(capacity, true);
     this.txns = new Column(capacity);
   }
 
