@@ -10,6 +10,7 @@ import { FinalLogColumns, LogView } from './final-logs.ts';
 import type {
   FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome,
 } from './history.ts';
+import type { Interner } from './interner.ts';
 import { rowOfOp, OpRow } from './op-row.ts';
 import { OpenInvokes } from './open-invokes.ts';
 import { Column, Groups, newNames, OpHeads, Reads, Writes } from './tables.ts';
@@ -102,11 +103,14 @@ export interface HistoryIndex {
   /** Per process, the consumer groups whose offsets it commits (in commit micro-ops). */
   groupsOf: Map<string, Set<string>>;
   logs: Map<Key, LogView>;
+  /** The final log of each key id (undefined for a key without one): `logs` for loops over key ids. */
+  logOf: (LogView | undefined)[];
   finalOffsets: Map<string, FinalOffsets>;
   finalSinks: Map<string, FinalSink>;
   /** The gateways' and ledgers' final lines (payments past Kafka: payments.ts). */
   paymentFinals: PaymentFinal[];
-  versionOrder: Map<Key, VersionOrder>;
+  /** By key id: undefined for a key no poll read and without a final log. */
+  versionOrder: (VersionOrder | undefined)[];
   /** Per txn: the final-log records that are provably its own (see ownRecords()). */
   ownRecords: KeyedRecord[][];
   /** Per txn: 1 when the history proves it committed. */
@@ -401,8 +405,8 @@ export class IndexBuilder {
       values: values.names, valueId: (value) => values.find(value), keys: names.keys.names,
       keyId: (key) => names.keys.find(key),
       processes: names.processes.names, writesOf, readsOf,
-      groupsOf: this.groupsOf, logs, finalOffsets, finalSinks, paymentFinals,
-      versionOrder: buildVersionOrder(reads, logs, readCommitted, names.keys.names),
+      groupsOf: this.groupsOf, logs, logOf: names.keys.names.map((k) => logs.get(k)), finalOffsets, finalSinks, paymentFinals,
+      versionOrder: buildVersionOrder(reads, logs, readCommitted, names.keys),
       ownRecords: [], txnCommitted: new Uint8Array(txns.length), fencedAt: new Int32Array(txns.length).fill(-1),
       committed: new Uint8Array(writes.length), presence: [], passedBy: new Int32Array(0),
     };
@@ -444,15 +448,16 @@ export function buildIndex(history: History): HistoryIndex {
   return builder.finish(history.finals);
 }
 
-function buildVersionOrder(reads: Reads, logs: Map<Key, LogView>, readCommitted: boolean, keys: Key[]): Map<Key, VersionOrder> {
-  const orders = new Map<Key, VersionOrder>();
+function buildVersionOrder(reads: Reads, logs: Map<Key, LogView>, readCommitted: boolean, keys: Interner): (VersionOrder | undefined)[] {
+  const orders = new Array<VersionOrder | undefined>(keys.names.length).fill(undefined);
   for (const [key, { log }] of logs) {
+    const kid = keys.find(key);
     // Control records are gaps already; aborted records are invisible to read_committed readers. The
     // log's own columns serve unless some records are to be left out.
     let visible = log.length;
     if (readCommitted) for (let i = 0; i < log.length; i++) if (log.aborted(i)) visible--;
     if (visible === log.length) {
-      orders.set(key, { offsets: log.offsetRows(), vids: log.valueIds() });
+      orders[kid] = { offsets: log.offsetRows(), vids: log.valueIds() };
       continue;
     }
     const offsets = new Float64Array(visible);
@@ -462,14 +467,14 @@ function buildVersionOrder(reads: Reads, logs: Map<Key, LogView>, readCommitted:
       offsets[n] = log.offset(i);
       vids[n++] = log.vid(i);
     }
-    orders.set(key, { offsets, vids });
+    orders[kid] = { offsets, vids };
   }
-  const logged = keys.map((k) => logs.has(k));
   // Per key id without a final log: the value id first read at each offset.
   const seen = new Map<number, Map<number, number>>();
   for (let i = 0; i < reads.length; i++) {
     const kid = reads.kid(i);
-    if (logged[kid]) continue;
+    // A key with a final log has its order already (the ones read without one are added below).
+    if (orders[kid] !== undefined) continue;
     let byOffset = seen.get(kid);
     if (byOffset === undefined) seen.set(kid, (byOffset = new Map()));
     const offset = reads.offset(i);
@@ -477,7 +482,7 @@ function buildVersionOrder(reads: Reads, logs: Map<Key, LogView>, readCommitted:
   }
   for (const [kid, byOffset] of seen) {
     const offsets = [...byOffset.keys()].sort((a, b) => a - b);
-    orders.set(keys[kid], { offsets, vids: offsets.map((o) => byOffset.get(o)!) });
+    orders[kid] = { offsets, vids: offsets.map((o) => byOffset.get(o)!) };
   }
   return orders;
 }
@@ -521,6 +526,8 @@ function txnProvenCommitted(ix: HistoryIndex, t: Txn, own: KeyedRecord[]): boole
  * was fenced before the transaction began and has not crashed (restarted as a new instance) since.
  */
 function markFenced(ix: HistoryIndex): void {
+  // Without transactions there is nothing to mark (and no need to look at every line).
+  if (ix.txns.length === 0) return;
   const txnStartingAt = new Map<number, number>();
   ix.txns.forEach((t, i) => txnStartingAt.set(firstPos(t), i));
   const fencedSince = new Map<string, number>();

@@ -4,7 +4,7 @@
 import { makeAnomaly, opRef } from './anomaly.ts';
 import type { Anomaly } from './anomaly.ts';
 import { firstPos } from './index.ts';
-import type { HistoryIndex, Write } from './index.ts';
+import type { HistoryIndex } from './index.ts';
 
 /**
  * Where a write landed: the value's first offset in the final log (a duplicate copy appended by a broken
@@ -12,15 +12,18 @@ import type { HistoryIndex, Write } from './index.ts';
  * the history sent once to the key are placed: an application-level resend cannot be told apart from
  * the original attempt.
  */
-function landedAt(ix: HistoryIndex, w: Write): number | null {
+function landedAt(ix: HistoryIndex, w: number): number | null {
+  const { writes } = ix;
+  const vid = writes.vid(w);
+  const kid = writes.kid(w);
   let sends = 0;
   const { start, items } = ix.writesOf;
-  for (let k = start[w.vid]; k < start[w.vid + 1]; k++) if (ix.writes.kid(items[k]) === w.kid) sends++;
+  for (let k = start[vid]; k < start[vid + 1]; k++) if (writes.kid(items[k]) === kid) sends++;
   if (sends !== 1) return null;
-  const view = ix.logs.get(w.key);
-  if (view === undefined) return w.offset;
+  const view = ix.logOf[kid];
+  if (view === undefined) return writes.offset(w) < 0 ? null : writes.offset(w);
   let first = -1;
-  view.eachRecordOf(w.vid, (i) => { first = i; return true; });
+  view.eachRecordOf(vid, (i) => { first = i; return true; });
   return first < 0 ? null : view.log.offset(first);
 }
 
@@ -38,18 +41,19 @@ export function findOrderViolations(ix: HistoryIndex): Anomaly[] {
     // Writes are in the order of their operation's first line, and in micro-op order within one.
     for (; next < writes.length && writes.firstPos(next) === p; next++) {
       if (writes.type(next) !== 'ok') continue;
-      const w = writes.at(next);
-      const offset = landedAt(ix, w);
+      const offset = landedAt(ix, next);
       if (offset === null) continue;
-      let byKey = furthest[w.proc];
-      if (byKey === undefined) furthest[w.proc] = byKey = { write: new Int32Array(ix.keys.length).fill(-1), offset: new Float64Array(ix.keys.length) };
-      const b = byKey.write[w.kid];
-      const beforeOffset = byKey.offset[w.kid];
+      const proc = writes.proc(next);
+      const kid = writes.kid(next);
+      let byKey = furthest[proc];
+      if (byKey === undefined) furthest[proc] = byKey = { write: new Int32Array(ix.keys.length).fill(-1), offset: new Float64Array(ix.keys.length) };
+      const b = byKey.write[kid];
+      const beforeOffset = byKey.offset[kid];
       if (b < 0 || offset > beforeOffset) {
-        byKey.write[w.kid] = next;
-        byKey.offset[w.kid] = offset;
+        byKey.write[kid] = next;
+        byKey.offset[kid] = offset;
       } else if (offset < beforeOffset) {
-        const before = writes.at(b);
+        const [w, before] = [writes.at(next), writes.at(b)];
         const message = `${w.process} sent ${w.value} (${opRef(ix, firstPos(w))}) after ${before.value} `
           + `(${opRef(ix, firstPos(before))}) but it landed at offset ${offset} of ${w.key}, before offset ${beforeOffset}.`;
         out.push(makeAnomaly(ix, 'order-violation', message, {

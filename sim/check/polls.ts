@@ -44,7 +44,7 @@ export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
         continue;
       }
       // The records the reader must have passed through between the two offsets: [from, to) of `order`.
-      const order = ix.versionOrder.get(ix.keys[kid]);
+      const order = ix.versionOrder[kid];
       if (order === undefined) continue;
       const from = lowerBound(order.offsets, beforeOffset + 1);
       const to = lowerBound(order.offsets, offset);

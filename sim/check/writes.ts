@@ -49,6 +49,8 @@ function duplicatedValues(ix: HistoryIndex): Map<number, Position[]> {
   const firstOffset = new Float64Array(values);
   const firstPos = new Int32Array(values);
   const multi = new Map<number, Position[]>();
+  // 1 for a value of `multi` (most values never are: no lookup for them).
+  const inMulti = new Uint8Array(values);
   const add = (vid: number, kid: number, offset: number, pos: number) => {
     if (firstKid[vid] < 0) {
       firstKid[vid] = kid;
@@ -56,15 +58,16 @@ function duplicatedValues(ix: HistoryIndex): Map<number, Position[]> {
       firstPos[vid] = pos;
       return;
     }
-    const key = ix.keys[kid];
-    let list = multi.get(vid);
-    if (list === undefined) {
+    if (inMulti[vid] === 0) {
       if (firstKid[vid] === kid && firstOffset[vid] === offset) {
         if (firstPos[vid] < 0) firstPos[vid] = pos;
         return;
       }
-      multi.set(vid, (list = [{ key: ix.keys[firstKid[vid]], offset: firstOffset[vid], pos: firstPos[vid] }]));
+      inMulti[vid] = 1;
+      multi.set(vid, [{ key: ix.keys[firstKid[vid]], offset: firstOffset[vid], pos: firstPos[vid] }]);
     }
+    const key = ix.keys[kid];
+    const list = multi.get(vid)!;
     const same = list.find((p) => p.key === key && p.offset === offset);
     if (same === undefined) list.push({ key, offset, pos });
     else if (same.pos < 0) same.pos = pos;
@@ -79,7 +82,7 @@ function duplicatedValues(ix: HistoryIndex): Map<number, Position[]> {
     const kid = reads.kid(i);
     const vid = reads.vid(i);
     const offset = reads.offset(i);
-    const view = ix.logs.get(ix.keys[kid]);
+    const view = ix.logOf[kid];
     const held = view === undefined ? -1 : view.holding(offset, vid);
     if (held < 0 || !view!.log.aborted(held)) add(vid, kid, offset, reads.pos(i));
   }
@@ -87,7 +90,7 @@ function duplicatedValues(ix: HistoryIndex): Map<number, Position[]> {
   // its version order from them too); with one, the log is the account of what stands.
   for (let i = 0; i < writes.length; i++) {
     const offset = writes.offset(i);
-    if (offset >= 0 && ix.committed[i] === 1 && !ix.logs.has(ix.keys[writes.kid(i)])) add(writes.vid(i), writes.kid(i), offset, writes.done(i));
+    if (offset >= 0 && ix.committed[i] === 1 && ix.logOf[writes.kid(i)] === undefined) add(writes.vid(i), writes.kid(i), offset, writes.done(i));
   }
   return multi;
 }
@@ -112,7 +115,7 @@ export function findDuplicates(ix: HistoryIndex): Anomaly[] {
 }
 
 /** Who claims a value stands at an offset: the final log (pos -1), a send's acknowledgement or a poll. */
-interface Claim { value: string; pos: number; source: 'log' | 'ack' | 'poll' }
+interface Claim { vid: number; pos: number; source: 'log' | 'ack' | 'poll' }
 
 function claimant(ix: HistoryIndex, c: Claim): string {
   return c.source === 'log' ? 'the final log' : `the ${c.source === 'ack' ? 'acknowledgement' : 'poll'} in ${opRef(ix, c.pos)}`;
@@ -122,38 +125,41 @@ export function findInconsistentOffsets(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
   // The final log's records are the first claims of their offsets (read from its index, not copied);
   // other claims are kept per key for offsets the final log does not hold.
-  const claims = new Map<Key, Map<number, Claim>>();
+  // By key id, then offset.
+  const claims = new Map<number, Map<number, Claim>>();
   const reported = new Set<string>();
-  const conflict = (key: Key, offset: number, first: Claim, c: Claim) => {
+  const conflict = (kid: number, offset: number, first: Claim, c: Claim) => {
+    const key = ix.keys[kid];
     const ko = `${key}\u0000${offset}`;
     if (reported.has(ko)) return;
     reported.add(ko);
-    const message = `${key} offset ${offset} holds ${first.value} according to ${claimant(ix, first)} but ${c.value} according to ${claimant(ix, c)}.`;
+    const [value, other] = [ix.values[first.vid], ix.values[c.vid]];
+    const message = `${key} offset ${offset} holds ${value} according to ${claimant(ix, first)} but ${other} according to ${claimant(ix, c)}.`;
     out.push(makeAnomaly(ix, 'inconsistent-offsets', message, {
-      values: [first.value, c.value], key, offsets: [offset], positions: [first.pos, c.pos],
+      values: [value, other], key, offsets: [offset], positions: [first.pos, c.pos],
     }));
   };
-  const claim = (key: Key, offset: number, value: string, pos: number, source: Claim['source']) => {
-    const view = ix.logs.get(key);
+  const claim = (kid: number, offset: number, vid: number, pos: number, source: Claim['source']) => {
+    const view = ix.logOf[kid];
     const i = view === undefined ? -1 : view.indexAt(offset);
     if (i >= 0) {
-      const held = view!.log.value(i);
-      if (held !== value) conflict(key, offset, { value: held, pos: -1, source: 'log' }, { value, pos, source });
+      const held = view!.log.vid(i);
+      if (held !== vid) conflict(kid, offset, { vid: held, pos: -1, source: 'log' }, { vid, pos, source });
       return;
     }
-    let byOffset = claims.get(key);
-    if (byOffset === undefined) claims.set(key, (byOffset = new Map()));
+    let byOffset = claims.get(kid);
+    if (byOffset === undefined) claims.set(kid, (byOffset = new Map()));
     const first = byOffset.get(offset);
-    if (first === undefined) byOffset.set(offset, { value, pos, source });
-    else if (first.value !== value) conflict(key, offset, first, { value, pos, source });
+    if (first === undefined) byOffset.set(offset, { vid, pos, source });
+    else if (first.vid !== vid) conflict(kid, offset, first, { vid, pos, source });
   };
   // Only a write known to have taken effect claims its offset (Jepsen: only sends that must have committed
   // enter the version order): an unacknowledged write's offset may have been truncated and reused.
-  const { reads, writes, keys, values } = ix;
+  const { reads, writes } = ix;
   for (let i = 0; i < writes.length; i++) {
     const offset = writes.offset(i);
-    if (offset >= 0 && ix.committed[i] === 1) claim(keys[writes.kid(i)], offset, values[writes.vid(i)], writes.done(i), 'ack');
+    if (offset >= 0 && ix.committed[i] === 1) claim(writes.kid(i), offset, writes.vid(i), writes.done(i), 'ack');
   }
-  for (let i = 0; i < reads.length; i++) claim(keys[reads.kid(i)], reads.offset(i), values[reads.vid(i)], reads.pos(i), 'poll');
+  for (let i = 0; i < reads.length; i++) claim(reads.kid(i), reads.offset(i), reads.vid(i), reads.pos(i), 'poll');
   return out;
 }
