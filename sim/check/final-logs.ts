@@ -85,7 +85,7 @@ export class FinalLogColumns {
   }
 
   value(i: number): string {
-    return this.values.names[this.vids.get(i)];
+    return this.values.name(this.vids.get(i));
   }
 
   pid(i: number): number | null {

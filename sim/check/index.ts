@@ -89,8 +89,14 @@ export interface HistoryIndex {
   txns: Txn[];
   reads: Reads;
   applies: Apply[];
-  /** Every value sent, read or in a final log, by id (ids in first-seen order). */
-  values: string[];
+  /**
+   * Every value sent, read or in a final log, by id (ids in first-seen order): its string, made at the
+   * first request (a check that finds nothing needs few).
+   */
+  value: (vid: number) => string;
+  valueCount: number;
+  /** Whether value `vid` holds the ASCII character `char` (without making its string). */
+  valueIncludes: (vid: number, char: string) => boolean;
   /** The id of a value; -1 when no send, read or final-log record has it. */
   valueId: (value: string) => number;
   /** Every key sent to, read from or with a final log, by id; and every process, by id. */
@@ -215,7 +221,7 @@ export class IndexBuilder {
     // What rows do not carry: applies and the groups commit micro-ops name (never in the fast lane).
     if (op.f === 'apply') this.addApplies(op, p);
     if (op.f !== 'commit' && op.f !== 'txn') return;
-    const process = this.names.processes.names[this.row.proc];
+    const process = this.names.processes.name(this.row.proc);
     for (const m of mopsOf(op)) {
       if (m[0] !== 'commit') continue;
       let groups = this.groupsOf.get(process);
@@ -289,7 +295,7 @@ export class IndexBuilder {
       }
       if (isTxn) {
         this.txns.push({
-          process: this.names.processes.names[proc], invoke: opType === 'invoke' ? p : -1, done, type,
+          process: this.names.processes.name(proc), invoke: opType === 'invoke' ? p : -1, done, type,
           error: opType === 'invoke' ? undefined : row.error, commitAt: row.commit ?? -1, writes: ids,
         });
       }
@@ -330,7 +336,7 @@ export class IndexBuilder {
   }
 
   private addApplies(op: Op, p: number): void {
-    const process = this.names.processes.names[this.row.proc];
+    const process = this.names.processes.name(this.row.proc);
     const { pending } = this;
     if (op.type === 'invoke') {
       pending!.applies = mopsOf(op);
@@ -384,7 +390,7 @@ export class IndexBuilder {
       recordVids.set(f.valueIds(), g);
       g += f.length;
     }
-    const valueCount = values.names.length;
+    const valueCount = values.size;
     const recordsByValue = new Groups(recordVids, valueCount);
     const logs = new Map<Key, LogView>();
     g = 0;
@@ -395,17 +401,19 @@ export class IndexBuilder {
     const writesOf = new Groups(writes.valueIds(), valueCount);
     const readsOf = new Groups(reads.valueIds(), valueCount);
 
+    const keys = names.keys.all();
     const producer = header.producer;
     const readCommitted = header.isolation === 'read_committed';
     const ix: HistoryIndex = {
       header, ops: heads, opAt: (p) => (lineAt === undefined ? sources[p] : lineAt(offsets.get(p))), seed: header.seed, readCommitted, atomicBatches: this.atomicBatches,
       ordered: producer === undefined || producer.idempotence || producer.maxInFlight === 1,
-      partner: this.partner.rows() as Int32Array, prevOfProcess: previousOfProcess(heads, names.processes.names.length),
+      partner: this.partner.rows() as Int32Array, prevOfProcess: previousOfProcess(heads, names.processes.size),
       writes, txns, reads, applies: this.applies,
-      values: values.names, valueId: (value) => values.find(value), keys: names.keys.names,
+      value: (vid) => values.name(vid), valueCount, valueIncludes: (vid, char) => values.includes(vid, char),
+      valueId: (value) => values.find(value), keys,
       keyId: (key) => names.keys.find(key),
-      processes: names.processes.names, writesOf, readsOf,
-      groupsOf: this.groupsOf, logs, logOf: names.keys.names.map((k) => logs.get(k)), finalOffsets, finalSinks, paymentFinals,
+      processes: names.processes.all(), writesOf, readsOf,
+      groupsOf: this.groupsOf, logs, logOf: keys.map((k) => logs.get(k)), finalOffsets, finalSinks, paymentFinals,
       versionOrder: buildVersionOrder(reads, logs, readCommitted, names.keys),
       ownRecords: [], txnCommitted: new Uint8Array(txns.length), fencedAt: new Int32Array(txns.length).fill(-1),
       committed: new Uint8Array(writes.length), presence: [], passedBy: new Int32Array(0),
@@ -449,7 +457,7 @@ export function buildIndex(history: History): HistoryIndex {
 }
 
 function buildVersionOrder(reads: Reads, logs: Map<Key, LogView>, readCommitted: boolean, keys: Interner): (VersionOrder | undefined)[] {
-  const orders = new Array<VersionOrder | undefined>(keys.names.length).fill(undefined);
+  const orders = new Array<VersionOrder | undefined>(keys.size).fill(undefined);
   for (const [key, { log }] of logs) {
     const kid = keys.find(key);
     // Control records are gaps already; aborted records are invisible to read_committed readers. The

@@ -5,7 +5,7 @@ describe('Interner', () => {
   it('numbers distinct strings in first-seen order and hands back one copy', () => {
     const i = new Interner();
     expect(['b', 'a', 'b', 'c', 'a'].map((s) => i.id(s))).toEqual([0, 1, 0, 2, 1]);
-    expect(i.names).toEqual(['b', 'a', 'c']);
+    expect(i.all()).toEqual(['b', 'a', 'c']);
   });
 
   it('gives a name the same id by its bytes as by its string, and finds only names it has seen', () => {
@@ -17,7 +17,8 @@ describe('Interner', () => {
     expect(i.id('payments/0')).toBe(0);
     expect(i.find('payments/0')).toBe(0);
     expect(i.find('payments/1')).toBe(-1);
-    expect(i.names).toEqual(['payments/0', 'p1-e0-s0']);
+    expect(i.all()).toEqual(['payments/0', 'p1-e0-s0']);
+    expect([i.includes(0, '/'), i.includes(1, '/'), i.name(1)]).toEqual([true, false, 'p1-e0-s0']);
   });
 
   it('keeps names with characters outside ASCII apart, in the same numbering', () => {
@@ -29,7 +30,8 @@ describe('Interner', () => {
     expect(i.find('ë')).toBe(-1);
     // A latin1 byte is not that character here: only ASCII names are looked up by bytes.
     expect(i.find('\u00e9'.normalize('NFD'))).toBe(-1);
-    expect(i.names).toEqual(['é', 'e']);
+    expect(i.all()).toEqual(['é', 'e']);
+    expect([i.includes(0, 'é'), i.includes(1, 'é')]).toEqual([true, false]);
   });
 
   it('holds many names through the growth of its table, arena and lists, the empty name and long ones too', () => {
@@ -46,6 +48,6 @@ describe('Interner', () => {
       at = end + 1;
     });
     expect(wrong).toEqual([]);
-    expect(i.names).toEqual(names);
+    expect(i.all()).toEqual(names);
   });
 });

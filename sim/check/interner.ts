@@ -1,9 +1,11 @@
 // Integer ids for the strings of a history (values, keys, processes), given out in first-seen order.
 // A million-operation history names a value about three times (sent, acknowledged, read) and a key or a
 // process on every line. The streamed check reads those names straight from the file's bytes (scan.ts):
-// looking the bytes up here, in a hash table over a byte arena, costs no string per occurrence, only one
-// per distinct name. Through a Map<string, number> each occurrence was a new string to build, hash and
-// compare, and then garbage; that was the largest share of building the index.
+// looking the bytes up here, in a hash table over a byte arena, costs no string per occurrence, and a
+// name's string is made only when something asks for it (name()): a history without anomalies has
+// hundreds of thousands of values and the checker may never need their text (their ids do). Through a
+// Map<string, number> each occurrence was a new string to build, hash and compare, and then garbage;
+// that was the largest share of building the index.
 // Strings handed in as strings (the full parser's, a History in memory) are looked up by the same bytes
 // when they are ASCII, so both ways in agree on every id; a string with any other character cannot come
 // from the byte lane (it takes printable ASCII only) and is kept in a Map of its own.
@@ -17,12 +19,13 @@ const MAX_ASCII = 0x7f;
 const RECENT = 4096;
 
 export class Interner {
-  /** Every name, by id. */
-  readonly names: string[] = [];
+  /** Every name's string by id, undefined until it is first asked for (name()) when it came in as bytes. */
+  private readonly strings: (string | undefined)[] = [];
   /** Names with a character outside ASCII (never from the byte lane). */
   private readonly others = new Map<string, number>();
-  /** The bytes of every ASCII name, one after another. */
+  /** The bytes of every ASCII name, one after another; `text` is the same memory, to decode names from. */
   private arena: Uint8Array;
+  private text: Buffer;
   private used = 0;
   /** Per id, two entries: where its bytes start in the arena, and how many there are (-1: one of `others`). */
   private spans: Int32Array;
@@ -48,16 +51,49 @@ export class Interner {
   constructor(expected = 1024) {
     const n = Math.max(expected, 1024);
     this.arena = new Uint8Array(n * 16);
+    this.text = Buffer.from(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
     this.spans = new Int32Array(n * 2);
     // Two entries a slot, at most half the slots full: a power of two >= 4n entries.
     this.slots = new Int32Array(2 ** Math.ceil(Math.log2(n * 4)));
   }
 
-  /** The id of bytes[from, to), a name of ASCII bytes; a new id (and its one string) when first seen. */
+  /** How many names there are (ids 0 .. size - 1). */
+  get size(): number {
+    return this.strings.length;
+  }
+
+  /** The string of name `id` (made once, at the first request, for a name that came in as bytes). */
+  name(id: number): string {
+    const s = this.strings[id];
+    if (s !== undefined) return s;
+    const at = this.spans[2 * id];
+    const made = this.text.toString('latin1', at, at + this.spans[2 * id + 1]);
+    this.strings[id] = made;
+    return made;
+  }
+
+  /** Every name, by id (making the strings not made yet: for interners of few names, or tests). */
+  all(): string[] {
+    return Array.from({ length: this.size }, (_, id) => this.name(id));
+  }
+
+  /** Whether name `id` holds the ASCII character `char`, without making its string. */
+  includes(id: number, char: string): boolean {
+    const s = this.strings[id];
+    if (s !== undefined) return s.includes(char);
+    const code = char.charCodeAt(0);
+    const { arena } = this;
+    const at = this.spans[2 * id];
+    const end = at + this.spans[2 * id + 1];
+    for (let i = at; i < end; i++) if (arena[i] === code) return true;
+    return false;
+  }
+
+  /** The id of bytes[from, to), a name of ASCII bytes; a new id when first seen. */
   idOfBytes(bytes: Buffer, from: number, to: number): number {
     const hash = hashOf(bytes, from, to);
     const found = this.lookup(hash, bytes, from, to);
-    return found >= 0 ? found : this.insert(hash, bytes, from, to, bytes.toString('latin1', from, to));
+    return found >= 0 ? found : this.insert(hash, bytes, from, to, undefined);
   }
 
   /** The id of a name; a new id when first seen. */
@@ -68,7 +104,7 @@ export class Interner {
       if (id === undefined) {
         id = this.newId(0, -1);
         this.others.set(name, id);
-        this.names.push(name);
+        this.strings.push(name);
       }
       return id;
     }
@@ -123,22 +159,26 @@ export class Interner {
 
   /** The next id, its bytes at arena[from, from + n) (n = -1: a name of `others`, not in the arena). */
   private newId(from: number, n: number): number {
-    const id = this.names.length;
+    const id = this.strings.length;
     if (2 * id === this.spans.length) this.spans = grown(this.spans, this.spans.length * 2);
     this.spans[2 * id] = from;
     this.spans[2 * id + 1] = n;
     return id;
   }
 
-  private insert(hash: number, bytes: Uint8Array, from: number, to: number, name: string): number {
+  /** A new name, bytes[from, to); `name` is its string when the caller has it. */
+  private insert(hash: number, bytes: Uint8Array, from: number, to: number, name: string | undefined): number {
     const n = to - from;
-    if (this.used + n > this.arena.length) this.arena = grown(this.arena, Math.max(this.arena.length * 2, this.used + n));
+    if (this.used + n > this.arena.length) {
+      this.arena = grown(this.arena, Math.max(this.arena.length * 2, this.used + n));
+      this.text = Buffer.from(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
+    }
     // Names are short: a loop beats Buffer.copy's call.
     const { arena, used } = this;
     for (let i = 0; i < n; i++) arena[used + i] = bytes[from + i];
     const id = this.newId(used, n);
     this.used += n;
-    this.names.push(name);
+    this.strings.push(name);
     // At most half full, so probes stay short.
     if (++this.inTable * 4 > this.slots.length) this.rehash();
     this.place(hash, id + 1);

@@ -547,7 +547,7 @@ export class HistoryParser {
     const invoke = open.get(proc, id);
     if (type === 'invoke') {
       if (invoke !== undefined) {
-        fail(this.where(lineNo, 'id'), `an id that ${this.processes.names[proc]} has no open operation with (line ${Math.floor(invoke / OP_FS.length)} is open)`, id);
+        fail(this.where(lineNo, 'id'), `an id that ${this.processes.name(proc)} has no open operation with (line ${Math.floor(invoke / OP_FS.length)} is open)`, id);
       }
       open.open(proc, id, lineNo * OP_FS.length + OP_FS.indexOf(f));
     } else if (invoke !== undefined) {

@@ -29,7 +29,7 @@ function findStages(ix: HistoryIndex): Stage[] {
   const outputKeysOf = new Map<string, Map<string, Set<Key>>>();
   const { writes } = ix;
   for (let i = 0; i < writes.length; i++) {
-    const out = splitOutput(ix.values[writes.vid(i)]);
+    const out = splitOutput(ix.value(writes.vid(i)));
     if (out === undefined) continue;
     const process = ix.processes[writes.proc(i)];
     let byStage = outputKeysOf.get(process);
@@ -59,9 +59,11 @@ export function findPipelineViolations(ix: HistoryIndex): Anomaly[] {
   const outputs = new Map<string, { key: Key; offset: number }[]>();
   for (const [key, { log }] of ix.logs) {
     for (let i = 0; i < log.length; i++) {
+      // Only a value with a ">" can be an output: the others' strings need not be made.
+      if (log.aborted(i) || !ix.valueIncludes(log.vid(i), '>')) continue;
       const value = log.value(i);
       const offset = log.offset(i);
-      if (log.aborted(i) || splitOutput(value) === undefined) continue;
+      if (splitOutput(value) === undefined) continue;
       const list = outputs.get(value);
       if (list === undefined) outputs.set(value, [{ key, offset }]);
       else list.push({ key, offset });

@@ -50,7 +50,7 @@ export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
       const to = lowerBound(order.offsets, offset);
       if (from >= to) continue;
       const [r, before] = [reads.at(next), reads.at(b)];
-      const skipped = ix.values[order.vids[from]];
+      const skipped = ix.value(order.vids[from]);
       const message = `${r.process} jumped from ${r.key} offset ${before.offset} (${opRef(ix, before.pos)}) to ${r.offset} `
         + `(${opRef(ix, r.pos)}), skipping ${to - from} record(s) from ${skipped} at offset ${order.offsets[from]}.`;
       out.push(makeAnomaly(ix, 'poll-skip', message, {

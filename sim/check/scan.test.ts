@@ -18,9 +18,9 @@ function rowData(row: OpRow, names: Names) {
   const sends = Array.from({ length: row.sends }, (_, i) => [row.sendKids[i], row.sendVids[i], row.sendOffsets[i]]);
   const reads = Array.from({ length: row.reads }, (_, i) => [row.readKids[i], row.readOffsets[i], row.readVids[i]]);
   return {
-    index, id, time, process: names.processes.names[row.proc], type, f, commit, error, sends, reads,
-    sent: sends.map(([k, v, o]) => [names.keys.names[k], names.values.names[v], o]),
-    read: reads.map(([k, o, v]) => [names.keys.names[k], o, names.values.names[v]]),
+    index, id, time, process: names.processes.name(row.proc), type, f, commit, error, sends, reads,
+    sent: sends.map(([k, v, o]) => [names.keys.name(k), names.values.name(v), o]),
+    read: reads.map(([k, o, v]) => [names.keys.name(k), o, names.values.name(v)]),
   };
 }
 
@@ -144,8 +144,8 @@ describe('scanFinalLogLine', () => {
     const scanned = scanFinalLogLine(Buffer.from(LOG), 0, LOG.length, names)!;
     // Values are interned in record order (after the key), and the records hold the interned strings.
     expect(Array.from(scanned.valueIds())).toEqual([0, 1, 0]);
-    expect(names.keys.names).toEqual(['payments/0']);
-    expect(names.values.names).toEqual(['a', 'b']);
+    expect(names.keys.all()).toEqual(['payments/0']);
+    expect(names.values.all()).toEqual(['a', 'b']);
   });
 
   it('leaves every other final line, and every one the full parser rejects, to the full parser', () => {

@@ -68,10 +68,10 @@ describe('the tables', () => {
   it('hand out the rows they were given', () => {
     const n = names();
     const heads = new OpHeads(n);
-    heads.push({ index: 4, id: -2, time: 9, type: 'ok', f: 'txn', commit: 7, error: 'PRODUCER_FENCED' }, n.processes.id('p-1'));
-    heads.push({ index: 5, id: 3, time: 10, type: 'invoke', f: 'poll' }, n.processes.id('c-1'));
-    expect(heads.at(0)).toEqual({ index: 4, id: -2, time: 9, process: 'p-1', type: 'ok', f: 'txn', commit: 7, error: 'PRODUCER_FENCED' });
-    expect(heads.at(1)).toEqual({ index: 5, id: 3, time: 10, process: 'c-1', type: 'invoke', f: 'poll' });
+    heads.push({ index: 4, time: 9, type: 'ok', f: 'txn', commit: 7, error: 'PRODUCER_FENCED' }, n.processes.id('p-1'));
+    heads.push({ index: 5, time: 10, type: 'invoke', f: 'poll' }, n.processes.id('c-1'));
+    expect(heads.at(0)).toEqual({ index: 4, time: 9, process: 'p-1', type: 'ok', f: 'txn', commit: 7, error: 'PRODUCER_FENCED' });
+    expect(heads.at(1)).toEqual({ index: 5, time: 10, process: 'c-1', type: 'invoke', f: 'poll' });
     expect([heads.f(1), heads.type(1), heads.process(1), heads.indexOf(1), heads.timeOf(0), heads.error(1)]).toEqual(['poll', 'invoke', 'c-1', 5, 9, undefined]);
 
     const writes = new Writes(n);

@@ -153,17 +153,22 @@ abstract class Table<T> {
   }
 }
 
-/** An operation line without its micro-ops: what the families read of every line. */
-export type OpHead = Omit<Op, 'value'>;
+/**
+ * An operation line without its micro-ops and operation id: what the families read of every line (the id
+ * only pairs an invoke with its completion, which the index has done: HistoryIndex.partner).
+ */
+export type OpHead = Omit<Op, 'value' | 'id'>;
+
+/** A line's type and f as one code: type in the low two bits. */
+const headCode = (type: OpType, f: OpF): number => (OP_FS.indexOf(f) << 2) | OP_TYPES.indexOf(type);
 
 /** Every operation line's head, by position; the hot loops read single fields (f, type, process). */
 export class OpHeads extends Table<OpHead> {
   private readonly index: Column;
-  private readonly id: Column;
   private readonly time: Column;
   private readonly procs: Column;
-  private readonly types: Column;
-  private readonly fs: Column;
+  /** Type and f (headCode). */
+  private readonly codes: Column;
   /** The optional fields, by position: few lines have them. */
   private readonly commits = new Map<number, number>();
   private readonly errors = new Map<number, string>();
@@ -172,11 +177,9 @@ export class OpHeads extends Table<OpHead> {
   constructor(private readonly names: Names, capacity?: number) {
     super();
     this.index = new Column(capacity);
-    this.id = new Column(capacity);
     this.time = new Column(capacity);
     this.procs = new Column(capacity, true);
-    this.types = new Column(capacity, true);
-    this.fs = new Column(capacity, true);
+    this.codes = new Column(capacity, true);
   }
 
   get length(): number {
@@ -186,18 +189,16 @@ export class OpHeads extends Table<OpHead> {
   push(head: Omit<OpHead, 'process'>, proc: number): void {
     const p = this.index.length;
     this.index.push(head.index);
-    this.id.push(head.id);
     this.time.push(head.time);
     this.procs.push(proc);
-    this.types.push(OP_TYPES.indexOf(head.type));
-    this.fs.push(OP_FS.indexOf(head.f));
+    this.codes.push(headCode(head.type, head.f));
     if (head.commit !== undefined) this.commits.set(p, head.commit);
     if (head.error !== undefined) this.errors.set(p, head.error);
   }
 
   at(p: number): OpHead {
     const head: OpHead = {
-      index: this.index.get(p), id: this.id.get(p), time: this.time.get(p), process: this.process(p), type: this.type(p), f: this.f(p),
+      index: this.index.get(p), time: this.time.get(p), process: this.process(p), type: this.type(p), f: this.f(p),
     };
     const commit = this.commits.get(p);
     if (commit !== undefined) head.commit = commit;
@@ -216,7 +217,7 @@ export class OpHeads extends Table<OpHead> {
   }
 
   process(p: number): string {
-    return this.names.processes.names[this.procs.get(p)];
+    return this.names.processes.name(this.procs.get(p));
   }
 
   /** The process's id (HistoryIndex.processes). */
@@ -225,11 +226,11 @@ export class OpHeads extends Table<OpHead> {
   }
 
   type(p: number): OpType {
-    return OP_TYPES[this.types.get(p)];
+    return OP_TYPES[this.codes.get(p) & 3];
   }
 
   f(p: number): OpF {
-    return OP_FS[this.fs.get(p)];
+    return OP_FS[this.codes.get(p) >> 2];
   }
 
   error(p: number): string | undefined {
@@ -336,7 +337,7 @@ export class Writes extends ValueRows<Write> {
     const proc = this.procs.get(i);
     const offset = this.offsets.get(i);
     return {
-      value: names.values.names[vid], vid, key: names.keys.names[kid], kid, process: names.processes.names[proc], proc,
+      value: names.values.name(vid), vid, key: names.keys.name(kid), kid, process: names.processes.name(proc), proc,
       invoke: this.invokes.get(i), done: this.dones.get(i), type: OUTCOMES[this.types.get(i)], offset: offset < 0 ? null : offset,
       txn: this.txns.get(i),
     };
@@ -412,8 +413,8 @@ export class Reads extends ValueRows<Read> {
     const kid = this.kids.get(i);
     const vid = this.vids.get(i);
     return {
-      process: names.processes.names[proc], proc, key: names.keys.names[kid], kid, offset: this.offsets.get(i),
-      value: names.values.names[vid], vid, pos: this.positions.get(i),
+      process: names.processes.name(proc), proc, key: names.keys.name(kid), kid, offset: this.offsets.get(i),
+      value: names.values.name(vid), vid, pos: this.positions.get(i),
     };
   }
 

@@ -43,7 +43,7 @@ interface Position { key: Key; offset: number; pos: number }
  * kept in three arrays indexed by value id rather than as objects.
  */
 function duplicatedValues(ix: HistoryIndex): Map<number, Position[]> {
-  const values = ix.values.length;
+  const values = ix.valueCount;
   // The one place each value stands so far: key id (-1: none yet), offset and position.
   const firstKid = new Int32Array(values).fill(-1);
   const firstOffset = new Float64Array(values);
@@ -98,7 +98,7 @@ function duplicatedValues(ix: HistoryIndex): Map<number, Position[]> {
 export function findDuplicates(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
   for (const [vid, positions] of duplicatedValues(ix)) {
-    const value = ix.values[vid];
+    const value = ix.value(vid);
     positions.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.offset - b.offset));
     const key = positions[0].key;
     const where = positions.every((p) => p.key === key)
@@ -133,7 +133,7 @@ export function findInconsistentOffsets(ix: HistoryIndex): Anomaly[] {
     const ko = `${key}\u0000${offset}`;
     if (reported.has(ko)) return;
     reported.add(ko);
-    const [value, other] = [ix.values[first.vid], ix.values[c.vid]];
+    const [value, other] = [ix.value(first.vid), ix.value(c.vid)];
     const message = `${key} offset ${offset} holds ${value} according to ${claimant(ix, first)} but ${other} according to ${claimant(ix, c)}.`;
     out.push(makeAnomaly(ix, 'inconsistent-offsets', message, {
       values: [value, other], key, offsets: [offset], positions: [first.pos, c.pos],

@@ -15,17 +15,19 @@ import type { HistoryIndex } from './index.ts';
 function findFencedEpochsInLogs(ix: HistoryIndex): Anomaly[] {
   const out: Anomaly[] = [];
   for (const [key, { log }] of ix.logs) {
-    const newest = new Map<number, { epoch: number; offset: number; value: string }>();
+    // Per producer id, its newest epoch so far and the first of its records (an index into the log).
+    const newest = new Map<number, { epoch: number; record: number }>();
     for (let i = 0; i < log.length; i++) {
       const pid = log.pid(i);
       const epoch = log.epoch(i);
       if (pid === null || epoch === null || log.aborted(i)) continue;
-      const offset = log.offset(i);
-      const value = log.value(i);
-      const seen = newest.get(pid);
-      if (seen === undefined || epoch > seen.epoch) {
-        newest.set(pid, { epoch, offset, value });
-      } else if (epoch < seen.epoch) {
+      const newer = newest.get(pid);
+      if (newer === undefined || epoch > newer.epoch) {
+        newest.set(pid, { epoch, record: i });
+      } else if (epoch < newer.epoch) {
+        const offset = log.offset(i);
+        const value = log.value(i);
+        const seen = { epoch: newer.epoch, offset: log.offset(newer.record), value: log.value(newer.record) };
         const message = `${key} offset ${offset} holds ${value} of producer id ${pid} epoch ${epoch}, `
           + `after ${seen.value} of the newer epoch ${seen.epoch} at offset ${seen.offset}.`;
         out.push(makeAnomaly(ix, 'zombie-write', message, {
