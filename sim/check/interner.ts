@@ -15,12 +15,20 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 /** The largest character code the byte table holds a name by. */
 const MAX_ASCII = 0x7f;
-/** Entries of the cache of recent lookups (a power of two): 16 KB. */
+/** Names' strings are kept in blocks of 2^BLOCK_BITS ids, a block made when one of its strings is. */
+const BLOCK_BITS = 12;
+const BLOCK = 1 << BLOCK_BITS;
+/** Entries of the cache of recent lookups (a power of two): 32 KB. */
 const RECENT = 4096;
 
 export class Interner {
-  /** Every name's string by id, undefined until it is first asked for (name()) when it came in as bytes. */
-  private readonly strings: (string | undefined)[] = [];
+  private count = 0;
+  /**
+   * The names' strings made so far, by id, in blocks of BLOCK ids: a block only once one of its names
+   * was asked for (name()), so a check that asks for few makes no list as long as the values either.
+   * Names outside ASCII, which are not in the arena, are kept from the start.
+   */
+  private readonly strings: (string[] | undefined)[] = [];
   /** Names with a character outside ASCII (never from the byte lane). */
   private readonly others = new Map<string, number>();
   /** The bytes of every ASCII name, one after another; `text` is the same memory, to decode names from. */
@@ -40,7 +48,7 @@ export class Interner {
    * history names a value again a few lines after it first did (sent, acknowledged, read), and this small
    * array stays in the processor's cache where the table, megabytes large, costs a cache miss a lookup.
    */
-  private readonly recent = new Int32Array(RECENT);
+  private readonly recent = new Int32Array(2 * RECENT);
   /** Where `id(name)` writes an ASCII name's bytes to look them up. */
   private scratch = new Uint8Array(256);
 
@@ -59,16 +67,17 @@ export class Interner {
 
   /** How many names there are (ids 0 .. size - 1). */
   get size(): number {
-    return this.strings.length;
+    return this.count;
   }
 
-  /** The string of name `id` (made once, at the first request, for a name that came in as bytes). */
+  /** The string of name `id` (made once, at the first request). */
   name(id: number): string {
-    const s = this.strings[id];
+    const block = this.blockOf(id);
+    const s = block[id & (BLOCK - 1)];
     if (s !== undefined) return s;
     const at = this.spans[2 * id];
     const made = this.text.toString('latin1', at, at + this.spans[2 * id + 1]);
-    this.strings[id] = made;
+    block[id & (BLOCK - 1)] = made;
     return made;
   }
 
@@ -79,8 +88,7 @@ export class Interner {
 
   /** Whether name `id` holds the ASCII character `char`, without making its string. */
   includes(id: number, char: string): boolean {
-    const s = this.strings[id];
-    if (s !== undefined) return s.includes(char);
+    if (this.spans[2 * id + 1] < 0) return this.name(id).includes(char);
     const code = char.charCodeAt(0);
     const { arena } = this;
     const at = this.spans[2 * id];
@@ -93,7 +101,7 @@ export class Interner {
   idOfBytes(bytes: Buffer, from: number, to: number): number {
     const hash = hashOf(bytes, from, to);
     const found = this.lookup(hash, bytes, from, to);
-    return found >= 0 ? found : this.insert(hash, bytes, from, to, undefined);
+    return found >= 0 ? found : this.insert(hash, bytes, from, to);
   }
 
   /** The id of a name; a new id when first seen. */
@@ -104,13 +112,13 @@ export class Interner {
       if (id === undefined) {
         id = this.newId(0, -1);
         this.others.set(name, id);
-        this.strings.push(name);
+        this.blockOf(id)[id & (BLOCK - 1)] = name;
       }
       return id;
     }
     const hash = hashOf(this.scratch, 0, n);
     const found = this.lookup(hash, this.scratch, 0, n);
-    return found >= 0 ? found : this.insert(hash, this.scratch, 0, n, name);
+    return found >= 0 ? found : this.insert(hash, this.scratch, 0, n);
   }
 
   /** The id of a name, or -1 when it was never seen. */
@@ -118,6 +126,11 @@ export class Interner {
     const n = this.encode(name);
     if (n < 0) return this.others.get(name) ?? -1;
     return this.lookup(hashOf(this.scratch, 0, n), this.scratch, 0, n);
+  }
+
+  /** The block of strings that holds name `id`'s, made now if none of its names' was. */
+  private blockOf(id: number): string[] {
+    return (this.strings[id >> BLOCK_BITS] ??= new Array<string>(BLOCK));
   }
 
   /** Writes an ASCII name's bytes to `scratch` and returns their number; -1 for any other name. */
@@ -134,14 +147,18 @@ export class Interner {
 
   private lookup(hash: number, bytes: Uint8Array, from: number, to: number): number {
     const { slots, recent } = this;
-    const r = recent[hash & (RECENT - 1)] - 1;
-    if (r >= 0 && this.holds(r, bytes, from, to)) return r;
+    const at = 2 * (hash & (RECENT - 1));
+    // The hash first: a name not looked up lately (a new one, most often) then costs no read of the
+    // arena, which for a name of long ago is a cache miss.
+    const r = recent[at + 1] - 1;
+    if (r >= 0 && recent[at] === hash && this.holds(r, bytes, from, to)) return r;
     const mask = (slots.length >> 1) - 1;
     for (let s = hash & mask; ; s = (s + 1) & mask) {
       const entry = slots[2 * s + 1];
       if (entry === 0) return -1;
       if (slots[2 * s] !== hash || !this.holds(entry - 1, bytes, from, to)) continue;
-      recent[hash & (RECENT - 1)] = entry;
+      recent[at] = hash;
+      recent[at + 1] = entry;
       return entry - 1;
     }
   }
@@ -159,15 +176,15 @@ export class Interner {
 
   /** The next id, its bytes at arena[from, from + n) (n = -1: a name of `others`, not in the arena). */
   private newId(from: number, n: number): number {
-    const id = this.strings.length;
+    const id = this.count++;
     if (2 * id === this.spans.length) this.spans = grown(this.spans, this.spans.length * 2);
     this.spans[2 * id] = from;
     this.spans[2 * id + 1] = n;
     return id;
   }
 
-  /** A new name, bytes[from, to); `name` is its string when the caller has it. */
-  private insert(hash: number, bytes: Uint8Array, from: number, to: number, name: string | undefined): number {
+  /** A new name, bytes[from, to). */
+  private insert(hash: number, bytes: Uint8Array, from: number, to: number): number {
     const n = to - from;
     if (this.used + n > this.arena.length) {
       this.arena = grown(this.arena, Math.max(this.arena.length * 2, this.used + n));
@@ -178,11 +195,12 @@ export class Interner {
     for (let i = 0; i < n; i++) arena[used + i] = bytes[from + i];
     const id = this.newId(used, n);
     this.used += n;
-    this.strings.push(name);
     // At most half full, so probes stay short.
     if (++this.inTable * 4 > this.slots.length) this.rehash();
     this.place(hash, id + 1);
-    this.recent[hash & (RECENT - 1)] = id + 1;
+    const at = 2 * (hash & (RECENT - 1));
+    this.recent[at] = hash;
+    this.recent[at + 1] = id + 1;
     return id;
   }
 

@@ -16,6 +16,7 @@
 import { OP_TYPES } from './history.ts';
 import { FinalLogColumns, txnCode } from './final-logs.ts';
 import type { OpF } from './history.ts';
+import type { Interner } from './interner.ts';
 import { OpRow, readsCount } from './op-row.ts';
 import type { Names } from './tables.ts';
 
@@ -396,16 +397,15 @@ const MIN_RECORD_BYTES = 47;
 
 /**
  * One record of a final log, `[offset, "value", {"pid":..,"epoch":..,"seq":..,"txn":..}]`, appended to
- * `log` (its value id left for later: its bytes are noted in `spans`); false when its offset is not above
- * the previous record's and below `hw`.
+ * `log` with where its value's bytes start in place of its value id (interned once the line is taken);
+ * false when its offset is not above the previous record's and below `hw`.
  */
-function finalRecord(c: Cursor, hw: number, spans: number[], log: FinalLogColumns): boolean {
+function finalRecord(c: Cursor, hw: number, log: FinalLogColumns): boolean {
   c.expect(OPEN_BRACKET);
   const offset = c.integer();
   if ((log.length > 0 && offset <= log.offset(log.length - 1)) || offset >= hw) return false;
   c.expect(COMMA);
   const value = c.span();
-  spans.push(value, c.at - 1);
   c.expect(COMMA);
   c.expect(OPEN_BRACE);
   c.field('pid');
@@ -421,8 +421,33 @@ function finalRecord(c: Cursor, hw: number, spans: number[], log: FinalLogColumn
   const txn = c.isNull() ? null : c.oneOf(TXN_OUTCOMES_SCANNED);
   c.expect(CLOSE_BRACE);
   c.expect(CLOSE_BRACKET);
-  log.push(offset, -1, pid, epoch, seq, txnCode(txn));
+  log.push(offset, value, pid, epoch, seq, txnCode(txn));
   return true;
+}
+
+// The two loops over a log's records are functions of their own: a loop inside scanFinalLogLine is
+// optimised while it runs (on-stack replacement), without feedback for the code after it, and that code
+// then left the optimised code on every final log line.
+
+/** The records of a final log, up to the closing bracket; false when one is out of order (see finalRecord). */
+function finalRecords(c: Cursor, hw: number, log: FinalLogColumns): boolean {
+  if (c.peek() === CLOSE_BRACKET) return true;
+  for (;;) {
+    if (!finalRecord(c, hw, log)) return false;
+    if (c.peek() !== COMMA) return true;
+    c.at++;
+  }
+}
+
+/** The records' values interned, in record order: until then each one's value id is where its bytes start. */
+function internValues(bytes: Buffer, log: FinalLogColumns, values: Interner): void {
+  for (let i = 0; i < log.length; i++) {
+    // The value ends at the next quote (the lane took it without escapes).
+    const from = log.vid(i);
+    let to = from;
+    while (bytes[to] !== QUOTE) to++;
+    log.setVid(i, values.idOfBytes(bytes, from, to));
+  }
 }
 
 /** `null` or an integer >= 0. */
@@ -457,23 +482,16 @@ export function scanFinalLogLine(bytes: Buffer, start: number, end: number, name
     if (lso > hw) return undefined;
     c.field('records');
     c.expect(OPEN_BRACKET);
-    // Spans first: nothing is interned unless the whole line is taken. The columns are sized for as many
-    // records as the line can hold, so they are never copied (pages never written cost nothing).
-    const spans: number[] = [];
+    // Nothing is interned unless the whole line is taken: until then a record's value id is where its
+    // value starts in the bytes (no list of spans: a log's line is megabytes). The columns are sized for
+    // as many records as the line can hold, so they are never copied (pages never written cost nothing).
     const log = new FinalLogColumns(bytes.toString('latin1', keyFrom, keyTo), hw, lso, names.values, Math.ceil((end - start) / MIN_RECORD_BYTES));
-    if (c.peek() !== CLOSE_BRACKET) {
-      for (;;) {
-        if (!finalRecord(c, hw, spans, log)) return undefined;
-        if (c.peek() !== COMMA) break;
-        c.at++;
-      }
-    }
+    if (!finalRecords(c, hw, log)) return undefined;
     c.expect(CLOSE_BRACKET);
     c.expect(CLOSE_BRACE);
     if (!c.done()) return undefined;
     names.keys.idOfBytes(bytes, keyFrom, keyTo);
-    const { values } = names;
-    for (let i = 0; i < log.length; i++) log.setVid(i, values.idOfBytes(bytes, spans[2 * i], spans[2 * i + 1]));
+    internValues(bytes, log, names.values);
     return log;
   } catch (e) {
     if (e === NOT_TAKEN) return undefined;

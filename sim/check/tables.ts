@@ -110,20 +110,34 @@ export class Groups {
 
   /** `groupOf[i]` is the group of item i, in 0 .. groups - 1. */
   constructor(groupOf: Int32Array, groups: number) {
-    const start = new Int32Array(groups + 1);
-    for (let i = 0; i < groupOf.length; i++) start[groupOf[i] + 1]++;
-    for (let g = 0; g < groups; g++) start[g + 1] += start[g];
-    const next = start.slice(0, groups);
-    const items = new Int32Array(groupOf.length);
-    for (let i = 0; i < groupOf.length; i++) items[next[groupOf[i]]++] = i;
-    this.start = start;
-    this.items = items;
+    this.start = groupStarts(groupOf, groups);
+    this.items = groupItems(groupOf, this.start);
   }
 
   /** The items of group g, in order (none for g = -1, an id the history never gave out). */
   of(g: number): Int32Array {
     return g < 0 ? this.items.subarray(0, 0) : this.items.subarray(this.start[g], this.start[g + 1]);
   }
+}
+
+// Groups' two passes are functions of their own: loops in one function are optimised one by one while
+// they run (on-stack replacement), and the code so made for the first left the optimised code at the
+// second, on every call.
+
+/** Where each group starts in the items (a prefix sum of the groups' sizes), and where the last ends. */
+function groupStarts(groupOf: Int32Array, groups: number): Int32Array {
+  const start = new Int32Array(groups + 1);
+  for (let i = 0; i < groupOf.length; i++) start[groupOf[i] + 1]++;
+  for (let g = 0; g < groups; g++) start[g + 1] += start[g];
+  return start;
+}
+
+/** The items, group by group, each group's in item order. */
+function groupItems(groupOf: Int32Array, start: Int32Array): Int32Array {
+  const next = start.slice(0, start.length - 1);
+  const items = new Int32Array(groupOf.length);
+  for (let i = 0; i < groupOf.length; i++) items[next[groupOf[i]]++] = i;
+  return items;
 }
 
 /** The strings the tables' ids stand for (HistoryIndex.values, keys, processes). */
