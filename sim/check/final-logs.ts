@@ -35,8 +35,9 @@ export class FinalLogColumns {
   constructor(readonly key: Key, readonly hw: number, readonly lso: number, private readonly values: Interner, capacity = 16) {
     this.offsets = new Column(capacity);
     this.vids = new Column(capacity);
-    this.pids = new Column(capacity);
-    this.epochs = new Column(capacity);
+    // Epochs are small, and producer ids often are: bytes until one is not (widening copies only the rows so far).
+    this.pids = new Column(capacity, true);
+    this.epochs = new Column(capacity, true);
     this.seqs = new Column(capacity);
     this.txns = new Column(capacity, true);
   }

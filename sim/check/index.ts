@@ -584,7 +584,7 @@ function presences(ix: HistoryIndex): { presence: Presence[]; passedBy: Int32Arr
   for (let i = 0; i < writes.length; i++) {
     const kid = writes.kid(i);
     const vid = writes.vid(i);
-    const view = ix.logs.get(ix.keys[kid]);
+    const view = ix.logOf[kid];
     if (view !== undefined) {
       const { log } = view;
       presence[i] = view.eachRecordOf(vid, (r) => !log.aborted(r)) ? 'present' : 'absent';

@@ -11,7 +11,7 @@ import type { HistoryIndex, Read, Write } from './index.ts';
 
 /** The final-log record a read returned (its key's final log holds its value at its offset), or undefined. */
 function recordRead(ix: HistoryIndex, r: Read): RecordMeta | undefined {
-  const view = ix.logs.get(r.key);
+  const view = ix.logOf[r.kid];
   const i = view === undefined ? -1 : view.holding(r.offset, r.vid);
   return i < 0 ? undefined : view!.log.meta(i);
 }
