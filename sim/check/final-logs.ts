@@ -123,6 +123,11 @@ export class FinalLogColumns {
 /** A final log with ways in: by offset (a binary search of its ascending offsets) and by value. */
 export class LogView {
   private readonly offsets: Rows;
+  /**
+   * The record after the last one indexAt found: a key's acknowledgements and reads mostly come in offset
+   * order, so the next question is usually about it, answered without a search.
+   */
+  private next = 0;
 
   /**
    * `log` is complete. `byValue` groups the records of every final log by value id, numbering them
@@ -134,8 +139,11 @@ export class LogView {
 
   /** Index into the log of the record at `offset`; -1 when the log holds none there. */
   indexAt(offset: number): number {
-    const i = lowerBound(this.offsets, offset);
-    return i < this.offsets.length && this.offsets[i] === offset ? i : -1;
+    const { offsets, next } = this;
+    const i = next < offsets.length && offsets[next] === offset ? next : lowerBound(offsets, offset);
+    if (i >= offsets.length || offsets[i] !== offset) return -1;
+    this.next = i + 1;
+    return i;
   }
 
   /** Index into the log of the record at `offset` when it holds value id `vid`; -1 when the log holds no such record. */

@@ -18,6 +18,9 @@ export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
   const { reads } = ix;
   // Per process id, per key id: the process's last read of the key (an index into ix.reads), -1 for none.
   const last: (Int32Array | undefined)[] = [];
+  // Per key id: the position in its version order after the last read's offset. Reads of a key mostly
+  // come in offset order, so the next read's offset is usually there, found without a search.
+  const orderNext = new Int32Array(ix.keys.length);
   let next = 0;
   for (let p = 0; p < ix.ops.length; p++) {
     const f = ix.ops.f(p);
@@ -46,8 +49,13 @@ export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
       // The records the reader must have passed through between the two offsets: [from, to) of `order`.
       const order = ix.versionOrder[kid];
       if (order === undefined) continue;
-      const from = lowerBound(order.offsets, beforeOffset + 1);
-      const to = lowerBound(order.offsets, offset);
+      const { offsets } = order;
+      const hint = orderNext[kid];
+      const to = hint < offsets.length && offsets[hint] === offset ? hint : lowerBound(offsets, offset);
+      orderNext[kid] = to + 1;
+      // Nothing between: the record before `to` is at or before the previous read's offset.
+      if (to === 0 || offsets[to - 1] <= beforeOffset) continue;
+      const from = lowerBound(offsets, beforeOffset + 1);
       if (from >= to) continue;
       const [r, before] = [reads.at(next), reads.at(b)];
       const skipped = ix.value(order.vids[from]);
