@@ -3,9 +3,9 @@
 // addressed by position in history.ops (not by the op's `index` field, which only witnesses report), and
 // every list is in history order, so the families can iterate without sorting and stay deterministic.
 // A million-operation history has hundreds of thousands of values, each written, read and logged: the
-// lines, writes and reads are kept as columns (tables.ts), values, keys and processes get integer ids
-// (one shared copy of each string), and "the writes of a value" is a slice of one typed array (Groups),
-// not a Map of small arrays.
+// lines, writes, reads and final logs' records are kept as columns (tables.ts, final-logs.ts), values,
+// keys and processes get integer ids (a string made only when asked for), and "the writes of a value" is
+// a slice of one typed array (Groups), not a Map of small arrays.
 import { FinalLogColumns, LogView } from './final-logs.ts';
 import type {
   FinalGateway, FinalLedger, FinalLine, FinalLog, FinalOffsets, FinalSink, History, HistoryHeader, Key, Mop, Op, OpF, Outcome,
@@ -17,7 +17,6 @@ import { Column, Groups, newNames, OpHeads, Reads, Writes } from './tables.ts';
 import type { Names } from './tables.ts';
 
 export type { OpHead, Read, Write } from './tables.ts';
-export type { LogView } from './final-logs.ts';
 
 type PaymentFinal = FinalGateway | FinalLedger;
 
