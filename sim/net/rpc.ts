@@ -79,11 +79,15 @@ export class RpcClient {
     return n;
   }
 
+  /** A response arrived. Its envelope goes back to the network for reuse: only its body lives on. */
   onResponse(env: Envelope): void {
     const p = this.pending.get(env.correlationId);
-    if (!p || p.to !== env.from) return; // late response to a request we gave up on
+    const body = env.body;
+    const late = !p || p.to !== env.from; // a late response to a request we gave up on
+    this.net.recycle(env);
+    if (late) return;
     this.pending.delete(env.correlationId);
-    p.callback(null, env.body);
+    p.callback(null, body);
   }
 
   /** A connection to `peer` is gone (-1: all of them): every request in flight on it fails. */
