@@ -132,9 +132,22 @@ export class PaymentsProducer {
 
   /** Runs `fn` after `ms`, later if a stall is in the way, and not at all if this incarnation died. */
   private after(ms: number, fn: () => void): void {
-    const inc = this.incarnation;
-    this.sim.afterMs(ms, () => this.stall.defer(() => this.up && inc === this.incarnation, fn));
+    const alive = this.aliveTest();
+    this.sim.afterMs(ms, () => this.stall.defer(alive, fn));
   }
+
+  /** Whether the current incarnation still lives: one closure per incarnation, not one per timer (one per payment). */
+  private aliveTest(): () => boolean {
+    if (this.aliveTestOf !== this.incarnation) {
+      const inc = this.incarnation;
+      this.aliveTestOf = inc;
+      this.alive = () => this.up && inc === this.incarnation;
+    }
+    return this.alive;
+  }
+
+  private aliveTestOf = -1;
+  private alive: () => boolean = () => false;
 
   pause(forMs: number): void {
     this.stall.pause(forMs);
@@ -224,11 +237,14 @@ export class PaymentsProducer {
   }
 
   private scheduleNext(): void {
-    this.after(this.interval(), () => {
-      this.sendOne();
-      if (this.resend.length > 0 || this.outbox.nextNew < this.options.count) this.scheduleNext();
-    });
+    this.after(this.interval(), this.sendNext);
   }
+
+  /** The send loop's step, one closure for the run rather than one per payment. */
+  private readonly sendNext = (): void => {
+    this.sendOne();
+    if (this.resend.length > 0 || this.outbox.nextNew < this.options.count) this.scheduleNext();
+  };
 
   private sendOne(): void {
     const p = this.takePayment();
