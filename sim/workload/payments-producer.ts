@@ -132,22 +132,9 @@ export class PaymentsProducer {
 
   /** Runs `fn` after `ms`, later if a stall is in the way, and not at all if this incarnation died. */
   private after(ms: number, fn: () => void): void {
-    const alive = this.aliveTest();
-    this.sim.afterMs(ms, () => this.stall.defer(alive, fn));
+    const inc = this.incarnation;
+    this.sim.afterMs(ms, () => this.stall.defer(() => this.up && inc === this.incarnation, fn));
   }
-
-  /** Whether the current incarnation still lives: one closure per incarnation, not one per timer (one per payment). */
-  private aliveTest(): () => boolean {
-    if (this.aliveTestOf !== this.incarnation) {
-      const inc = this.incarnation;
-      this.aliveTestOf = inc;
-      this.alive = () => this.up && inc === this.incarnation;
-    }
-    return this.alive;
-  }
-
-  private aliveTestOf = -1;
-  private alive: () => boolean = () => false;
 
   pause(forMs: number): void {
     this.stall.pause(forMs);
@@ -237,14 +224,11 @@ export class PaymentsProducer {
   }
 
   private scheduleNext(): void {
-    this.after(this.interval(), this.sendNext);
+    this.after(this.interval(), () => {
+      this.sendOne();
+      if (this.resend.length > 0 || this.outbox.nextNew < this.options.count) this.scheduleNext();
+    });
   }
-
-  /** The send loop's step, one closure for the run rather than one per payment. */
-  private readonly sendNext = (): void => {
-    this.sendOne();
-    if (this.resend.length > 0 || this.outbox.nextNew < this.options.count) this.scheduleNext();
-  };
 
   private sendOne(): void {
     const p = this.takePayment();
