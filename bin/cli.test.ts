@@ -209,6 +209,29 @@ describe('eos-sim list and help', () => {
     expect(r.stdout).toContain('--mode');
   });
 
+  it('starts from the commands\' definitions alone: what dist/cli.js imports statically holds none of the simulator', () => {
+    // --help, --version and bad usage load only what the entry imports statically (the implementations come
+    // through import(), split into chunks by scripts/build.mjs); the files it reaches must stay small.
+    const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const m of readFileSync(join(dist, file), 'utf8').matchAll(/^(?:import|export)\b[^;]*?from "\.\/([^"]+)";/gms)) visit(m[1]);
+    };
+    visit('cli.js');
+    const read = (files: Iterable<string>) => [...files].map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
+    const entry = read(reached);
+    const all = read(readdirSync(dist).filter((f) => f.endsWith('.js')));
+    // The Kafka model and the checker, as esbuild writes them: in the build, not in what --help loads.
+    for (const marker of ['Partition = class', 'function checkHistoryFile(']) {
+      expect(all).toContain(marker);
+      expect(entry).not.toContain(marker);
+    }
+    expect(entry).toContain('CommanderError'); // the definitions are there
+    expect(entry.length).toBeLessThan(400_000); // the whole build is ~2.6 MB
+  });
+
   it('prints the version of package.json with --version', () => {
     const r = cli('--version');
     expect(r.code).toBe(0);

@@ -2,19 +2,18 @@
 // `run --report FORMAT` writes beside a run. The formats themselves live in sim/report/formats.ts.
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Chalk, type ChalkInstance } from 'chalk';
-import { Option, type Command } from 'commander';
-import { REPORT_FORMATS, renderReport, reportData, writeReport, type ReportFormat } from '../sim/report/formats.ts';
+import { Chalk } from 'chalk';
+import type { ReportFormat } from '../sim/report/format-names.ts';
+import { renderReport, reportData, writeReport } from '../sim/report/formats.ts';
 import { ReportInputError, readReportSources, sourceOfSummary } from '../sim/report/input.ts';
 import { detailOfRun } from '../sim/report/rerun.ts';
 import type { RunReport } from '../sim/report/run-report.ts';
 import type { RunResult } from '../sim/run/run-scenario.ts';
 import type { Scenario } from '../sim/scenario/types.ts';
 import type { RunSummary } from '../sim/sweep/results.ts';
+import { colours } from './cli-shared.ts';
 
-export { ReportInputError };
-
-interface ReportFlags {
+export interface ReportFlags {
   format: ReportFormat;
   output?: string;
 }
@@ -32,7 +31,7 @@ function rerunProgress(done: number, total: number): void {
 /** A file gets no colour codes, whatever the terminal supports. */
 const PLAIN = new Chalk({ level: 0 });
 
-function commandReport(paths: string[], flags: ReportFlags, colours: () => ChalkInstance): number {
+export function commandReport(paths: string[], flags: ReportFlags): number {
   // An unusable output path is refused before any work, so nothing is half done.
   if (flags.output !== undefined) {
     const dir = dirname(flags.output);
@@ -48,16 +47,6 @@ function commandReport(paths: string[], flags: ReportFlags, colours: () => Chalk
     process.stderr.write(`wrote ${flags.output}\n`);
   }
   return verdictCode(data.totals);
-}
-
-/** Registers `report`; subcommands (e.g. `report merge`) can be added to the command it returns. */
-export function registerReportCommand(program: Command, colours: () => ChalkInstance, setExit: (code: number) => void): Command {
-  return program.command('report')
-    .description('turn results into a report: a sweep\'s results.jsonl, a run folder (run --out) or an output folder of them.\nExit code: 0 all runs pass, 1 a run found a violation, 3 the simulator broke in a run.')
-    .argument('<results...>', 'results.jsonl files, run folders (with report.json) or output folders')
-    .addOption(new Option('--format <format>', 'html: one offline file with diagrams; junit: XML for CI; json; text').choices([...REPORT_FORMATS]).default('text'))
-    .option('-o, --output <file>', 'write to this file instead of stdout')
-    .action((paths: string[], flags: ReportFlags) => { setExit(commandReport(paths, flags, colours)); });
 }
 
 /** `run --report FORMAT`: the run's reports, written into its output folder; returns the files written. */

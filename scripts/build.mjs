@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The build: bundles each entry point below, with the simulator and its dependencies, into one ES module
-// under dist/, so the installed `eos-sim` command starts without a TypeScript loader (tsx took ~0.5 s of
+// The build: bundles each entry point below, with the simulator and its dependencies, into ES modules
+// under dist/ (an entry's lazily imported parts in shared chunks beside it), so the installed `eos-sim` command starts without a TypeScript loader (tsx took ~0.5 s of
 // every start). `npm ci` runs it (the `prepare` script), and so do `npm pack` and vitest's global set-up,
 // so neither a fresh clone nor the tests can meet a stale or missing dist/. dist/ is not committed.
 //
@@ -40,6 +40,12 @@ export async function buildDist() {
     entryPoints: Object.entries(ENTRY_POINTS).map(([out, src]) => ({ out, in: join(ROOT, src) })),
     outdir: DIST,
     outExtension: { '.js': '.js' },
+    // What the entry points import lazily (bin/cli.ts loads each command's implementation with import())
+    // goes into chunks of its own, shared by the entries: `eos-sim --help` then reads a small file instead
+    // of the whole simulator with its libraries. The chunks sit beside the entries in dist/, so that a
+    // file found from import.meta.url (the sweep's worker, the package root) is found from a chunk too.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
   });
 }
 

@@ -10,9 +10,7 @@ import { formatJunit } from './junit.ts';
 import { buildReportData, failuresToDetail, type FailureDetail, type ReportData } from './report-data.ts';
 import { rerunDetail } from './rerun.ts';
 import { formatReportText } from './text.ts';
-
-export const REPORT_FORMATS = ['html', 'junit', 'json', 'text'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import type { ReportFormat } from './format-names.ts';
 
 /** The file each format is written to under an output folder (report.json is a single run's own report). */
 export const REPORT_FILES: Record<ReportFormat, string> = {
