@@ -7,6 +7,8 @@
 //     actions) timed in the same process right after the row, with the row's own distribution of
 //     scheduling delays and mean queue length;
 //   - the share of the runs' time spent in garbage-collection pauses (PerformanceObserver 'gc' entries);
+//   - the bytes allocated per event (v8.GCProfiler: heap growth between collections plus what each one
+//     freed), which unlike the times does not swing with the machine's load: compare allocation changes by it;
 // and whether the issue's targets are met (>= 1,000,000 events/s on one core in every row, <= 5x the bare
 // loop's cost per event, GC <= 5% of CPU). A missed target is reported, not fatal: the exit code is 0.
 // Wall time is read with performance.now(): allowed here (and only here, see eslint.config.js).
@@ -24,6 +26,7 @@
 //   node --cpu-prof --cpu-prof-dir=/tmp/eos-prof node_modules/.cache/b/bench.js
 // (inside the package folder, so that the simulator finds its scenarios).
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { EventQueue, type Action } from '../sim/core/event-queue.ts';
 import { RandomStream } from '../sim/core/random.ts';
 import { benchChecker, formatCheckerBench } from './checker.ts';
@@ -119,6 +122,8 @@ export interface RowResult {
    * Concurrent marking and sweeping on helper threads pause nothing and are not counted.
    */
   gcShare: number;
+  /** Bytes the runs allocated on the JavaScript heap, per event (see HeapAllocation). */
+  bytesPerEvent: number;
   /** Runs that did not quiesce before the time limit (a benchmark of a stuck run would mislead). */
   notQuiesced: number;
   traceHashes: string[];
@@ -160,6 +165,33 @@ class GcPauses {
 
   stop(): void {
     this.observer.disconnect();
+  }
+}
+
+/**
+ * Bytes allocated on the JavaScript heap while it runs: what the heap grew by between collections, plus
+ * what each collection found in use (v8.GCProfiler reports the heap before and after every collection).
+ * Node 20 has no allocation counter; this one misses only objects that die inside a collection's own work.
+ */
+class HeapAllocation {
+  private readonly profiler = new GCProfiler();
+  private readonly usedAtStart: number;
+
+  constructor() {
+    this.usedAtStart = getHeapStatistics().used_heap_size;
+    this.profiler.start();
+  }
+
+  stop(): number {
+    const usedAtEnd = getHeapStatistics().used_heap_size;
+    const { statistics } = this.profiler.stop()!;
+    let allocated = 0;
+    let usedAfterLast = this.usedAtStart;
+    for (const gc of statistics) {
+      allocated += gc.beforeGC.heapStatistics.usedHeapSize - usedAfterLast;
+      usedAfterLast = gc.afterGC.heapStatistics.usedHeapSize;
+    }
+    return allocated + usedAtEnd - usedAfterLast;
   }
 }
 
@@ -251,6 +283,7 @@ async function runCase(c: BenchCase, profile: QueueProfile, gc: GcPauses): Promi
   let notQuiesced = 0;
   const traceHashes: string[] = [];
   const windows: [number, number][] = [];
+  const heap = new HeapAllocation();
   for (let seed = 1; seed <= c.runs; seed++) {
     const c0 = cpuMsNow();
     const t0 = performance.now();
@@ -264,6 +297,7 @@ async function runCase(c: BenchCase, profile: QueueProfile, gc: GcPauses): Promi
     if (!r.quiesced) notQuiesced++;
     traceHashes.push(r.traceHash);
   }
+  const allocated = heap.stop();
   await gc.flush();
   const gcMs = gc.pausedMs(windows);
   const baseline = bareLoop(c.bareLoopEvents, profile);
@@ -274,7 +308,7 @@ async function runCase(c: BenchCase, profile: QueueProfile, gc: GcPauses): Promi
   return {
     scenario: c.scenario.name, mode: c.mode, runs: c.runs, events, virtualTimeUs, wallMs, cpuMs, gcMs,
     eventsPerSec, nsPerEvent, runsPerSec: c.runs / (wallMs / 1000), virtualToWall: virtualTimeUs / 1000 / wallMs,
-    baseline, costRatio, gcShare, notQuiesced, traceHashes,
+    baseline, costRatio, gcShare, bytesPerEvent: allocated / events, notQuiesced, traceHashes,
     targets: {
       eventsPerSec: eventsPerSec >= TARGET_EVENTS_PER_SEC,
       costRatio: costRatio <= TARGET_COST_RATIO,
@@ -335,12 +369,12 @@ export function formatText(r: BenchResult): string {
   lines.push(`eos-sim bench${r.quick ? ' (quick)' : ''}: node ${r.node}; standard scenario: ${fmtInt(r.paymentsPerProducer)} payments x 2 producers`);
   lines.push('');
   const miss = (met: boolean) => (met ? ' ' : '!');
-  const rows = [['scenario', 'mode', 'runs', 'events/run', 'events/s', 'events/CPU s', 'ns/event', 'x bare', 'GC', 'runs/s', 'virtual/wall']];
+  const rows = [['scenario', 'mode', 'runs', 'events/run', 'events/s', 'events/CPU s', 'ns/event', 'x bare', 'GC', 'bytes/event', 'runs/s', 'virtual/wall']];
   for (const m of r.rows) {
     rows.push([
       m.scenario === 'bench-standard' ? 'standard' : m.scenario, m.mode, String(m.runs), fmtInt(m.events / m.runs),
       fmtInt(m.eventsPerSec) + miss(m.targets.eventsPerSec), fmtInt(m.events / (m.cpuMs / 1000)), fmt(m.nsPerEvent, 0), `${fmt(m.costRatio, 1)}x${miss(m.targets.costRatio)}`,
-      `${fmt(m.gcShare * 100, 1)}%${miss(m.targets.gcShare)}`, fmt(m.runsPerSec, 2), `${fmt(m.virtualToWall, 1)}x`,
+      `${fmt(m.gcShare * 100, 1)}%${miss(m.targets.gcShare)}`, fmtInt(m.bytesPerEvent), fmt(m.runsPerSec, 2), `${fmt(m.virtualToWall, 1)}x`,
     ]);
   }
   lines.push(table(rows));
@@ -350,6 +384,7 @@ export function formatText(r: BenchResult): string {
   lines.push(`x bare: ns/event over a bare heap loop's (${r.rows.map((m) => fmt(m.baseline.nsPerEvent, 0)).join(', ')} ns/event), ` +
     'timed after each row with its delay distribution and mean queue length');
   lines.push('GC: the share of the runs\' time spent in main-thread garbage-collection pauses');
+  lines.push('bytes/event: JavaScript heap allocated per event (GC statistics), steadier than the times under other load');
   lines.push('events/CPU s: per second of the process\'s CPU time (all threads), less sensitive to other load than events/s');
   lines.push(`targets: >= ${fmtInt(r.targets.eventsPerSec)} events/s, <= ${r.targets.costRatio}x the bare loop, ` +
     `GC <= ${fmt(r.targets.gcShare * 100, 0)}% in every row: ${r.targets.allMet ? 'all met' : 'NOT all met (! marks a miss)'}`);

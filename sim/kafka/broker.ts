@@ -80,6 +80,13 @@ interface FetchSession {
   /** The leader epoch the fetch in flight was sent in: an answer from another epoch is dropped. */
   epoch: number;
   readonly onResponse: RpcCallback<FetchResponse>;
+  /** The request in flight. */
+  request: FetchRequest | null;
+  /**
+   * A request the leader has answered, for the next fetch to fill again rather than allocate one per
+   * fetch. Only an answered one: a request that timed out may still be on its way or parked at the leader.
+   */
+  spare: FetchRequest | null;
 }
 
 export class Broker implements NetNode {
@@ -274,6 +281,7 @@ export class Broker implements NetNode {
     const session: FetchSession = {
       partition: p, epoch: -1,
       onResponse: (err, resp) => this.onLeaderFetchResponse(session, err, resp),
+      request: null, spare: null,
     };
     this.fetchSessions.set(p.key, session);
     this.fetchFromLeader(session);
@@ -284,15 +292,23 @@ export class Broker implements NetNode {
     if (!this.up || this.fetchSessions.get(p.key) !== session || p.role !== 'follower') return;
     const c = this.options.config;
     session.epoch = p.leaderEpoch;
-    const req: FetchRequest = {
-      key: p.key, fetchOffset: p.log.logEndOffset, replicaId: this.brokerId, replicaEpoch: this.incarnation, currentLeaderEpoch: session.epoch,
-      lastFetchedEpoch: p.log.latestEpoch(), isolationLevel: 'read_uncommitted', maxWaitMs: c.replicaFetchWaitMaxMs, maxRecords: 500,
+    const req = session.spare ?? {
+      key: p.key, fetchOffset: 0, replicaId: this.brokerId, replicaEpoch: 0, currentLeaderEpoch: 0,
+      lastFetchedEpoch: 0, isolationLevel: 'read_uncommitted', maxWaitMs: 0, maxRecords: 500,
     };
+    session.spare = null;
+    req.fetchOffset = p.log.logEndOffset;
+    req.replicaEpoch = this.incarnation;
+    req.currentLeaderEpoch = session.epoch;
+    req.lastFetchedEpoch = p.log.latestEpoch();
+    req.maxWaitMs = c.replicaFetchWaitMaxMs;
+    session.request = req;
     this.rpc.request<FetchRequest, FetchResponse>(brokerNodeId(p.leaderId), 'Fetch', req, c.replicaFetchWaitMaxMs + 1000, session.onResponse);
   }
 
   private onLeaderFetchResponse(session: FetchSession, err: RpcError | null, resp: FetchResponse | null): void {
     const p = session.partition;
+    if (resp !== null) session.spare = session.request;
     if (this.fetchSessions.get(p.key) !== session || p.role !== 'follower' || p.leaderEpoch !== session.epoch) return;
     if (err || !resp || resp.error !== 'NONE') return this.sim.afterMs(50, () => this.fetchFromLeader(session));
     if (resp.divergingEpoch && this.options.checks.on('diverging-epoch-truncation')) {

@@ -9,7 +9,7 @@
 // After a leader change the consumer validates its position against the new leader's log (KIP-320).
 import type { Simulation } from '../core/simulation.ts';
 import type { Envelope, NetNode, Network } from '../net/network.ts';
-import { RpcClient } from '../net/rpc.ts';
+import { RpcClient, type RpcCallback, type RpcError } from '../net/rpc.ts';
 import { ModelChecks } from './checks.ts';
 import { ClientMetadata } from './client-metadata.ts';
 import type { ConsumerConfig } from './config.ts';
@@ -65,6 +65,19 @@ interface PartitionFetchState {
   leaderEpoch: number;
   /** Leader epochs of the batches fetched, with the offset each began at: gives the epoch of the record before the position. */
   fetchedEpochs: { epoch: number; startOffset: number }[];
+  /**
+   * The fetch in flight (one at a time: `fetching`): the seek epoch and incarnation it was sent in, and its
+   * request. Its callback is made once per partition, not once per fetch.
+   */
+  fetchEpoch: number;
+  fetchIncarnation: number;
+  fetchRequest: FetchRequest | null;
+  onFetchResponse: RpcCallback<FetchResponse>;
+  /**
+   * A request the leader has answered, for the next fetch to fill again. Only an answered one: one that
+   * failed may still be on its way to the leader or parked there.
+   */
+  spareRequest: FetchRequest | null;
 }
 
 /**
@@ -197,6 +210,7 @@ export class KafkaConsumer implements NetNode {
       const s: PartitionFetchState = {
         key, position, buffer: [], fetching: false, epoch: 0, nextFetchOffset: position, endOffset: -1, fetchOnRefresh: () => this.fetch(s),
         leaderEpoch: -1, fetchedEpochs: [],
+        fetchEpoch: 0, fetchIncarnation: 0, fetchRequest: null, onFetchResponse: (err, resp) => this.onFetchResponse(s, err, resp), spareRequest: null,
       };
       this.states.set(key, s);
     }
@@ -592,31 +606,38 @@ export class KafkaConsumer implements NetNode {
       else return this.validatePosition(s, leader, leaderEpoch, offsetEpoch);
     }
     s.fetching = true;
-    const epoch = s.epoch;
-    const inc = this.incarnation;
-    const req: FetchRequest = {
-      key: s.key, fetchOffset: s.position, replicaId: -1, replicaEpoch: -1, currentLeaderEpoch: s.leaderEpoch, lastFetchedEpoch: -1,
+    s.fetchEpoch = s.epoch;
+    s.fetchIncarnation = this.incarnation;
+    const req = s.spareRequest ?? {
+      key: s.key, fetchOffset: 0, replicaId: -1, replicaEpoch: -1, currentLeaderEpoch: 0, lastFetchedEpoch: -1,
       isolationLevel: this.config.isolationLevel, maxWaitMs: this.config.fetchMaxWaitMs, maxRecords: this.config.maxPollRecords,
     };
-    this.rpc.request<FetchRequest, FetchResponse>(leader, 'Fetch', req, this.config.requestTimeoutMs + this.config.fetchMaxWaitMs, (err, resp) => {
-      if (inc !== this.incarnation) return;
-      s.fetching = false;
-      if (s.epoch !== epoch || this.states.get(s.key) !== s) return this.fetch(s);
-      const error = err ?? resp!.error;
-      if (error === 'OFFSET_OUT_OF_RANGE') {
-        // auto.offset.reset=earliest
-        this.sim.log(`${this.id} ${s.key} offset ${s.position} out of range: reset to 0`);
-        this.seek(s, 0);
-        return this.fetch(s);
-      }
-      if (error !== 'NONE') {
-        if (STALE_METADATA.has(error)) this.metadata.refresh();
-        return this.later(() => this.fetch(s));
-      }
-      this.takeBatches(s, resp!);
-      if (s.buffer.length > 0) this.notifyData();
-      else this.fetch(s);
-    });
+    s.spareRequest = null;
+    req.fetchOffset = s.position;
+    req.currentLeaderEpoch = s.leaderEpoch;
+    s.fetchRequest = req;
+    this.rpc.request<FetchRequest, FetchResponse>(leader, 'Fetch', req, this.config.requestTimeoutMs + this.config.fetchMaxWaitMs, s.onFetchResponse);
+  }
+
+  private onFetchResponse(s: PartitionFetchState, err: RpcError | null, resp: FetchResponse | null): void {
+    if (resp !== null) s.spareRequest = s.fetchRequest;
+    if (s.fetchIncarnation !== this.incarnation) return;
+    s.fetching = false;
+    if (s.epoch !== s.fetchEpoch || this.states.get(s.key) !== s) return this.fetch(s);
+    const error = err ?? resp!.error;
+    if (error === 'OFFSET_OUT_OF_RANGE') {
+      // auto.offset.reset=earliest
+      this.sim.log(`${this.id} ${s.key} offset ${s.position} out of range: reset to 0`);
+      this.seek(s, 0);
+      return this.fetch(s);
+    }
+    if (error !== 'NONE') {
+      if (STALE_METADATA.has(error)) this.metadata.refresh();
+      return this.later(() => this.fetch(s));
+    }
+    this.takeBatches(s, resp!);
+    if (s.buffer.length > 0) this.notifyData();
+    else this.fetch(s);
   }
 
   /** Moves the position (a fetch answered after this is discarded) and forgets the epochs of what lies beyond it. */

@@ -76,7 +76,7 @@ export class Controller implements NetNode {
 
   image(): MetadataImage {
     const liveBrokers = [...this.brokers.values()].filter((b) => !b.fenced).map((b) => b.id);
-    const partitions = [...this.partitions.values()].map((p) => ({ ...p, replicas: [...p.replicas], isr: [...p.isr] }));
+    const partitions = [...this.partitions.values()].map(registrationCopy);
     return { version: this.version, liveBrokers, partitions };
   }
 
@@ -110,11 +110,11 @@ export class Controller implements NetNode {
     const p = this.partitions.get(req.key);
     let resp: AlterPartitionResponse;
     if (!p) resp = { error: 'UNKNOWN_TOPIC_OR_PARTITION', registration: null };
-    else if (p.leader !== req.brokerId || p.leaderEpoch !== req.leaderEpoch) resp = { error: 'FENCED_LEADER_EPOCH', registration: { ...p } };
-    else if (p.partitionEpoch !== req.partitionEpoch) resp = { error: 'INVALID_UPDATE_VERSION', registration: { ...p } };
+    else if (p.leader !== req.brokerId || p.leaderEpoch !== req.leaderEpoch) resp = { error: 'FENCED_LEADER_EPOCH', registration: registrationCopy(p) };
+    else if (p.partitionEpoch !== req.partitionEpoch) resp = { error: 'INVALID_UPDATE_VERSION', registration: registrationCopy(p) };
     else if (req.newIsr.some((id) => !p.isr.includes(id) && this.brokers.get(id)?.fenced !== false)) {
       // Only live (unfenced) brokers may join the ISR.
-      resp = { error: 'INVALID_UPDATE_VERSION', registration: { ...p } };
+      resp = { error: 'INVALID_UPDATE_VERSION', registration: registrationCopy(p) };
     } else if (this.features.isrBrokerEpochCheck && req.newIsr.some((id, i) => {
       const epoch = req.newIsrBrokerEpochs[i] ?? -1;
       return epoch !== -1 && this.brokers.get(id)?.incarnation !== epoch;
@@ -122,7 +122,7 @@ export class Controller implements NetNode {
       // KIP-903 (ReplicationControlManager.ineligibleReplicasForIsr): the leader saw a member fetch from
       // another incarnation than the registered one: its view of that replica's log may be stale.
       this.sim.cover('Controller refused an ISR member of another broker epoch (KIP-903)');
-      resp = { error: 'INELIGIBLE_REPLICA', registration: { ...p } };
+      resp = { error: 'INELIGIBLE_REPLICA', registration: registrationCopy(p) };
     } else {
       if (this.features.eligibleLeaderReplicas) {
         this.changePartition(p, { targetIsr: req.newIsr });
@@ -131,7 +131,7 @@ export class Controller implements NetNode {
         p.partitionEpoch++;
       }
       this.changed(`isr ${p.key} [${p.isr.join(',')}] pe=${p.partitionEpoch}`);
-      resp = { error: 'NONE', registration: { ...p, isr: [...p.isr], replicas: [...p.replicas] } };
+      resp = { error: 'NONE', registration: registrationCopy(p) };
     }
     reply(this.net, env, resp);
   }
@@ -276,4 +276,17 @@ export class Controller implements NetNode {
     this.version++;
     this.sim.log(`controller metadata v${this.version} ${what}`);
   }
+}
+
+/**
+ * A registration for a broker to keep, built field by field in one order: every copy has one shape (a
+ * spread of one object overriding some of its fields made copies of several shapes, and the brokers' code
+ * reading them deoptimised on each new one). The lists are copied: the controller replaces its own, a
+ * broker must not see them change.
+ */
+function registrationCopy(p: PartitionRegistration): PartitionRegistration {
+  return {
+    key: p.key, topic: p.topic, partition: p.partition, replicas: [...p.replicas], isr: [...p.isr],
+    leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch,
+  };
 }

@@ -25,10 +25,11 @@ import { brokerNodeId } from './broker.ts';
 import type { ConsumerGroupMetadata, TxnOffsetCommitRequest } from './group-protocol.ts';
 
 /** ok: acknowledged (offset null with acks=0); fail: certainly not written; info: unknown. */
+/** Every result is built with all three fields (error undefined when ok): one shape for the callbacks that read them. */
 export interface SendResult {
   status: 'ok' | 'fail' | 'info';
   offset: number | null;
-  error?: string;
+  error: string | undefined;
 }
 export type SendCallback = (result: SendResult) => void;
 
@@ -311,7 +312,7 @@ export class KafkaProducer implements NetNode {
     if (this.config.acks === 0) {
       // Fire and forget: the client counts the records as sent the moment they leave.
       this.rpc.sendOneWay(leader, 'Produce', req);
-      this.finish(q, b, { status: 'ok', offset: null });
+      this.finish(q, b, { status: 'ok', offset: null, error: undefined });
       return;
     }
     const inc = this.incarnation;
@@ -326,7 +327,7 @@ export class KafkaProducer implements NetNode {
     const error: ErrorCode = err ?? resp!.error;
     if (error === 'NONE') {
       q.ackedSequence = Math.max(q.ackedSequence, b.baseSequence + b.records.length);
-      this.finish(q, b, { status: 'ok', offset: resp!.baseOffset });
+      this.finish(q, b, { status: 'ok', offset: resp!.baseOffset, error: undefined });
       this.drain(q);
       return;
     }

@@ -111,9 +111,10 @@ export class TransactionCoordinator {
     this.sim.cover(`TransactionState ${m.state} -> ${to}`);
     m.pendingState = to;
     const after = { ...m, ...next };
+    const partitions = [...after.partitions].sort();
     const record: TxnStateValue = {
       type: 'txn', transactionalId: m.transactionalId, producerId: after.producerId, producerEpoch: after.producerEpoch,
-      lastProducerEpoch: after.lastProducerEpoch, state: to, partitions: [...after.partitions].sort(),
+      lastProducerEpoch: after.lastProducerEpoch, state: to, partitions,
       timeoutMs: after.timeoutMs, startUs: after.startUs,
     };
     const batch = { producerId: NO_PRODUCER_ID, producerEpoch: NO_PRODUCER_EPOCH, baseSequence: NO_SEQUENCE, isTransactional: false, records: [record] };
@@ -123,7 +124,9 @@ export class TransactionCoordinator {
       if (error !== 'NONE') return done('COORDINATOR_NOT_AVAILABLE');
       Object.assign(m, next);
       m.state = to;
-      this.sim.logt`${this.broker.id} txn ${m.transactionalId} -> ${to} pid=${m.producerId} epoch=${m.producerEpoch} [${[...m.partitions].sort().join(',')}]`;
+      // The partitions as written, unless they changed since: sorted once per transition, not twice.
+      const now = partitions.length === m.partitions.size && partitions.every((k) => m.partitions.has(k)) ? partitions : [...m.partitions].sort();
+      this.sim.logt`${this.broker.id} txn ${m.transactionalId} -> ${to} pid=${m.producerId} epoch=${m.producerEpoch} [${now.join(',')}]`;
       done('NONE');
     });
   }

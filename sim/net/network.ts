@@ -126,6 +126,12 @@ export class Network {
   private rules: MessageRule[] = [];
   private readonly rng: RandomStream;
   private nextConnectionId = 1;
+  /**
+   * Envelopes whose receiver is done with them (recycle()), for send() to fill again instead of allocating
+   * one per message. Only responses come back: a request is the server's to keep (a parked fetch) and to
+   * answer on.
+   */
+  private readonly spare: Envelope[] = [];
   /** Connections their client closed: requests still in flight on them are served on arrival. */
   private readonly closedByClient = new Set<number>();
   messagesSent = 0;
@@ -213,10 +219,7 @@ export class Network {
     const conn = this.connection(kind === 'request' ? path : this.links[dstEnd!.index][srcEnd!.index]);
     // A response goes back on the connection its request came in on, which may be closed by now.
     const connectionId = replyOn ?? conn.connectionId;
-    const env: Envelope<B> = {
-      from, to, kind, api, correlationId, body, connectionId,
-      fromIncarnation: src.incarnation, toIncarnation: dst.incarnation, afterClose: false, sentSeq: this.messagesSent,
-    };
+    const env = this.envelope(from, to, kind, api, correlationId, body, connectionId, src.incarnation, dst.incarnation);
     if (path.cut) {
       this.holdOnCut(env, path);
       return env.connectionId;
@@ -240,6 +243,40 @@ export class Network {
     }
     this.schedule(env, path, conn, arrival);
     return env.connectionId;
+  }
+
+  /** A spare envelope filled in, or a new one: every field set in the same order either way (one shape). */
+  private envelope<B>(
+    from: string, to: string, kind: MessageKind, api: ApiName, correlationId: number, body: B, connectionId: number,
+    fromIncarnation: number, toIncarnation: number,
+  ): Envelope<B> {
+    const env = this.spare.pop() as Envelope<B> | undefined;
+    if (env === undefined) {
+      return {
+        from, to, kind, api, correlationId, body, connectionId, fromIncarnation, toIncarnation, afterClose: false, sentSeq: this.messagesSent,
+      };
+    }
+    env.from = from;
+    env.to = to;
+    env.kind = kind;
+    env.api = api;
+    env.correlationId = correlationId;
+    env.body = body;
+    env.connectionId = connectionId;
+    env.fromIncarnation = fromIncarnation;
+    env.toIncarnation = toIncarnation;
+    env.afterClose = false;
+    env.sentSeq = this.messagesSent;
+    return env;
+  }
+
+  /**
+   * The receiver of a delivered response is done with it (RpcClient.onResponse read its body): send()
+   * may fill it again. Nothing may keep a recycled envelope.
+   */
+  recycle(env: Envelope): void {
+    env.body = null;
+    this.spare.push(env);
   }
 
   /** FIFO within the connection: nothing arrives before what was sent ahead of it on it, delayed or not. */

@@ -16,9 +16,16 @@ interface Pending {
   callback: RpcCallback<unknown>;
 }
 
+const NO_CALLBACK: RpcCallback<unknown> = () => {};
+
 export class RpcClient {
   private nextCorrelationId = 1;
   private pending = new Map<number, Pending>();
+  /**
+   * Records of finished requests, for request() to fill again instead of allocating one per request.
+   * A record is handed back (release()) before its callback runs, so every use of it reads its fields first.
+   */
+  private readonly spare: Pending[] = [];
   /**
    * One timer per client, armed for the earliest deadline, instead of one per request: most requests
    * are answered long before they time out, and a timer per request made a third of all events no-ops.
@@ -37,7 +44,16 @@ export class RpcClient {
 
   request<Req, Resp>(to: string, api: ApiName, body: Req, timeoutMs: number, callback: RpcCallback<Resp>): void {
     const correlationId = this.nextCorrelationId++;
-    const pending: Pending = { to, connectionId: -1, deadlineUs: this.sim.nowUs + Math.ceil(timeoutMs * 1000), callback: callback as RpcCallback<unknown> };
+    const deadlineUs = this.sim.nowUs + Math.ceil(timeoutMs * 1000);
+    let pending = this.spare.pop();
+    if (pending === undefined) {
+      pending = { to, connectionId: -1, deadlineUs, callback: callback as RpcCallback<unknown> };
+    } else {
+      pending.to = to;
+      pending.connectionId = -1;
+      pending.deadlineUs = deadlineUs;
+      pending.callback = callback as RpcCallback<unknown>;
+    }
     this.pending.set(correlationId, pending);
     pending.connectionId = this.net.send(this.self, to, 'request', api, correlationId, body);
     this.arm(pending.deadlineUs);
@@ -57,10 +73,12 @@ export class RpcClient {
     for (const [id, p] of [...this.pending]) {
       if (p.deadlineUs > now || !this.pending.has(id)) continue;
       this.pending.delete(id);
-      this.net.disconnect(this.self, p.to, p.connectionId);
-      p.callback('REQUEST_TIMED_OUT', null);
+      const { to, connectionId, callback } = p;
+      this.release(p);
+      this.net.disconnect(this.self, to, connectionId);
+      callback('REQUEST_TIMED_OUT', null);
       // Closing the connection fails everything else in flight on it.
-      this.failAll(p.to, p.connectionId);
+      this.failAll(to, connectionId);
     }
     let next = Infinity;
     for (const p of this.pending.values()) if (p.deadlineUs < next) next = p.deadlineUs;
@@ -79,23 +97,36 @@ export class RpcClient {
     return n;
   }
 
+  /** A response arrived. Its envelope goes back to the network for reuse: only its body lives on. */
   onResponse(env: Envelope): void {
     const p = this.pending.get(env.correlationId);
-    if (!p || p.to !== env.from) return; // late response to a request we gave up on
+    const body = env.body;
+    const late = !p || p.to !== env.from; // a late response to a request we gave up on
+    this.net.recycle(env);
+    if (late) return;
     this.pending.delete(env.correlationId);
-    p.callback(null, env.body);
+    const callback = p.callback;
+    this.release(p);
+    callback(null, body);
+  }
+
+  /** A finished request's record goes back for reuse; its callback is let go (it may hold a whole exchange). */
+  private release(p: Pending): void {
+    p.callback = NO_CALLBACK;
+    this.spare.push(p);
   }
 
   /** A connection to `peer` is gone (-1: all of them): every request in flight on it fails. */
   failAll(peer: string, connectionId = -1): void {
-    const failed: Pending[] = [];
+    const failed: RpcCallback<unknown>[] = [];
     for (const [id, p] of this.pending) {
       if (p.to === peer && (connectionId < 0 || p.connectionId === connectionId)) {
-        failed.push(p);
+        failed.push(p.callback);
         this.pending.delete(id);
+        this.release(p);
       }
     }
-    for (const p of failed) p.callback('NETWORK_EXCEPTION', null);
+    for (const callback of failed) callback('NETWORK_EXCEPTION', null);
   }
 
   /** The owner crashed: its in-memory requests vanish without callbacks. */

@@ -2,6 +2,7 @@
 // whatever it is given, so a redelivered payment is booked twice. With idempotency keys it remembers
 // every key it applied, in the same store transaction as the write, and skips a repeat. It never fails
 // and answers at once; payment-sink.ts is the sink past a network, with a gateway and a database.
+import type { Mop } from '../check/history.ts';
 import type { ConsumedRecord } from '../kafka/consumer.ts';
 import type { RecordSink } from './payment-sink.ts';
 import type { Recorder } from './recorder.ts';
@@ -35,7 +36,9 @@ export class LedgerSink implements RecordSink {
 
   apply(r: ConsumedRecord, done: () => void): void {
     if (this.ledger.apply(r.value, r.value)) {
-      this.recorder.instant(this.process, 'apply', [['apply', this.ledger.name, r.value]], [['apply', this.ledger.name, r.value]]);
+      // The invoke and its completion say the same: one list serves both (ops are never mutated).
+      const value: Mop[] = [['apply', this.ledger.name, r.value]];
+      this.recorder.instant(this.process, 'apply', value, value);
     }
     done();
   }

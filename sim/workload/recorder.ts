@@ -15,14 +15,12 @@ export class Recorder {
   constructor(private readonly sim: Simulation) {}
 
   private push(process: string, type: OpType, f: OpF, value: Op['value'], id: number, error?: string): void {
-    const op: Op = { index: this.ops.length, id, time: this.sim.nowUs, process, type, f, value };
-    const commit = type === 'invoke' ? undefined : this.commitAt.get(id);
-    if (commit !== undefined) {
-      op.commit = commit;
-      this.commitAt.delete(id);
-    }
-    if (error !== undefined) op.error = error;
-    this.ops.push(op);
+    const commit = type === 'invoke' || this.commitAt.size === 0 ? undefined : this.commitAt.get(id);
+    if (commit !== undefined) this.commitAt.delete(id);
+    // Every op gets every field, `commit` and `error` too (undefined when absent; JSON and the history
+    // writer leave those out), in one order: one object shape for all ops, so the checker's loops over
+    // them stay monomorphic instead of deoptimising on each new combination of optional fields.
+    this.ops.push({ index: this.ops.length, id, time: this.sim.nowUs, process, type, f, value, commit, error });
   }
 
   invoke(process: string, f: OpF, value: Op['value']): number {
@@ -52,8 +50,10 @@ export class Recorder {
 
   /** An operation that happened at once (a poll that returned buffered records, a sink write). */
   instant(process: string, f: OpF, invokeValue: Op['value'], okValue: Op['value']): void {
-    const id = this.invoke(process, f, invokeValue);
-    this.complete(process, id, 'ok', okValue);
+    // invoke() then complete() without the round trip through the open map: nothing can close it in between.
+    const id = this.nextId++;
+    this.push(process, 'invoke', f, invokeValue, id);
+    this.push(process, 'ok', f, okValue, id);
   }
 
   /** The process crashed: its open operations end as info, then the crash itself is recorded. */
