@@ -217,7 +217,7 @@ describe('eos-sim list and help', () => {
     const visit = (file: string) => {
       if (reached.has(file)) return;
       reached.add(file);
-      for (const m of readFileSync(join(dist, file), 'utf8').matchAll(/^(?:import|export)\b[^;]*?from "\.\/([^"]+)";/gms)) visit(m[1]);
+      for (const m of readFileSync(join(dist, file), 'utf8').matchAll(/^(?:import|export)\b[^;]*?["']\.\/([^"']+)["'];/gms)) visit(m[1]);
     };
     visit('cli.js');
     const read = (files: Iterable<string>) => [...files].map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');

@@ -87,9 +87,10 @@ export function findPipelineViolations(ix: HistoryIndex): Anomaly[] {
       const { log } = view;
       for (let i = 0; i < log.length; i++) {
         const offset = log.offset(i);
-        const input = log.value(i);
         if (offset >= next) break;
-        if (log.aborted(i) || outputs.has(`${input}>${s.stage}`)) continue;
+        if (log.aborted(i)) continue;
+        const input = log.value(i);
+        if (outputs.has(`${input}>${s.stage}`)) continue;
         const readers = Array.from(ix.readsOf.of(ix.valueId(input)), (r) => ix.reads.at(r)).filter((r) => s.processes.has(r.process));
         const message = `Input ${input} at ${key} offset ${offset} has no committed ${s.stage} output, `
           + `though group ${s.group} committed offset ${next} past it.`;

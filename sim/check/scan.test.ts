@@ -142,7 +142,7 @@ describe('scanFinalLogLine', () => {
     }
     const names = newNames();
     const scanned = scanFinalLogLine(Buffer.from(LOG), 0, LOG.length, names)!;
-    // Values are interned in record order (after the key), and the records hold the interned strings.
+    // Values are interned in record order (after the key); the records hold their ids.
     expect(Array.from(scanned.valueIds())).toEqual([0, 1, 0]);
     expect(names.keys.all()).toEqual(['payments/0']);
     expect(names.values.all()).toEqual(['a', 'b']);

@@ -84,9 +84,10 @@ function findLostProcessing(ix: HistoryIndex, sinks: Map<string, SinkApplies>): 
     for (const [key, { log }] of ix.logs) {
       if (!d.topics.includes(topicOf(key))) continue;
       for (let i = 0; i < log.length; i++) {
+        if (log.aborted(i)) continue;
         const offset = log.offset(i);
         const value = log.value(i);
-        if (log.aborted(i) || checked.has(value)) continue;
+        if (checked.has(value)) continue;
         // A run cut off at its time limit (a liveness failure) had records still on their way to the sink:
         // only those its consumers had committed as consumed must have been applied.
         if (consumed !== undefined && offset >= (consumed.get(key) ?? 0)) continue;

@@ -140,7 +140,7 @@ function groupItems(groupOf: Int32Array, start: Int32Array): Int32Array {
   return items;
 }
 
-/** The strings the tables' ids stand for (HistoryIndex.values, keys, processes). */
+/** The strings the tables' ids stand for (HistoryIndex.value(), keys, processes). */
 export interface Names {
   values: Interner;
   keys: Interner;
@@ -255,7 +255,7 @@ export class OpHeads extends Table<OpHead> {
 /** One ["send", key, value] of a send or txn operation. */
 export interface Write {
   value: string;
-  /** The value's id (HistoryIndex.values). */
+  /** The value's id (HistoryIndex.value() gives it back as a string). */
   vid: number;
   key: Key;
   /** The key's id (HistoryIndex.keys). */

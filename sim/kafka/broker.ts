@@ -80,7 +80,7 @@ interface FetchSession {
   /** The leader epoch the fetch in flight was sent in: an answer from another epoch is dropped. */
   epoch: number;
   readonly onResponse: RpcCallback<FetchResponse>;
-  /** The request in flight. */
+  /** The last request sent (in flight until its answer or timeout). */
   request: FetchRequest | null;
   /**
    * A request the leader has answered, for the next fetch to fill again rather than allocate one per

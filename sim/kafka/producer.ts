@@ -24,8 +24,10 @@ import {
 import { brokerNodeId } from './broker.ts';
 import type { ConsumerGroupMetadata, TxnOffsetCommitRequest } from './group-protocol.ts';
 
-/** ok: acknowledged (offset null with acks=0); fail: certainly not written; info: unknown. */
-/** Every result is built with all three fields (error undefined when ok): one shape for the callbacks that read them. */
+/**
+ * ok: acknowledged (offset null with acks=0); fail: certainly not written; info: unknown. Every result is
+ * built with all three fields (error undefined when ok): one shape for the callbacks that read them.
+ */
 export interface SendResult {
   status: 'ok' | 'fail' | 'info';
   offset: number | null;
