@@ -21,7 +21,7 @@ import { DelayedFetch } from './delayed-fetch.ts';
 import { DelayedProduce } from './delayed-produce.ts';
 import { coordinatorPartitionFor } from './partitioner.ts';
 import {
-  partitionKey,
+  partitionKey, registrationIn,
   type AlterPartitionRequest, type AlterPartitionResponse, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse,
   type ErrorCode, type FetchRequest, type FetchResponse, type FindCoordinatorRequest, type FindCoordinatorResponse,
   type InitProducerIdRequest, type InitProducerIdResponse, type MetadataImage, type MetadataResponse,
@@ -589,7 +589,7 @@ export class Broker implements NetNode {
   /** Leader of the internal partition that owns `id` (a group or a transactional id), or -1. */
   private coordinatorFor(topic: string, id: string, partitions: number): number {
     const key = partitionKey(topic, coordinatorPartitionFor(id, partitions));
-    return this.image?.partitions.find((p) => p.key === key)?.leader ?? -1;
+    return registrationIn(this.image, key)?.leader ?? -1;
   }
 
   private onFindCoordinator(env: Envelope<FindCoordinatorRequest>): void {

@@ -5,7 +5,7 @@ import type { Simulation } from '../core/simulation.ts';
 import type { RandomStream } from '../core/random.ts';
 import type { RpcClient } from '../net/rpc.ts';
 import { brokerNodeId } from './broker.ts';
-import type { MetadataImage, MetadataResponse } from './protocol.ts';
+import { registrationIn, type MetadataImage, type MetadataResponse } from './protocol.ts';
 
 export class ClientMetadata {
   image: MetadataImage | null = null;
@@ -24,13 +24,13 @@ export class ClientMetadata {
 
   /** Node id of the partition's leader, or null when unknown or offline. */
   leaderFor(key: string): string | null {
-    const p = this.image?.partitions.find((x) => x.key === key);
-    return p && p.leader >= 0 ? brokerNodeId(p.leader) : null;
+    const p = registrationIn(this.image, key);
+    return p !== undefined && p.leader >= 0 ? brokerNodeId(p.leader) : null;
   }
 
   /** The partition's leader epoch in this view, or -1 when unknown. */
   leaderEpochFor(key: string): number {
-    return this.image?.partitions.find((x) => x.key === key)?.leaderEpoch ?? -1;
+    return registrationIn(this.image, key)?.leaderEpoch ?? -1;
   }
 
   /**

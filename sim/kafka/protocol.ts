@@ -253,6 +253,18 @@ export function partitionKey(topic: string, partition: number): string {
   return (keys[partition] ??= `${topic}/${partition}`);
 }
 
+/**
+ * A partition's registration in a metadata image, or undefined (no image, or no such partition). A loop
+ * rather than find(): clients and coordinators ask on every fetch, produce and marker, and find() made a
+ * closure each time.
+ */
+export function registrationIn(image: MetadataImage | null, key: string): PartitionRegistration | undefined {
+  if (image === null) return undefined;
+  const partitions = image.partitions;
+  for (let i = 0; i < partitions.length; i++) if (partitions[i].key === key) return partitions[i];
+  return undefined;
+}
+
 export interface AddPartitionsToTxnRequest {
   transactionalId: string;
   producerId: number;

@@ -13,7 +13,7 @@ import { brokerNodeId, OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './broker.t
 import type { Partition } from './partition.ts';
 import { coordinatorPartitionFor } from './partitioner.ts';
 import {
-  NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, partitionKey,
+  NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, partitionKey, registrationIn,
   type AddOffsetsToTxnRequest, type AddPartitionsToTxnRequest, type ControlType, type EndTxnRequest, type ErrorCode,
   type InitProducerIdRequest, type TxnResponse, type TxnStateValue, type WriteTxnMarkersRequest, type WriteTxnMarkersResponse,
 } from './protocol.ts';
@@ -318,7 +318,7 @@ export class TransactionCoordinator {
     let stopped = false;
     const attempt = (key: string) => {
       if (stopped || !this.stillLoaded(entry) || !remaining.has(key)) return;
-      const leader = this.broker.metadataImage()?.partitions.find((p) => p.key === key)?.leader ?? -1;
+      const leader = registrationIn(this.broker.metadataImage(), key)?.leader ?? -1;
       if (leader < 0) return this.sim.afterMs(MARKER_RETRY_MS, () => attempt(key));
       const req: WriteTxnMarkersRequest = { producerId: m.producerId, producerEpoch: epoch, coordinatorEpoch: entry.coordinatorEpoch, result, partitions: [key] };
       this.broker.request<WriteTxnMarkersRequest, WriteTxnMarkersResponse>(brokerNodeId(leader), 'WriteTxnMarkers', req, (err, resp) => {
