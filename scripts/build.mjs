@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The build: bundles each entry point below, with the simulator and its dependencies, into ES modules
-// under dist/ (an entry's lazily imported parts in shared chunks beside it), so the installed `eos-sim` command starts without a TypeScript loader (tsx took ~0.5 s of
-// every start). `npm ci` runs it (the `prepare` script), and so do `npm pack` and vitest's global set-up,
-// so neither a fresh clone nor the tests can meet a stale or missing dist/. dist/ is not committed.
+// under dist/ (an entry's lazily imported parts in shared chunks beside it), so the installed `eos-sim`
+// command starts without a TypeScript loader (tsx took ~0.5 s of every start). `npm ci` runs it (the
+// `prepare` script), and so do `npm pack` and vitest's global set-up, so neither a fresh clone nor the
+// tests can meet a stale or missing dist/. dist/ is not committed.
 //
 // Every entry point is listed in ENTRY_POINTS and nowhere else: a new one (a worker thread's file, say)
 // is one line here, and it lands at dist/<name>.js beside the others. Inside a bundle, import.meta.url is

@@ -155,7 +155,6 @@ const NO_WRITES: number[] = [];
  */
 export type OpSource = Op | number;
 
-/** One open invoke of a send/txn/apply operation, until its completion. */
 /**
  * One open invoke, until its completion: its position, and for a send, txn or apply operation its writes
  * (indexes into `writes`), its transaction (index into `txns`, or -1) and its apply micro-ops.

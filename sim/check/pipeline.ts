@@ -29,6 +29,8 @@ function findStages(ix: HistoryIndex): Stage[] {
   const outputKeysOf = new Map<string, Map<string, Set<Key>>>();
   const { writes } = ix;
   for (let i = 0; i < writes.length; i++) {
+    // Only a value with a ">" can be an output: the others' strings need not be made.
+    if (!ix.valueIncludes(writes.vid(i), '>')) continue;
     const out = splitOutput(ix.value(writes.vid(i)));
     if (out === undefined) continue;
     const process = ix.processes[writes.proc(i)];

@@ -41,7 +41,7 @@ const FINAL_PREFIX = Buffer.from('{"final"');
 const FINAL_LOG = ['log'] as const;
 const MOP_NAMES = ['send', 'poll'] as const;
 
-/** Thrown (and caught in scanOpLine, and in edn-scan.ts's scanEdnLine) when the line leaves the form the lane takes. */
+/** Thrown (and caught in RowScanner.scan, scanFinalLogLine and edn-scan.ts's scanEdnLine) when the line leaves the form the lane takes. */
 export const NOT_TAKEN = new Error('not in the fast lane');
 
 /** A cursor over one line's bytes; every read either advances it or throws NOT_TAKEN. The EDN lane extends it. */

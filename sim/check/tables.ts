@@ -91,10 +91,13 @@ export class Column {
     this.data = this.copy(this.width, this.data.length);
   }
 
-  /** A new array of `length` rows of `width`, with the rows copied unless `keep` is false. */
+  /**
+   * A new array of `length` rows of `width`, with the rows so far copied unless `keep` is false (only
+   * those: a column widened early, at its first null, does not write its whole capacity again).
+   */
   private copy(width: number, length: number, keep = true): Rows {
     const bigger = newRows(width, length);
-    if (keep) bigger.set(this.data);
+    if (keep) bigger.set(this.data.subarray(0, this.length));
     return bigger;
   }
 }

@@ -16,6 +16,7 @@ import { CONTROLLER_ID } from './controller.ts';
 import { GroupCoordinator } from './group-coordinator.ts';
 import { TransactionCoordinator } from './transaction-coordinator.ts';
 import { Partition } from './partition.ts';
+import { NO_BATCHES } from './log.ts';
 import { APPEND, type AppendCheck } from './producer-state-manager.ts';
 import { DelayedFetch } from './delayed-fetch.ts';
 import { DelayedProduce } from './delayed-produce.ts';
@@ -33,8 +34,6 @@ import {
 
 /** An empty abortedTransactions, shared (frozen: a reader that changed it would fail loudly). */
 const NO_ABORTED: FetchResponse['abortedTransactions'] = Object.freeze([]) as unknown as FetchResponse['abortedTransactions'];
-/** The batches of an answer that carries none (an error, a divergence); shared, never written. */
-const NO_BATCHES: FetchResponse['batches'] = Object.freeze([]) as unknown as FetchResponse['batches'];
 
 /**
  * A request's leader epoch against the partition's (Kafka's Partition.checkCurrentLeaderEpoch): older is
@@ -536,11 +535,13 @@ export class Broker implements NetNode {
     const req = env.body;
     const isReplica = req.replicaId >= 0;
     const bounded = req.isolationLevel === 'read_committed' && this.options.checks.on('last-stable-offset');
-    const lso = p.lastStableOffset();
-    const maxOffset = isReplica ? p.log.logEndOffset : bounded ? lso : p.log.highWatermark;
+    // The last stable offset walks the producer state: computed once, and only by a fetch that is bounded
+    // by it or answers (most wakes of a parked fetch find nothing new).
+    const maxOffset = isReplica ? p.log.logEndOffset : bounded ? p.lastStableOffset() : p.log.highWatermark;
     if (bounded && maxOffset < p.log.highWatermark && maxOffset > req.fetchOffset) this.sim.cover(LSO_BOUND);
     const batches = p.log.read(req.fetchOffset, maxOffset, req.maxRecords);
     if (batches.length === 0 && !force) return false;
+    const lso = bounded && !isReplica ? maxOffset : p.lastStableOffset();
     const aborted = !isReplica && req.isolationLevel === 'read_committed' ? this.abortedForFetch(p, req.fetchOffset, maxOffset) : NO_ABORTED;
     // A consumer learns where the log ends from these (its endOffsets), which a new leader cannot say yet.
     const endKnown = isReplica || p.endOffsetsKnown();

@@ -3,7 +3,7 @@
 // KIP-447 add), named as in Kafka's *Request/*Response classes. Bodies carry only what the model needs;
 // the consumer "protocol metadata" (its subscription) and the assignment travel as plain data instead of
 // the serialized ConsumerProtocol bytes.
-import type { ErrorCode, OffsetCommitRequest, OffsetFetchRequest } from './protocol.ts';
+import { partitionKey, type ErrorCode, type OffsetCommitRequest, type OffsetFetchRequest } from './protocol.ts';
 
 /** Errors of the group APIs on top of protocol.ts's (org.apache.kafka.common.protocol.Errors names). */
 export type GroupErrorCode =
@@ -194,7 +194,7 @@ export function assignPartitions(
       subscribers.forEach((m, i) => {
         const start = per * i + Math.min(i, extra);
         const length = per + (i < extra ? 1 : 0);
-        for (let p = start; p < start + length; p++) out[m.memberId].push(`${topic}/${p}`);
+        for (let p = start; p < start + length; p++) out[m.memberId].push(partitionKey(topic, p));
       });
     }
     return out;
@@ -206,7 +206,7 @@ export function assignPartitions(
       for (let tried = 0; tried < sorted.length; tried++) {
         const m = sorted[(next + tried) % sorted.length];
         if (!m.topics.includes(topic)) continue;
-        out[m.memberId].push(`${topic}/${p}`);
+        out[m.memberId].push(partitionKey(topic, p));
         next = (next + tried + 1) % sorted.length;
         break;
       }

@@ -10,10 +10,11 @@ export interface EpochEntry {
 }
 
 /**
- * What read() returns when nothing is readable: shared, so a long poll that finds nothing allocates
- * nothing. Frozen, so that a caller that changed it would fail loudly instead of corrupting later reads.
+ * What read() returns when nothing is readable, and the batches of a fetch answer that carries none (an
+ * error, a divergence): shared, so a long poll that finds nothing allocates nothing. Frozen, so that a
+ * caller that changed it would fail loudly instead of corrupting later reads.
  */
-const NOTHING = Object.freeze([]) as unknown as RecordBatch[];
+export const NO_BATCHES = Object.freeze([]) as unknown as RecordBatch[];
 
 export class Log {
   batches: RecordBatch[] = [];
@@ -98,7 +99,7 @@ export class Log {
   read(fromOffset: number, maxOffset: number, maxRecords: number): RecordBatch[] {
     const first = this.indexOf(fromOffset);
     // Most reads are a parked fetch rechecking its partition and finding nothing new.
-    if (first >= this.batches.length || this.batches[first].lastOffset >= maxOffset) return NOTHING;
+    if (first >= this.batches.length || this.batches[first].lastOffset >= maxOffset) return NO_BATCHES;
     const out: RecordBatch[] = [];
     let records = 0;
     for (let i = first; i < this.batches.length; i++) {

@@ -124,9 +124,7 @@ export class TransactionCoordinator {
       if (error !== 'NONE') return done('COORDINATOR_NOT_AVAILABLE');
       Object.assign(m, next);
       m.state = to;
-      // The partitions as written, unless they changed since: sorted once per transition, not twice.
-      const now = partitions.length === m.partitions.size && partitions.every((k) => m.partitions.has(k)) ? partitions : [...m.partitions].sort();
-      this.sim.logt`${this.broker.id} txn ${m.transactionalId} -> ${to} pid=${m.producerId} epoch=${m.producerEpoch} [${now.join(',')}]`;
+      this.sim.logt`${this.broker.id} txn ${m.transactionalId} -> ${to} pid=${m.producerId} epoch=${m.producerEpoch} [${[...m.partitions].sort().join(',')}]`;
       done('NONE');
     });
   }

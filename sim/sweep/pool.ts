@@ -58,7 +58,7 @@ const TINYPOOL: string = 'tinypool';
  * 2 cores gained nothing over 1. With 32 MB semi-spaces a sweep took 10-17% less CPU
  * time with either number of workers (eos-sim sweep random-faults --seeds 300, 1 and 2 jobs).
  */
-export const WORKER_YOUNG_GENERATION_MB = 96;
+const WORKER_YOUNG_GENERATION_MB = 96;
 
 async function startPool(filename: string, jobs: number): Promise<Tinypool> {
   const { default: Pool } = (await import(TINYPOOL)) as { default: typeof Tinypool };
