@@ -19,6 +19,14 @@ describe('runScenario outcome', () => {
     expect(run.coverage['Follower marked a partition failed (unexpected append offset)']).toBeGreaterThan(0);
   });
 
+  it('takes --bug random-txn-id in a mode without transactions as changing nothing (a restarted processor once broke the model)', () => {
+    // client-bounce restarts processor-1; in idempotent mode its producer has no transactional.id.
+    const scenario = loadScenario(resolveScenarioPath('client-bounce'));
+    const run = runScenario(scenario, { mode: 'idempotent', seed: 1, bugs: ['random-txn-id'] });
+    expect(run.outcome).toEqual({ kind: 'completed' });
+    expect(run.traceHash).toBe(runScenario(scenario, { mode: 'idempotent', seed: 1, bugs: [] }).traceHash);
+  });
+
   it('stops a run at its event budget and says so, with no final lines to judge', () => {
     const run = runScenario(loadScenario(resolveScenarioPath('lost-ack')), {
       mode: 'at-least-once', seed: 1, bugs: [], budget: { maxEvents: 500, maxQueuedEvents: 1_000_000 },
