@@ -1,6 +1,7 @@
 // A run is data: its outcome says whether the simulator held up, apart from what the checker finds.
 import { describe, expect, it } from 'vitest';
 import { loadScenario, resolveScenarioPath } from '../scenario/load.ts';
+import { BUGS, MODES } from '../scenario/types.ts';
 import { runScenario } from './run-scenario.ts';
 
 describe('runScenario outcome', () => {
@@ -25,6 +26,13 @@ describe('runScenario outcome', () => {
     const run = runScenario(scenario, { mode: 'idempotent', seed: 1, bugs: ['random-txn-id'] });
     expect(run.outcome).toEqual({ kind: 'completed' });
     expect(run.traceHash).toBe(runScenario(scenario, { mode: 'idempotent', seed: 1, bugs: [] }).traceHash);
+  });
+
+  // Every bug in every mode, where processors crash, restart and are replaced: a bug that does not apply to
+  // a mode changes nothing, and none may break the model.
+  it.each(BUGS.flatMap((bug) => MODES.map((mode) => [bug, mode] as const)))('runs client-bounce with --bug %s in %s to the end', (bug, mode) => {
+    const run = runScenario(loadScenario(resolveScenarioPath('client-bounce')), { mode, seed: 1, bugs: [bug] });
+    expect(run.outcome).toEqual({ kind: 'completed' });
   });
 
   it('stops a run at its event budget and says so, with no final lines to judge', () => {
