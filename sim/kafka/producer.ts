@@ -701,7 +701,8 @@ export class KafkaProducer implements NetNode {
   /** A restarted application may come back under another transactional.id (bug random-txn-id). */
   setTransactionalId(id: string): void {
     if (this.up) throw new Error(`${this.id}: the transactional.id can change only while the client is down`);
-    this.txn!.transactionalId = id;
+    if (!this.txn) throw new Error(`${this.id}: not transactional`);
+    this.txn.transactionalId = id;
   }
 
   /** Whether the instance is fenced (a zombie): nothing it does can take effect any more. */

@@ -239,9 +239,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunResult 
     crashClient: (name) => clients.get(name)?.crash(),
     restartClient: (name) => {
       const c = clients.get(name);
-      if (c instanceof Processor && txn && options.bugs.includes('random-txn-id')) {
+      if (c instanceof Processor && options.bugs.includes('random-txn-id')) {
         // The bug: every start picks a fresh transactional.id, so the previous instance is never fenced.
-        // Without transactions there is no transactional.id to change, and the bug changes nothing.
         const n = (restarts.get(name) ?? 0) + 1;
         restarts.set(name, n);
         c.setTransactionalId(`${name}-${n}`);

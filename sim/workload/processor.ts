@@ -271,9 +271,12 @@ export class Processor {
     return this.options.transactional ? this.producer.transactionalId() : this.process;
   }
 
-  /** Bug random-txn-id: the next start uses another transactional.id. */
+  /**
+   * Bug random-txn-id: the next start uses another transactional.id. Without transactions there is none to
+   * change, and the bug changes nothing.
+   */
   setTransactionalId(id: string): void {
-    this.producer.setTransactionalId(id);
+    if (this.options.transactional) this.producer.setTransactionalId(id);
   }
 
   /** Network nodes of this application (its consumer and its producer). */
