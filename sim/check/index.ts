@@ -256,6 +256,16 @@ export class IndexBuilder {
     return p;
   }
 
+  /** Operation lines added so far. */
+  get operations(): number {
+    return this.heads.length;
+  }
+
+  /** Final logs added by addFinalLog so far (finish takes the others from the History). */
+  get finalLogsAdded(): number {
+    return this.scannedLogs.length;
+  }
+
   /** Adds a final log the fast lane read, its values interned as it was read (finish adds the others). */
   addFinalLog(log: FinalLogColumns): void {
     this.scannedLogs.push(log);
@@ -504,8 +514,8 @@ function ownRecords(ix: HistoryIndex, t: Txn): KeyedRecord[] {
     const w = ix.writes.at(wi);
     const view = ix.logs.get(w.key);
     if (view === undefined) continue;
-    const atOffset = w.offset === null ? -1 : view.indexAt(w.offset);
-    if (atOffset >= 0 && view.log.vid(atOffset) === w.vid) {
+    const atOffset = w.offset === null ? -1 : view.holding(w.offset, w.vid);
+    if (atOffset >= 0) {
       own.push({ key: w.key, record: view.log.record(atOffset) });
     } else if (ix.writesOf.of(w.vid).every((o) => o === wi || ix.writes.kid(o) !== w.kid)) {
       for (const i of view.recordsOf(w.vid)) own.push({ key: w.key, record: view.log.record(i) });

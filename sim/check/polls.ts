@@ -56,7 +56,6 @@ export function findPollAnomalies(ix: HistoryIndex): Anomaly[] {
       // Nothing between: the record before `to` is at or before the previous read's offset.
       if (to === 0 || offsets[to - 1] <= beforeOffset) continue;
       const from = lowerBound(offsets, beforeOffset + 1);
-      if (from >= to) continue;
       const [r, before] = [reads.at(next), reads.at(b)];
       const skipped = ix.value(order.vids[from]);
       const message = `${r.process} jumped from ${r.key} offset ${before.offset} (${opRef(ix, before.pos)}) to ${r.offset} `

@@ -162,17 +162,14 @@ export function checkHistoryFile(
   // history has 435). Unlike the columns, the interner's hash table is touched all over however full it
   // is, so a high estimate costs pages; a low one, the table's growth.
   const names = newNames(Math.ceil(bytes / 400));
+  // Final logs the fast lane reads go to the builder as columns, not into the parsed History.
   let builder: IndexBuilder | undefined;
-  let ops = 0;
-  // Final logs the fast lane read go to the builder as columns, not into the parsed History.
-  let scannedLogs = 0;
   // Witnesses show a few lines again: read back by their byte offsets (they were validated when read).
   let lineAt = (offset: number): Op => parseOpLine(readLineAt(file, offset));
   const start = (header: HistoryHeader) => new IndexBuilder(header, (o) => lineAt(o), names, expected);
   const add = (op: Op, offset: number, header: HistoryHeader) => {
     builder ??= start(header);
     builder.add(op, offset);
-    ops++;
   };
   let history: History;
   if (file.endsWith('.edn')) {
@@ -186,12 +183,10 @@ export function checkHistoryFile(
       onRow: (row) => {
         builder ??= start(parser.header!);
         builder.addRow(row, lineStart);
-        ops++;
       },
       onFinalLog: (log) => {
         builder ??= start(parser.header!);
         builder.addFinalLog(log);
-        scannedLogs++;
       },
     });
     forEachLineBytes(file, (bytes, from, to, lineNo, byteOffset) => {
@@ -202,7 +197,8 @@ export function checkHistoryFile(
     history = parser.finish();
   }
   builder ??= start(history.header);
-  return { header: history.header, ops, finals: history.finals.length + scannedLogs, result: judge(builder.finish(history.finals)) };
+  const { operations, finalLogsAdded } = builder;
+  return { header: history.header, ops: operations, finals: history.finals.length + finalLogsAdded, result: judge(builder.finish(history.finals)) };
 }
 
 /** Reads a history file: JSON Lines (format v1), or a Jepsen history when the name ends in `.edn`. */
