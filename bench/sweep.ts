@@ -8,7 +8,7 @@
 // 5-6 CPU seconds, over a sweep of every scenario. With one worker that compiling runs free on the idle
 // core; with two it is done twice and competes with the runs, so it is a fixed cost that only a long
 // sweep makes small. Beyond it, a run costs more CPU with two side by side (each worker allocates
-// 0.5-0.8 GB/s, and they share the caches and memory): docs/scale-out.md has the measurements.
+// 0.2-0.5 GB/s, and they share the caches and memory): docs/scale-out.md has the measurements.
 // - The target sweep is the one the issue's done-means names (every shipped scenario, at-least-once and
 //   exactly-once), 100 of its 500 seeds: 7,800 runs, 75-92 s on one worker here. --quick runs 4 seeds
 //   of it, too few for the target to mean anything, so it is not judged then.
@@ -22,8 +22,10 @@ import { dirname, join } from 'node:path';
 
 export const TARGET_SPEEDUP = 1.8;
 
-/** The issue's sweep (its done-means runs it with --seeds 500), and the short one. */
-// No scenario argument: every shipped scenario, wherever the bench is started from.
+/**
+ * The target sweep (issue 12's done-means runs it with --seeds 500) and the short one. The target sweep
+ * names no scenario, so it runs every shipped one wherever the bench is started from.
+ */
 const TARGET_SWEEP = ['sweep', '--modes', 'at-least-once,exactly-once'];
 const SHORT_SWEEP = ['sweep', 'random-faults', '--modes', 'exactly-once'];
 
